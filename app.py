@@ -1,0 +1,26 @@
+"""ZO Lab: the router. Page config, st.navigation over pages/, and the sidebar every page shares."""
+
+import streamlit as st
+
+from ui import registry, sidebar, theme, urlstate
+
+st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide")
+urlstate.begin_run()
+
+
+def _page(info: registry.PageInfo, default: bool = False) -> st.Page:
+    return st.Page(info.file, title=info.title, icon=info.icon, url_path=info.url_path, default=default)
+
+
+sections: dict[str, list[st.Page]] = {"ZO Lab": [_page(registry.HOME, default=True)]}
+for info in registry.available():
+    sections.setdefault(info.section, []).append(_page(info))
+page = st.navigation(sections)
+
+st.session_state["_settings"] = settings = sidebar.render()
+theme.apply(settings.projector)
+warning_slot = st.container()
+page.run()
+with warning_slot:
+    urlstate.show_warnings()
+urlstate.finalize()

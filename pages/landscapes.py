@@ -1,0 +1,54 @@
+"""Landscapes: contour and surface of the chosen landscape, its descent field and minima."""
+
+import inspect
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from ui import figures, lecture, sidebar, urlstate
+from zo_core import viz
+
+settings = sidebar.settings()
+L = sidebar.landscape(settings.landscape)
+
+st.title("Landscapes")
+st.markdown(f"**{L.title}.** {L.description}")
+st.latex(L.latex)
+
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+view = urlstate.choice("View", "view", ["contour", "surface", "both"], default="contour", widget="segmented",
+                       where=c1)
+n = urlstate.slider("Grid resolution", "n", min_value=41, max_value=301, default=161, step=20, where=c2,
+                    help="Points per axis of the evaluation grid.")
+arrows = urlstate.slider("Descent arrows per axis", "arrows", min_value=0, max_value=30, default=15, where=c3,
+                         help="−∇f on a coarse grid; arrow length grows with log |∇f|.")
+log = urlstate.toggle("Log colours", "log", default=True, where=c4,
+                      help="Colour by log(f − min f): reveals structure in wide-ranging functions.")
+
+common = dict(landscape=settings.landscape, log=log, projector=settings.projector)
+if view == "both":
+    left, right = st.columns(2)
+    with left:
+        figures.show("landscape_contour", n=n, arrows=arrows, **common)
+    with right:
+        figures.show("landscape_surface", n=min(n, 121), **common)
+elif view == "surface":
+    figures.show("landscape_surface", n=min(n, 121), **common)
+else:
+    figures.show("landscape_contour", n=n, arrows=arrows, **common)
+
+if len(L.minima):
+    H = L.hess(L.minima)
+    eig = np.linalg.eigvalsh(H)
+    st.markdown("**Known minima** — the Hessian's eigenvalues measure sharpness: large means a narrow basin.")
+    st.dataframe(pd.DataFrame({
+        "x": L.minima[:, 0], "y": L.minima[:, 1], "f": L.f(L.minima),
+        "λ_min(∇²f)": eig[:, 0], "λ_max(∇²f)": eig[:, 1],
+    }).style.format("{:.4g}"), hide_index=True)
+else:
+    st.info("This landscape has no known minima listed (a saddle, or a formula you typed).")
+
+lecture.panel("landscapes", projector=settings.projector)
+with st.expander("Show the code", icon=":material/code:"):
+    st.code(inspect.getsource(viz.landscape_contour), language="python")

@@ -1,0 +1,111 @@
+"""Start `streamlit run` on a free 127.0.0.1 port and drive Debian's Chromium with Playwright.
+
+Shared by tests/browser and bench/ (startup and latency figures measure the same path the tests use).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `streamlit run app.py` subprocess on 127.0.0.1, stopped by its own PID."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = ARTIFACTS / f"streamlit-{self.port}.log"
+
+    def start(self, timeout: float = 60.0) -> "Server":
+        ARTIFACTS.mkdir(exist_ok=True)
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+               "--server.port", str(self.port), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self._logfile = open(self.log, "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._logfile, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}; see {self.log}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"streamlit did not answer on {self.url} within {timeout} s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if getattr(self, "_logfile", None):
+            self._logfile.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def launch(playwright):
+    """Debian's Chromium, headless, with the flags this closed network needs."""
+    path = chromium_path()
+    if path is None:
+        raise FileNotFoundError("Chromium not found: install Debian's package with `apt-get install chromium`")
+    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+
+
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit finished the current script run (no 'running' status widget)."""
+    page.wait_for_selector("[data-testid=stApp]", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]') ||"
+        " !document.querySelector('[data-testid=stStatusWidget]').innerText.match(/Running/i)",
+        timeout=timeout)
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]') ||"
+        " !document.querySelector('[data-testid=stStatusWidget]').innerText.match(/Running/i)",
+        timeout=timeout)
+
+
+def exceptions(page) -> list[str]:
+    """Texts of Streamlit exception boxes on the page."""
+    return [e.inner_text() for e in page.query_selector_all("[data-testid=stException]")]

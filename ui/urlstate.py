@@ -1,0 +1,213 @@
+"""Widgets mirrored into the URL, so a copied link reproduces the page exactly.
+
+Each helper wraps one Streamlit widget under a fixed ``key``:
+
+* on the first run of a session, a value in ``st.query_params[key]`` seeds the widget; an invalid
+  or out-of-range value falls back to the default with a visible warning;
+* the widget's value is kept in session state across page switches (Streamlit forgets the state
+  of widgets that are not drawn), and written back to the URL on every run;
+* :func:`finalize` (called by ``app.py`` after the page ran) drops URL keys of widgets that were
+  not drawn in this run, so the URL always describes exactly the page on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Sequence
+
+import streamlit as st
+
+_KEEP = "_url_keep"        # key -> last value the user chose (survives page switches)
+_SEEDED = "_url_seeded"    # keys already read from the URL in this session
+_RUN_KEYS = "_url_run_keys"
+_WARNINGS = "_url_warnings"
+
+
+def begin_run() -> None:
+    """Start a script run: forget which widgets were drawn in the previous run."""
+    st.session_state[_RUN_KEYS] = set()
+
+
+def warnings() -> list[str]:
+    return st.session_state.setdefault(_WARNINGS, [])
+
+
+def show_warnings() -> None:
+    """Show URL fallback warnings until the user dismisses them."""
+    msgs = warnings()
+    if not msgs:
+        return
+    st.warning("Some settings in the link were not valid and were replaced by defaults:\n\n"
+               + "\n".join(f"- {m}" for m in msgs), icon=":material/link_off:")
+    if st.button("Dismiss", key="_url_dismiss"):
+        msgs.clear()
+        st.rerun()
+
+
+def finalize() -> None:
+    """Remove URL parameters of widgets that this run did not draw."""
+    drawn = st.session_state.get(_RUN_KEYS, set())
+    for key in list(st.query_params.keys()):
+        if key not in drawn:
+            del st.query_params[key]
+
+
+def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
+    ss = st.session_state
+    keep: dict = ss.setdefault(_KEEP, {})
+    seeded: set = ss.setdefault(_SEEDED, set())
+    if key not in seeded:
+        seeded.add(key)
+        raw = st.query_params.get(key)
+        if raw is not None:
+            try:
+                keep[key] = parse(raw)
+                ss.pop(key, None)
+            except (ValueError, TypeError) as err:
+                warnings().append(f"`{key}={raw[:40]}`: {err}; using {default!r}.")
+    if key not in ss:
+        ss[key] = keep.get(key, default)
+
+
+def _publish(key: str, value: Any, dump: Callable[[Any], str]) -> Any:
+    st.session_state[_KEEP][key] = value
+    st.session_state.setdefault(_RUN_KEYS, set()).add(key)
+    text = dump(value)
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
+    return value
+
+
+def _number_parser(lo: float, hi: float, integer: bool) -> Callable[[str], float]:
+    def parse(raw: str):
+        v = float(raw)
+        if not math.isfinite(v):
+            raise ValueError("not a finite number")
+        if integer:
+            if v != int(v):
+                raise ValueError("not an integer")
+            v = int(v)
+        if not lo <= v <= hi:
+            raise ValueError(f"out of range [{lo:g}, {hi:g}]")
+        return v
+    return parse
+
+
+def _fmt_number(v) -> str:
+    return str(v) if isinstance(v, int) else f"{v:.10g}"
+
+
+def slider(label: str, key: str, *, min_value, max_value, default, step=None, where=st, **kwargs):
+    """``st.slider`` mirrored into the URL (int when the default is an int, else float)."""
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    _seed(key, default, _number_parser(min_value, max_value, integer))
+    value = where.slider(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
+    return _publish(key, value, _fmt_number)
+
+
+def number(label: str, key: str, *, min_value, max_value, default, step=None, where=st, **kwargs):
+    """``st.number_input`` mirrored into the URL."""
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    _seed(key, default, _number_parser(min_value, max_value, integer))
+    value = where.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
+    return _publish(key, value, _fmt_number)
+
+
+def log_options(lo: float, hi: float, per_decade: int = 4) -> list[float]:
+    """Geometric grid from lo to hi, ``per_decade`` values a decade, rounded to 3 significant digits."""
+    n = int(round(math.log10(hi / lo) * per_decade)) + 1
+    return [float(f"{lo * (hi / lo) ** (i / (n - 1)):.3g}") for i in range(n)]
+
+
+def log_slider(label: str, key: str, *, lo: float, hi: float, default: float, per_decade: int = 4,
+               where=st, **kwargs) -> float:
+    """A slider on a log scale (``st.select_slider`` over a geometric grid), mirrored into the URL."""
+    options = log_options(lo, hi, per_decade)
+    default = min(options, key=lambda o: abs(math.log(o / default)))
+
+    def parse(raw: str) -> float:
+        v = float(raw)
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError("must be a positive number")
+        best = min(options, key=lambda o: abs(math.log(o / v)))
+        if abs(math.log(best / v)) > 0.05:
+            raise ValueError(f"not one of the slider's values between {lo:g} and {hi:g}")
+        return best
+
+    _seed(key, default, parse)
+    value = where.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
+    return _publish(key, value, _fmt_number)
+
+
+def symlog_options(limit: float, per_decade: int = 3, smallest: float = 0.01) -> list[float]:
+    """Symmetric log grid: -limit ... -smallest, 0, smallest ... limit (for the tilt t)."""
+    pos = log_options(smallest, limit, per_decade)
+    return [-v for v in reversed(pos)] + [0.0] + pos
+
+
+def symlog_slider(label: str, key: str, *, limit: float, default: float, per_decade: int = 3,
+                  smallest: float = 0.01, where=st, **kwargs) -> float:
+    """A slider over negative and positive values on a symmetric log scale, mirrored into the URL."""
+    options = symlog_options(limit, per_decade, smallest)
+
+    def parse(raw: str) -> float:
+        v = float(raw)
+        if not math.isfinite(v):
+            raise ValueError("not a finite number")
+        best = min(options, key=lambda o: abs(o - v))
+        if abs(best - v) > 1e-9 + 0.05 * abs(v):
+            raise ValueError(f"not one of the slider's values in [-{limit:g}, {limit:g}]")
+        return best
+
+    default = min(options, key=lambda o: abs(o - default))
+    _seed(key, default, parse)
+    value = where.select_slider(label, options=options, key=key, format_func=lambda v: f"{v:g}", **kwargs)
+    return _publish(key, value, _fmt_number)
+
+
+def choice(label: str, key: str, options: Sequence[str], *, default: str, widget: str = "selectbox",
+           where=st, **kwargs) -> str:
+    """A selectbox / radio / segmented control / pills over string options, mirrored into the URL."""
+    options = list(options)
+
+    def parse(raw: str) -> str:
+        if raw not in options:
+            raise ValueError(f"not one of {', '.join(options)}")
+        return raw
+
+    _seed(key, default, parse)
+    if widget == "radio":
+        value = where.radio(label, options, key=key, **kwargs)
+    elif widget == "segmented":
+        value = where.segmented_control(label, options, key=key, **kwargs)
+        if value is None:  # a segmented control can be cleared; keep a valid value
+            value = default
+    else:
+        value = where.selectbox(label, options, key=key, **kwargs)
+    return _publish(key, value, str)
+
+
+def toggle(label: str, key: str, *, default: bool, where=st, **kwargs) -> bool:
+    """``st.toggle`` mirrored into the URL as 1/0."""
+    def parse(raw: str) -> bool:
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1 or 0")
+
+    _seed(key, default, parse)
+    value = where.toggle(label, key=key, **kwargs)
+    return _publish(key, value, lambda v: "1" if v else "0")
+
+
+def text(label: str, key: str, *, default: str, max_chars: int = 200, where=st, **kwargs) -> str:
+    """``st.text_input`` mirrored into the URL (the text is only ever parsed, never executed)."""
+    def parse(raw: str) -> str:
+        if len(raw) > max_chars:
+            raise ValueError(f"longer than {max_chars} characters")
+        return raw
+
+    _seed(key, default, parse)
+    value = where.text_input(label, key=key, max_chars=max_chars, **kwargs)
+    return _publish(key, value, str)

@@ -1,0 +1,8 @@
+"""ZO Lab's numerical core: zeroth-order optimization with function values only.
+
+Import the submodule you need (``from zo_core import landscapes, estimators``); nothing heavy
+(torch, transformers) is imported until a module that needs it is.
+No module here imports streamlit: the core works the same in a notebook.
+"""
+
+__all__ = ["landscapes", "expressions", "viz"]

@@ -1,0 +1,194 @@
+"""2-D test landscapes with exact gradients and Hessians.
+
+Every landscape is a sympy expression in ``x`` and ``y``; its gradient and Hessian are
+derived once with sympy and lambdified to numpy, so ``f``, ``grad`` and ``hess`` broadcast
+over points of shape ``(..., 2)`` like ``scipy.optimize.rosen``.
+
+>>> from zo_core import landscapes
+>>> L = landscapes.get("rosenbrock")
+>>> float(L.f([1.0, 1.0]))
+0.0
+>>> L.grad([[0.0, 0.0], [1.0, 1.0]]).shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+X, Y = sp.symbols("x y", real=True)
+
+
+def _drop_distributions(expr: sp.Expr) -> sp.Expr:
+    """Derivatives of |x| and friends produce DiracDelta/Heaviside; treat the kink as a gap-free 0."""
+    return expr.replace(sp.DiracDelta, lambda *a: sp.S.Zero).replace(
+        sp.Heaviside, lambda arg, *rest: (sp.sign(arg) + 1) / 2
+    )
+
+
+def _vectorise(exprs: list[sp.Expr]):
+    """Lambdify a list of expressions in (x, y) into one numpy function of points (..., 2) -> (..., k)."""
+    funcs = [sp.lambdify((X, Y), e, modules="numpy") for e in exprs]
+
+    def evaluate(P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        if P.shape[-1] != 2:
+            raise ValueError(f"points must have a last axis of length 2, got shape {P.shape}")
+        x, y = P[..., 0], P[..., 1]
+        with np.errstate(all="ignore"):  # domain errors become NaN: gaps in the plot
+            cols = [np.broadcast_to(np.asarray(fn(x, y), dtype=float), x.shape) for fn in funcs]
+        out = np.stack(cols, axis=-1)
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    return evaluate
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """A function of two variables with its exact derivatives.
+
+    Attributes
+    ----------
+    name : short identifier, e.g. ``"rosenbrock"`` (``"custom"`` for a typed formula).
+    title : human-readable name.
+    expr : the sympy expression in the real symbols ``x`` and ``y``.
+    bounds : ``((xmin, xmax), (ymin, ymax))``, the window the app draws.
+    minima : known local minima, array of shape ``(k, 2)`` (possibly empty).
+    description : one sentence for the lecture.
+    """
+
+    name: str
+    title: str
+    expr: sp.Expr
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+    minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    description: str = ""
+
+    def __post_init__(self):
+        grad = [_drop_distributions(sp.diff(self.expr, v)) for v in (X, Y)]
+        hess = [_drop_distributions(sp.diff(g, v)) for g in grad for v in (X, Y)]
+        object.__setattr__(self, "_f", _vectorise([self.expr]))
+        object.__setattr__(self, "_grad", _vectorise(grad))
+        object.__setattr__(self, "_hess", _vectorise(hess))
+        object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
+
+    @property
+    def d(self) -> int:
+        return 2
+
+    @property
+    def latex(self) -> str:
+        """The formula as LaTeX, ``f(x, y) = ...``."""
+        return "f(x, y) = " + sp.latex(self.expr)
+
+    def f(self, P) -> np.ndarray:
+        """f(P) for points P of shape (..., 2); returns shape (...). NaN where undefined."""
+        return self._f(P)[..., 0]
+
+    def __call__(self, P) -> np.ndarray:
+        return self.f(P)
+
+    def grad(self, P) -> np.ndarray:
+        """∇f(P), shape (..., 2)."""
+        return self._grad(P)
+
+    def hess(self, P) -> np.ndarray:
+        """∇²f(P), shape (..., 2, 2)."""
+        H = self._hess(P)
+        return H.reshape(H.shape[:-1] + (2, 2))
+
+    def mesh(self, n: int = 121, pad: float = 0.0):
+        """A regular grid over the bounds: returns xs (n,), ys (n,), P (n, n, 2) with P[i, j] = (xs[j], ys[i])."""
+        (x0, x1), (y0, y1) = self.bounds
+        wx, wy = (x1 - x0) * pad, (y1 - y0) * pad
+        xs = np.linspace(x0 - wx, x1 + wx, n)
+        ys = np.linspace(y0 - wy, y1 + wy, n)
+        XX, YY = np.meshgrid(xs, ys)
+        return xs, ys, np.stack([XX, YY], axis=-1)
+
+
+# --- the built-ins ----------------------------------------------------------------------
+
+# Sharp-vs-flat: a narrow deep well and a wide, slightly shallower one on a gentle bowl.
+SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH = (-1.2, 0.0), 0.15, 1.0
+FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH = (1.2, 0.0), 0.8, 0.8
+
+
+def _well(center, width, depth):
+    cx, cy = center
+    return -depth * sp.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * sp.Float(width) ** 2))
+
+
+def _local_minima(expr, starts) -> np.ndarray:
+    """Refine the given starts to local minima with Newton-type steps (scipy, exact derivatives)."""
+    from scipy.optimize import minimize
+
+    f = sp.lambdify((X, Y), expr, "numpy")
+    g = sp.lambdify((X, Y), [sp.diff(expr, X), sp.diff(expr, Y)], "numpy")
+    out = []
+    for s in starts:
+        r = minimize(lambda p: f(*p), np.asarray(s, float), jac=lambda p: np.asarray(g(*p), float),
+                     method="BFGS", options={"gtol": 1e-12})
+        out.append(r.x)
+    return np.array(out)
+
+
+def _builtins() -> dict[str, Landscape]:
+    sharp_flat = (_well(SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH) + _well(FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH)
+                  + sp.Rational(1, 20) * (X**2 + Y**2))
+    items = [
+        Landscape("quadratic", "Ill-conditioned quadratic", (X**2 + 20 * Y**2) / 2,
+                  ((-3.0, 3.0), (-3.0, 3.0)), [(0.0, 0.0)],
+                  "A bowl 20 times steeper in y than in x: gradient methods zig-zag."),
+        Landscape("rosenbrock", "Rosenbrock", (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
+                  ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)],
+                  "A curved, narrow valley: easy to find, slow to follow."),
+        Landscape("himmelblau", "Himmelblau", (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2,
+                  ((-5.0, 5.0), (-5.0, 5.0)),
+                  _local_minima((X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2,
+                                [(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]),
+                  "Four minima of equal value: where you end depends on where you start."),
+        Landscape("rastrigin", "Rastrigin",
+                  20 + X**2 - 10 * sp.cos(2 * sp.pi * X) + Y**2 - 10 * sp.cos(2 * sp.pi * Y),
+                  ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)],
+                  "A bowl covered in ripples: many local minima, one global one."),
+        Landscape("saddle", "Saddle", X**2 - Y**2, ((-2.0, 2.0), (-2.0, 2.0)), np.zeros((0, 2)),
+                  "A saddle point at the origin: a minimum along x, a maximum along y."),
+        Landscape("sharp_flat", "Sharp vs flat minima", sharp_flat, ((-3.0, 3.0), (-2.0, 2.0)),
+                  _local_minima(sharp_flat, [SHARP_CENTER, FLAT_CENTER]),
+                  "A narrow deep minimum (left) and a wide, slightly shallower one (right): "
+                  "smoothing and tilting prefer the flat one."),
+    ]
+    return {L.name: L for L in items}
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict[str, Landscape]:
+    return _builtins()
+
+
+def names() -> list[str]:
+    """Names of the built-in landscapes, in display order."""
+    return list(_registry())
+
+
+def get(name: str) -> Landscape:
+    """The built-in landscape called ``name`` (see :func:`names`)."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise ValueError(f"unknown landscape {name!r}; choose one of {', '.join(names())}") from None
+
+
+def resolve(spec: str) -> Landscape:
+    """A built-in by name, or else a formula in x and y parsed safely (see :mod:`zo_core.expressions`)."""
+    if spec in _registry():
+        return _registry()[spec]
+    from zo_core import expressions
+
+    return expressions.parse(spec)

@@ -1,0 +1,176 @@
+"""Plotly figure builders with one shared theme.
+
+Two layers:
+
+* array builders here (``contour``, ``surface``, ...) draw figures from numbers the caller computed;
+* named *figures* (``FIGURES``), registered with :func:`figure` in the submodules
+  (``zo_core.viz.landscapes``, ...; each topic adds its own file), take only plain keyword
+  parameters (strings and numbers), compute what they need with ``zo_core`` and call the array
+  builders. A page and a slide directive such as ``::: figure landscape_contour landscape=rosenbrock``
+  draw the same figure through :func:`build`.
+
+The palette is Okabe–Ito (colour-blind safe). ``projector=True`` gives large fonts, thick lines
+and high contrast for lecture halls.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from typing import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
+PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
+COLORS = dict(zip(["black", "orange", "sky", "green", "yellow", "blue", "vermillion", "purple"], PALETTE))
+SEQUENTIAL = "Viridis"
+
+
+def theme(fig: go.Figure, *, projector: bool = False, title: str | None = None, height: int = 520) -> go.Figure:
+    """Apply the ZO Lab look; in projector mode, large fonts, thick lines and a white background."""
+    font = 22 if projector else 14
+    fig.update_layout(
+        template="plotly_white",
+        colorway=PALETTE[1:] + PALETTE[:1],
+        font=dict(size=font, family="DejaVu Sans, Arial, sans-serif", color="#000000" if projector else "#222222"),
+        title=dict(text=title, x=0.01, font=dict(size=font + 4)) if title else None,
+        margin=dict(l=60, r=20, t=60 if title else 20, b=50),
+        height=height + (80 if projector else 0),
+        legend=dict(font=dict(size=font - 2), bgcolor="rgba(255,255,255,0.8)"),
+    )
+    if projector:
+        fig.update_traces(selector=dict(type="scatter"), line=dict(width=5), marker=dict(size=14))
+        fig.update_traces(selector=dict(type="contour"), line=dict(width=2))
+        fig.update_xaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb", tickfont=dict(size=font))
+        fig.update_yaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb", tickfont=dict(size=font))
+    return fig
+
+
+def _finite(Z: np.ndarray) -> np.ndarray:
+    """Non-finite values become None-like NaN so Plotly leaves a gap instead of failing."""
+    Z = np.array(Z, dtype=float)
+    Z[~np.isfinite(Z)] = np.nan
+    return Z
+
+
+def color_values(Z: np.ndarray, log: bool) -> tuple[np.ndarray, str]:
+    """Values to colour by: log10(Z - min Z + 1e-3 * span) when ``log`` (for wide ranges), else Z."""
+    Z = _finite(Z)
+    if not log or not np.isfinite(Z).any():
+        return Z, "f"
+    lo, hi = np.nanmin(Z), np.nanmax(Z)
+    return np.log10(Z - lo + 1e-3 * max(hi - lo, 1e-12)), "log₁₀(f − min f)"
+
+
+# --- array builders ---------------------------------------------------------------------
+
+def contour(xs, ys, Z, *, log: bool = False, minima=None, arrows=None, points=None,
+            colorbar_title: str | None = None) -> go.Figure:
+    """Filled contour of Z[i, j] = f(xs[j], ys[i]), with optional minima, gradient arrows and points.
+
+    arrows : (P, V) with P (k, 2) anchor points and V (k, 2) vectors (already scaled), or None.
+    points : list of (name, P (k, 2), colour) scatter layers.
+    """
+    C, label = color_values(Z, log)
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=C, colorscale=SEQUENTIAL, ncontours=30,
+                               colorbar=dict(title=colorbar_title or label), name="f",
+                               hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>" + label + "=%{z:.4g}<extra></extra>"))
+    if arrows is not None:
+        P, V = arrows
+        fig.add_trace(_arrow_trace(P, V, name="−∇f (descent)", color=COLORS["vermillion"]))
+    for name, P, color in points or []:
+        P = np.asarray(P, float).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=P[:, 0], y=P[:, 1], mode="markers", name=name,
+                                 marker=dict(color=color, size=9, line=dict(color="white", width=1))))
+    if minima is not None and len(minima):
+        M = np.asarray(minima, float).reshape(-1, 2)
+        fig.add_trace(go.Scatter(x=M[:, 0], y=M[:, 1], mode="markers", name="minima",
+                                 marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                             line=dict(color="black", width=1.5))))
+    fig.update_xaxes(title="x", range=[xs[0], xs[-1]], constrain="domain")
+    fig.update_yaxes(title="y", range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0))
+    return fig
+
+
+def _arrow_trace(P, V, *, name: str, color: str) -> go.Scatter:
+    """Arrows as one line trace: shaft from p to p+v plus two head strokes, separated by NaN."""
+    P, V = np.asarray(P, float), np.asarray(V, float)
+    tip = P + V
+    length = np.linalg.norm(V, axis=1, keepdims=True)
+    unit = np.divide(V, length, out=np.zeros_like(V), where=length > 0)
+    normal = unit[:, ::-1] * np.array([-1.0, 1.0])
+    head = 0.3 * length
+    left = tip - head * unit + 0.5 * head * normal
+    right = tip - head * unit - 0.5 * head * normal
+    gap = np.full_like(P, np.nan)
+    seg = np.stack([P, tip, gap, left, tip, right, gap], axis=1).reshape(-1, 2)
+    return go.Scatter(x=seg[:, 0], y=seg[:, 1], mode="lines", name=name,
+                      line=dict(color=color, width=1.5), hoverinfo="skip")
+
+
+def surface(xs, ys, Z, *, log: bool = False, minima=None, minima_values=None) -> go.Figure:
+    """3-D surface of Z over the grid, coloured by value (log-scaled colour when ``log``)."""
+    Z = _finite(Z)
+    C, label = color_values(Z, log)
+    fig = go.Figure(go.Surface(x=xs, y=ys, z=Z, surfacecolor=C, colorscale=SEQUENTIAL,
+                               colorbar=dict(title=label), name="f"))
+    if minima is not None and len(minima):
+        M = np.asarray(minima, float).reshape(-1, 2)
+        fig.add_trace(go.Scatter3d(x=M[:, 0], y=M[:, 1], z=minima_values, mode="markers", name="minima",
+                                   marker=dict(symbol="diamond", size=6, color=COLORS["vermillion"])))
+    fig.update_layout(scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title="f",
+                                 camera=dict(eye=dict(x=1.5, y=-1.6, z=1.1))))
+    return fig
+
+
+# --- named figures (pages and slides share them) -------------------------------------------
+
+FIGURES: dict[str, Callable[..., go.Figure]] = {}
+_LOADED = False
+
+
+def _load_all() -> None:
+    """Import every submodule of zo_core.viz once, so all named figures are registered."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for mod in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{mod.name}")
+
+
+def figure(func: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """Register a named figure; its keyword parameters (with defaults) are its directive parameters."""
+    FIGURES[func.__name__] = func
+    return func
+
+
+def parameters(name: str) -> dict[str, object]:
+    """The parameters of a named figure and their defaults."""
+    _load_all()
+    if name not in FIGURES:
+        raise ValueError(f"unknown figure {name!r}; known figures: {', '.join(sorted(FIGURES))}")
+    sig = inspect.signature(FIGURES[name])
+    return {k: p.default for k, p in sig.parameters.items()}
+
+
+def build(name: str, **params) -> go.Figure:
+    """Draw the named figure with the given parameters (unknown names or parameters: ValueError)."""
+    allowed = parameters(name)
+    unknown = set(params) - set(allowed)
+    if unknown:
+        raise ValueError(f"figure {name!r} has no parameter {', '.join(sorted(unknown))}; "
+                         f"it takes {', '.join(allowed)}")
+    return FIGURES[name](**params)
+
+
+
+
+def names() -> list[str]:
+    """All registered figure names."""
+    _load_all()
+    return sorted(FIGURES)
