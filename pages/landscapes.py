@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
-from zo_core import viz
+from zo_core.viz import landscapes as landscape_figures
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)
@@ -51,4 +51,4 @@ else:
 
 lecture.panel("landscapes", projector=settings.projector)
 with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(viz.landscape_contour), language="python")
+    st.code(inspect.getsource(landscape_figures), language="python")

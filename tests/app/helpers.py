@@ -1,0 +1,41 @@
+"""AppTest helpers: open app.py (the st.navigation router) on a given page, with URL parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_page(page: str | None = None, params: dict | None = None, state: dict | None = None,
+              timeout: float = 120) -> AppTest:
+    """Run app.py, switch to ``page`` (e.g. "pages/landscapes.py") and run it; returns the AppTest.
+
+    ``params`` are URL query parameters (as a shared link would carry them); ``state`` sets session
+    state before the first run. AppTest does not collect the sidebar's widgets after a page switch,
+    so set sidebar settings (landscape, formula, seed, projector) through ``params`` or ``state``.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in (params or {}).items():
+        at.query_params[k] = str(v)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, "\n".join(str(e.value) for e in at.exception)
+
+
+def by_key(elements, key: str):
+    """The element in ``elements`` (e.g. at.slider) with widget key ``key``."""
+    for e in elements:
+        if e.key == key:
+            return e
+    raise KeyError(f"no widget with key {key!r}; keys: {[e.key for e in elements]}")
