@@ -63,4 +63,17 @@ def render() -> Settings:
 
 def settings() -> Settings:
     """The settings the sidebar returned in this run (app.py stores them before the page runs)."""
+    if "_settings" not in st.session_state:
+        _rerun_through_router()
     return st.session_state["_settings"]
+
+
+def _rerun_through_router() -> None:
+    """Streamlit quirk: with page files in a folder named ``pages/``, the first direct URL after the
+    server starts (before any run has called ``st.navigation``) runs the page script alone in the
+    legacy multipage mode, with its auto-generated sidebar. Switch that mode off, as st.navigation
+    itself does, and run again through app.py, which resolves the same page by its URL path."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -16,6 +16,8 @@ def open_page(page: str | None = None, params: dict | None = None, state: dict |
     ``params`` are URL query parameters (as a shared link would carry them); ``state`` sets session
     state before the first run. AppTest does not collect the sidebar's widgets after a page switch,
     so set sidebar settings (landscape, formula, seed, projector) through ``params`` or ``state``.
+    AppTest also collects what app.py itself draws (sidebar, warnings, CSS) on the first run only;
+    assert on those right after ``open_page(None, ...)``.
     """
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     for k, v in (params or {}).items():
@@ -24,6 +26,10 @@ def open_page(page: str | None = None, params: dict | None = None, state: dict |
         at.session_state[k] = v
     at.run()
     if page is not None:
+        # A shared link opens the page directly; AppTest must pass through the home page first,
+        # whose run drops the page's URL keys, so the link's parameters are put back here.
+        for k, v in (params or {}).items():
+            at.query_params[k] = str(v)
         at.switch_page(page)
         at.run()
     return at

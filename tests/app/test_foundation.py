@@ -1,0 +1,81 @@
+"""Sidebar, custom formulas and URL state, through Streamlit's AppTest."""
+
+from tests.app.helpers import by_key, no_exception, open_page
+
+LANDSCAPES = "pages/landscapes.py"
+
+
+def _param(at, key):
+    v = at.query_params[key]
+    return v[0] if isinstance(v, list) else v
+
+
+def test_custom_formula_is_drawn():
+    at = open_page(LANDSCAPES, params={"landscape": "custom formula", "formula": "abs(x) + y^2"})
+    no_exception(at)
+    assert not at.error
+    assert any("y^{2}" in lt.value and "\\left|" in lt.value for lt in at.latex)
+
+
+def test_invalid_formula_in_a_link_shows_error_and_the_default_formula():
+    at = open_page(None, params={"landscape": "custom formula", "formula": "__import__('os')"})
+    no_exception(at)
+    assert at.error and "cannot be used" in at.error[0].value
+    assert "not allowed" in at.error[0].value
+
+
+def test_invalid_formula_typed_keeps_the_last_valid_one():
+    at = open_page(None, params={"landscape": "custom formula", "formula": "x**2 + y"})
+    by_key(at.text_input, "formula").input("x + foo(y)").run()
+    no_exception(at)
+    at.switch_page(LANDSCAPES).run()
+    no_exception(at)
+    assert any("x^{2} + y" in lt.value for lt in at.latex)   # the last valid formula is still drawn
+    assert not any("foo" in lt.value for lt in at.latex)
+
+
+def test_url_parameters_round_trip():
+    params = {"landscape": "rastrigin", "seed": "7", "projector": "1", "view": "surface", "n": "81",
+              "arrows": "5", "log": "0"}
+    at = open_page(LANDSCAPES, params=params)
+    no_exception(at)
+    assert not at.warning
+    assert by_key(at.slider, "n").value == 81 and by_key(at.slider, "arrows").value == 5
+    assert by_key(at.toggle, "log").value is False
+    for k, v in params.items():
+        assert _param(at, k) == v, k
+
+
+def test_widget_change_is_written_to_url():
+    at = open_page(LANDSCAPES)
+    by_key(at.slider, "n").set_value(101).run()
+    no_exception(at)
+    assert _param(at, "n") == "101"
+
+
+def test_invalid_url_values_fall_back_with_a_warning():
+    at = open_page(None, params={"landscape": "nope", "seed": "-3", "projector": "maybe"})
+    no_exception(at)
+    text = " ".join(w.value for w in at.warning)
+    for key in ("landscape", "seed", "projector"):
+        assert f"`{key}=" in text, key
+    assert _param(at, "landscape") == "sharp_flat" and _param(at, "seed") == "0"
+
+
+def test_invalid_page_values_in_url_fall_back_to_defaults():
+    at = open_page(LANDSCAPES, params={"n": "9999", "arrows": "abc", "log": "maybe"})
+    no_exception(at)
+    assert by_key(at.slider, "n").value == 161 and _param(at, "n") == "161"
+    assert by_key(at.slider, "arrows").value == 15 and by_key(at.toggle, "log").value is True
+
+
+def test_projector_mode_enlarges_text():
+    at = open_page(None, params={"projector": "1"})
+    no_exception(at)
+    css = " ".join(m.value for m in at.markdown)
+    assert "font-size: 22px" in css
+
+
+def test_sidebar_choice_is_written_to_url():
+    at = open_page(None)
+    assert _param(at, "landscape") == "sharp_flat" and _param(at, "seed") == "0"

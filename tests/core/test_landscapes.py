@@ -1,0 +1,99 @@
+"""Landscapes: f broadcasts; gradients and Hessians agree with finite differences and with sympy."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from zo_core import landscapes
+from zo_core.landscapes import X, Y
+
+NAMES = landscapes.names()
+
+
+def _points(L, n=25, seed=0):
+    rng = np.random.default_rng(seed)
+    (x0, x1), (y0, y1) = L.bounds
+    return np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])
+
+
+def test_builtins_present():
+    assert {"quadratic", "rosenbrock", "himmelblau", "rastrigin", "saddle", "sharp_flat"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_f_broadcasts_over_leading_axes(name):
+    L = landscapes.get(name)
+    P = _points(L, 12).reshape(3, 4, 2)
+    Z = L.f(P)
+    assert Z.shape == (3, 4)
+    np.testing.assert_allclose(Z[1, 2], L.f(P[1, 2]))
+    assert L.grad(P).shape == (3, 4, 2) and L.hess(P).shape == (3, 4, 2, 2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gradient_matches_central_differences(name):
+    L = landscapes.get(name)
+    P = _points(L)
+    h = 1e-5
+    E = np.eye(2)
+    fd = np.stack([(L.f(P + h * E[i]) - L.f(P - h * E[i])) / (2 * h) for i in range(2)], axis=-1)
+    scale = 1 + np.abs(L.f(P))[:, None]
+    # central differences: error ~ h^2 f''' + eps f / h
+    np.testing.assert_allclose(L.grad(P) / scale, fd / scale, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hessian_matches_differences_of_gradient(name):
+    L = landscapes.get(name)
+    P = _points(L)
+    h = 1e-5
+    E = np.eye(2)
+    fd = np.stack([(L.grad(P + h * E[j]) - L.grad(P - h * E[j])) / (2 * h) for j in range(2)], axis=-1)
+    scale = 1 + np.abs(L.grad(P)).max(axis=1)[:, None, None]
+    np.testing.assert_allclose(L.hess(P) / scale, fd / scale, atol=1e-5)
+    np.testing.assert_allclose(L.hess(P), np.swapaxes(L.hess(P), -1, -2), atol=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivatives_match_sympy_evaluation(name):
+    """Evaluate sympy's derivatives with exact substitution (no lambdify) at a few points."""
+    L = landscapes.get(name)
+    gx, gy = sp.diff(L.expr, X), sp.diff(L.expr, Y)
+    hxy = sp.diff(L.expr, X, Y)
+    for px, py in _points(L, 4, seed=1):
+        sub = {X: sp.Float(px, 30), Y: sp.Float(py, 30)}
+        expected = np.array([float(gx.evalf(subs=sub)), float(gy.evalf(subs=sub))])
+        np.testing.assert_allclose(L.grad([px, py]), expected, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(L.hess([px, py])[0, 1], float(hxy.evalf(subs=sub)), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_known_minima_are_stationary_with_positive_curvature(name):
+    L = landscapes.get(name)
+    for m in L.minima:
+        assert np.linalg.norm(L.grad(m)) < 1e-6
+        assert np.all(np.linalg.eigvalsh(L.hess(m)) > 0)
+
+
+def test_sharp_flat_has_a_sharp_deep_and_a_flat_shallow_minimum():
+    L = landscapes.get("sharp_flat")
+    sharp, flat = sorted(L.minima, key=lambda m: m[0])
+    assert L.f(sharp) < L.f(flat) < L.f(sharp) + 0.5            # deeper, but only slightly
+    lam_sharp = np.linalg.eigvalsh(L.hess(sharp)).max()
+    lam_flat = np.linalg.eigvalsh(L.hess(flat)).max()
+    assert lam_sharp > 20 * lam_flat                            # far narrower
+
+
+def test_unknown_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown landscape 'nope'"):
+        landscapes.get("nope")
+
+
+def test_resolve_accepts_names_and_formulas():
+    assert landscapes.resolve("rosenbrock").name == "rosenbrock"
+    assert float(landscapes.resolve("x^2 + y").f([2.0, 1.0])) == 5.0
+
+
+def test_bad_point_shape():
+    with pytest.raises(ValueError, match="last axis of length 2"):
+        landscapes.get("quadratic").f(np.zeros((4, 3)))
