@@ -42,10 +42,10 @@ if len(L.minima):
     H = L.hess(L.minima)
     eig = np.linalg.eigvalsh(H)
     st.markdown("**Known minima** — the Hessian's eigenvalues measure sharpness: large means a narrow basin.")
-    st.dataframe(pd.DataFrame({
-        "x": L.minima[:, 0], "y": L.minima[:, 1], "f": L.f(L.minima),
-        "λ_min(∇²f)": eig[:, 0], "λ_max(∇²f)": eig[:, 1],
-    }).style.format("{:.4g}"), hide_index=True)
+    table = pd.DataFrame({"x": L.minima[:, 0], "y": L.minima[:, 1], "f": L.f(L.minima),
+                          "λ_min(∇²f)": eig[:, 0], "λ_max(∇²f)": eig[:, 1]})
+    st.dataframe(table, hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns})
 else:
     st.info("This landscape has no known minima listed (a saddle, or a formula you typed).")
 

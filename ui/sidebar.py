@@ -37,7 +37,7 @@ def render() -> Settings:
     sb = st.sidebar
     sb.markdown("### Settings")
     names = landscapes.names()
-    labels = {n: landscapes.get(n).title for n in names} | {CUSTOM: "Custom formula…"}
+    labels = landscapes.TITLES | {CUSTOM: "Custom formula…"}
     choice = urlstate.choice("Landscape", "landscape", names + [CUSTOM], default="sharp_flat", where=sb,
                              format_func=labels.get,
                              help="The 2-D function the demos use. 'Custom formula' lets you type one.")

@@ -138,57 +138,71 @@ def _local_minima(expr, starts) -> np.ndarray:
     return np.array(out)
 
 
-def _builtins() -> dict[str, Landscape]:
-    sharp_flat = (_well(SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH) + _well(FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH)
-                  + sp.Rational(1, 20) * (X**2 + Y**2))
-    items = [
-        Landscape("quadratic", "Ill-conditioned quadratic", (X**2 + 20 * Y**2) / 2,
-                  ((-3.0, 3.0), (-3.0, 3.0)), [(0.0, 0.0)],
-                  "A bowl 20 times steeper in y than in x: gradient methods zig-zag."),
-        Landscape("rosenbrock", "Rosenbrock", (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
-                  ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)],
-                  "A curved, narrow valley: easy to find, slow to follow."),
-        Landscape("himmelblau", "Himmelblau", (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2,
-                  ((-5.0, 5.0), (-5.0, 5.0)),
-                  _local_minima((X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2,
-                                [(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]),
-                  "Four minima of equal value: where you end depends on where you start."),
-        Landscape("rastrigin", "Rastrigin",
-                  20 + X**2 - 10 * sp.cos(2 * sp.pi * X) + Y**2 - 10 * sp.cos(2 * sp.pi * Y),
-                  ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)],
-                  "A bowl covered in ripples: many local minima, one global one."),
-        Landscape("saddle", "Saddle", X**2 - Y**2, ((-2.0, 2.0), (-2.0, 2.0)), np.zeros((0, 2)),
-                  "A saddle point at the origin: a minimum along x, a maximum along y."),
-        Landscape("sharp_flat", "Sharp vs flat minima", sharp_flat, ((-3.0, 3.0), (-2.0, 2.0)),
-                  _local_minima(sharp_flat, [SHARP_CENTER, FLAT_CENTER]),
-                  "A narrow deep minimum (left) and a wide, slightly shallower one (right): "
-                  "smoothing and tilting prefer the flat one."),
-    ]
-    return {L.name: L for L in items}
+def _quadratic():
+    return Landscape("quadratic", TITLES["quadratic"], (X**2 + 20 * Y**2) / 2,
+                     ((-3.0, 3.0), (-3.0, 3.0)), [(0.0, 0.0)],
+                     "A bowl 20 times steeper in y than in x: gradient methods zig-zag.")
 
 
-@lru_cache(maxsize=1)
-def _registry() -> dict[str, Landscape]:
-    return _builtins()
+def _rosenbrock():
+    return Landscape("rosenbrock", TITLES["rosenbrock"], (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
+                     ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)],
+                     "A curved, narrow valley: easy to find, slow to follow.")
+
+
+def _himmelblau():
+    expr = (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
+    return Landscape("himmelblau", TITLES["himmelblau"], expr, ((-5.0, 5.0), (-5.0, 5.0)),
+                     _local_minima(expr, [(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]),
+                     "Four minima of equal value: where you end depends on where you start.")
+
+
+def _rastrigin():
+    return Landscape("rastrigin", TITLES["rastrigin"],
+                     20 + X**2 - 10 * sp.cos(2 * sp.pi * X) + Y**2 - 10 * sp.cos(2 * sp.pi * Y),
+                     ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)],
+                     "A bowl covered in ripples: many local minima, one global one.")
+
+
+def _saddle():
+    return Landscape("saddle", TITLES["saddle"], X**2 - Y**2, ((-2.0, 2.0), (-2.0, 2.0)), np.zeros((0, 2)),
+                     "A saddle point at the origin: a minimum along x, a maximum along y.")
+
+
+def _sharp_flat():
+    expr = (_well(SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH) + _well(FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH)
+            + sp.Rational(1, 20) * (X**2 + Y**2))
+    return Landscape("sharp_flat", TITLES["sharp_flat"], expr, ((-3.0, 3.0), (-2.0, 2.0)),
+                     _local_minima(expr, [SHARP_CENTER, FLAT_CENTER]),
+                     "A narrow deep minimum (left) and a wide, slightly shallower one (right): "
+                     "smoothing and tilting prefer the flat one.")
+
+
+# Built lazily: deriving and compiling a landscape costs tens of milliseconds, and the app
+# starts faster when only the one on screen is built.
+_FACTORIES = {"quadratic": _quadratic, "rosenbrock": _rosenbrock, "himmelblau": _himmelblau,
+              "rastrigin": _rastrigin, "saddle": _saddle, "sharp_flat": _sharp_flat}
+TITLES = {"quadratic": "Ill-conditioned quadratic", "rosenbrock": "Rosenbrock", "himmelblau": "Himmelblau",
+          "rastrigin": "Rastrigin", "saddle": "Saddle", "sharp_flat": "Sharp vs flat minima"}
 
 
 def names() -> list[str]:
     """Names of the built-in landscapes, in display order."""
-    return list(_registry())
+    return list(_FACTORIES)
 
 
+@lru_cache(maxsize=None)
 def get(name: str) -> Landscape:
     """The built-in landscape called ``name`` (see :func:`names`)."""
-    try:
-        return _registry()[name]
-    except KeyError:
-        raise ValueError(f"unknown landscape {name!r}; choose one of {', '.join(names())}") from None
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown landscape {name!r}; choose one of {', '.join(names())}")
+    return _FACTORIES[name]()
 
 
 def resolve(spec: str) -> Landscape:
     """A built-in by name, or else a formula in x and y parsed safely (see :mod:`zo_core.expressions`)."""
-    if spec in _registry():
-        return _registry()[spec]
+    if spec in _FACTORIES:
+        return get(spec)
     from zo_core import expressions
 
     return expressions.parse(spec)
