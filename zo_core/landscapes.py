@@ -60,6 +60,7 @@ class Landscape:
     bounds : ``((xmin, xmax), (ymin, ymax))``, the window the app draws.
     minima : known local minima, array of shape ``(k, 2)`` (possibly empty).
     description : one sentence for the lecture.
+    log_scale : whether plots colour by log(f - min f) by default.
     """
 
     name: str
@@ -68,6 +69,7 @@ class Landscape:
     bounds: tuple[tuple[float, float], tuple[float, float]]
     minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     description: str = ""
+    log_scale: bool = False   # colour by log(f - min f) by default (for wide-ranging functions)
 
     def __post_init__(self):
         grad = [_drop_distributions(sp.diff(self.expr, v)) for v in (X, Y)]
@@ -120,8 +122,8 @@ FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH = (1.2, 0.0), 0.8, 0.8
 
 
 def _well(center, width, depth):
-    cx, cy = center
-    return -depth * sp.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * sp.Float(width) ** 2))
+    cx, cy, w, a = (sp.nsimplify(v) for v in (*center, width, depth))  # exact fractions: a readable formula
+    return -a * sp.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * w**2))
 
 
 def _local_minima(expr, starts) -> np.ndarray:
@@ -141,20 +143,21 @@ def _local_minima(expr, starts) -> np.ndarray:
 def _quadratic():
     return Landscape("quadratic", TITLES["quadratic"], (X**2 + 20 * Y**2) / 2,
                      ((-3.0, 3.0), (-3.0, 3.0)), [(0.0, 0.0)],
-                     "A bowl 20 times steeper in y than in x: gradient methods zig-zag.")
+                     "A bowl 20 times steeper in y than in x: gradient methods zig-zag.", log_scale=True)
 
 
 def _rosenbrock():
     return Landscape("rosenbrock", TITLES["rosenbrock"], (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
                      ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)],
-                     "A curved, narrow valley: easy to find, slow to follow.")
+                     "A curved, narrow valley: easy to find, slow to follow.", log_scale=True)
 
 
 def _himmelblau():
     expr = (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
     return Landscape("himmelblau", TITLES["himmelblau"], expr, ((-5.0, 5.0), (-5.0, 5.0)),
                      _local_minima(expr, [(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)]),
-                     "Four minima of equal value: where you end depends on where you start.")
+                     "Four minima of equal value: where you end depends on where you start.",
+                     log_scale=True)
 
 
 def _rastrigin():

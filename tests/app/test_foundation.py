@@ -36,12 +36,12 @@ def test_invalid_formula_typed_keeps_the_last_valid_one():
 
 def test_url_parameters_round_trip():
     params = {"landscape": "rastrigin", "seed": "7", "projector": "1", "view": "surface", "n": "81",
-              "arrows": "5", "log": "0"}
+              "arrows": "5", "log": "linear"}
     at = open_page(LANDSCAPES, params=params)
     no_exception(at)
     assert not at.warning
     assert by_key(at.slider, "n").value == 81 and by_key(at.slider, "arrows").value == 5
-    assert by_key(at.toggle, "log").value is False
+    assert by_key(at.selectbox, "log").value == "linear"
     for k, v in params.items():
         assert _param(at, k) == v, k
 
@@ -66,7 +66,7 @@ def test_invalid_page_values_in_url_fall_back_to_defaults():
     at = open_page(LANDSCAPES, params={"n": "9999", "arrows": "abc", "log": "maybe"})
     no_exception(at)
     assert by_key(at.slider, "n").value == 161 and _param(at, "n") == "161"
-    assert by_key(at.slider, "arrows").value == 15 and by_key(at.toggle, "log").value is True
+    assert by_key(at.slider, "arrows").value == 15 and by_key(at.selectbox, "log").value == "auto"
 
 
 def test_projector_mode_enlarges_text():

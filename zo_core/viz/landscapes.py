@@ -25,25 +25,32 @@ def gradient_field(L, n_arrows: int, scale: float = 0.8):
     return P, G / norm * rel * cell
 
 
+def _log(L, log: str) -> bool:
+    """Colour scale: "log", "linear", or "auto" (the landscape's own preference)."""
+    if log not in ("auto", "log", "linear"):
+        raise ValueError(f"log must be 'auto', 'log' or 'linear', got {log!r}")
+    return L.log_scale if log == "auto" else log == "log"
+
+
 @figure
-def landscape_contour(landscape: str = "rosenbrock", n: int = 161, log: bool = True, arrows: int = 15,
+def landscape_contour(landscape: str = "rosenbrock", n: int = 161, log: str = "auto", arrows: int = 15,
                       projector: bool = False) -> go.Figure:
     """Contour of a landscape with its minima and (optionally) the descent field −∇f."""
     L = landscapes.resolve(landscape)
     xs, ys, P = L.mesh(int(n))
     Z = L.f(P)
     field = gradient_field(L, int(arrows)) if int(arrows) > 0 else None
-    fig = contour(xs, ys, Z, log=log, minima=L.minima, arrows=field)
+    fig = contour(xs, ys, Z, log=_log(L, log), minima=L.minima, arrows=field)
     return theme(fig, projector=projector, title=L.title)
 
 
 @figure
-def landscape_surface(landscape: str = "rosenbrock", n: int = 81, log: bool = True,
+def landscape_surface(landscape: str = "rosenbrock", n: int = 81, log: str = "auto",
                       projector: bool = False) -> go.Figure:
     """3-D surface of a landscape with its minima marked."""
     L = landscapes.resolve(landscape)
     xs, ys, P = L.mesh(int(n))
     Z = L.f(P)
     values = L.f(L.minima) if len(L.minima) else None
-    fig = surface(xs, ys, Z, log=log, minima=L.minima, minima_values=values)
+    fig = surface(xs, ys, Z, log=_log(L, log), minima=L.minima, minima_values=values)
     return theme(fig, projector=projector, title=L.title, height=620)
