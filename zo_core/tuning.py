@@ -208,6 +208,8 @@ def landscape(P: Problem, *, n: int = 41) -> Landscape:
         coef = c[:, :, None] / (s[:, :, None] + lam[None, None, :])   # (n_gamma, N, n_lambda)
         pred = A @ coef                                               # (n_gamma, N_val, n_lambda)
     Z = ((pred - P.y_val[None, :, None]) ** 2).mean(1) / np.var(P.y_val)
+    for a in (xs, ys, Z):
+        a.setflags(write=False)   # shared through caches: read-only
     return Landscape(xs, ys, Z)
 
 
