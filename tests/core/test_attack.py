@@ -216,3 +216,19 @@ def test_target_equal_to_label_is_refused(clf, batch):
     x, y = batch[0][:2], batch[1][:2]
     with pytest.raises(ValueError, match="target"):
         attack.zo_attack(clf.proba, x, y, target=y)
+
+
+# --- named figures (lecture directives use them with defaults) -------------------------------------
+
+def test_named_attack_figures_build_with_defaults_and_plain_params():
+    from zo_core import viz
+
+    for name in ("attack_example", "attack_success"):
+        params = viz.parameters(name)
+        assert "projector" in params
+        assert all(isinstance(v, (str, int, float, bool)) for v in params.values())
+    fig = viz.build("attack_example")
+    assert [t.type for t in fig.data] == ["heatmap"] * 3 + ["bar"] * 2
+    assert "queries" in fig.layout.title.text
+    fig = viz.build("attack_success", n_images=10, budget=300, projector=True)
+    assert fig.data[0].y[-1] <= 1 and len(fig.data) == 4     # ZO curve + PGD, FGSM, noise lines

@@ -137,3 +137,22 @@ def test_unknown_names_raise(P):
         tuning.problem("mnist")
     with pytest.raises(ValueError, match="grid"):
         tuning.landscape(P, n=2)
+
+
+# --- named figures (lecture directives use them with defaults) -------------------------------------
+
+def test_named_tuning_figures_build_with_defaults_and_plain_params():
+    from zo_core import viz
+
+    for name in ("tuning_landscape", "tuning_curves", "tuning_ablation"):
+        params = viz.parameters(name)
+        assert "projector" in params
+        assert all(isinstance(v, (str, int, float, bool)) for v in params.values())
+    fig = viz.build("tuning_landscape")
+    assert fig.data[0].type == "contour" and len(fig.data[0].x) >= 30
+    names = " ".join(t.name or "" for t in fig.data)
+    for label in ("ZO-SGD", "grid search", "random search", "Nelder–Mead", "grid optimum"):
+        assert label in names
+    assert viz.build("tuning_landscape", paths=False, n=31).data[0].type == "contour"
+    fig = viz.build("tuning_curves", budget=20, noisy=True, projector=True)
+    assert all(len(t.x) <= 20 for t in fig.data)
