@@ -6,7 +6,6 @@ import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
 from zo_core import attack
-from zo_core.viz import applications as app_viz
 
 settings = sidebar.settings()
 
@@ -15,7 +14,7 @@ st.markdown(
     "A small neural network reads 8×8 handwritten digits. The attacker sees **only its output "
     "probabilities** — no weights, no gradients — and looks for a perturbation δ inside a ball "
     "‖δ‖ ≤ ε that changes the predicted class. It minimises the margin loss "
-    "L = log p_y − max_{j≠y} log p_j with zeroth-order gradient estimates: every estimate costs "
+    r"$L = \log p_y - \max_{j \ne y} \log p_j$ with zeroth-order gradient estimates: every estimate costs "
     "queries to the model, and the number of queries is the price of being blind. White-box "
     "FGSM and PGD read the gradient and show what the same ε allows at best.")
 
@@ -35,7 +34,8 @@ def demo(clf: attack.Classifier) -> None:
 
     c1, c2, c3 = st.columns(3)
     method = urlstate.choice("Black-box method", "aa_method", list(attack.ZO_METHODS), default="zo-signsgd",
-                             widget="segmented", where=c1, format_func=app_viz.ATTACK_LABELS.get,
+                             widget="segmented", where=c1,
+                             format_func={"zo-signsgd": "ZO-SignSGD", "zo-adam": "ZO-Adam", "zoo": "ZOO"}.get,
                              help="ZO-SignSGD and ZO-Adam average q random directions (q + 1 queries a step); "
                                   "ZOO estimates q random pixels by central differences (2q + 1 queries).")
     norm = urlstate.choice("Threat model", "aa_norm", list(attack.NORMS), default="linf", widget="segmented",
@@ -57,11 +57,13 @@ def demo(clf: attack.Classifier) -> None:
     budget = urlstate.number("Query budget per image", "aa_budget", min_value=10, max_value=20000, default=2000,
                              step=100, where=c4, help="Every image submitted to the model counts, the clean one too.")
 
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns([2, 2, 1])
     index = urlstate.slider("Test image", "aa_index", min_value=0, max_value=49, default=0, where=c1,
                             help="One of 50 correctly classified test digits drawn with the sidebar seed.")
     n_images = urlstate.slider("Images in the success-rate batch", "aa_n", min_value=10, max_value=100, default=50,
                                step=10, where=c2)
+    all_methods = urlstate.toggle("All three ZO methods", "aa_all", default=False, where=c3,
+                                  help="Draw ZO-SignSGD, ZO-Adam and ZOO together in the success-rate chart.")
 
     common = dict(seed=settings.seed, method=method, norm=norm, eps=float(eps), mu=float(mu), q=int(q),
                   budget=int(budget), projector=settings.projector)
@@ -76,7 +78,8 @@ def demo(clf: attack.Classifier) -> None:
                      caption="Left: the clean digit; middle: δ, amplified so its pattern is visible (blue: ink added, red: ink removed); "
                              "right: the adversarial digit. Below: the probabilities the attacker reads.")
         st.subheader("Success rate vs queries")
-        figures.show("attack_success", key="aa_success", n_images=int(n_images), **common,
+        figures.show("attack_success", key="aa_success", n_images=int(n_images), all_methods=bool(all_methods),
+                     **common,
                      caption="Share of the batch fooled within a given number of queries (untargeted). Dashed: "
                              "white-box PGD and FGSM with the same ε, and random noise of the same norm.")
 

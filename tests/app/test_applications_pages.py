@@ -64,6 +64,8 @@ def test_attack_page_widgets_rerun_cleanly():
     no_exception(at)
     by_key(at.selectbox, "aa_target").set_value("3").run()
     no_exception(at)
+    by_key(at.toggle, "aa_all").set_value(True).run()
+    no_exception(at)
     assert at.query_params["aa_target"] == ["3"] or at.query_params["aa_target"] == "3"
     assert len(_charts(at)) == 2 and not at.error
 

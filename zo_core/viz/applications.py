@@ -124,17 +124,21 @@ def attack_example(seed: int = 0, index: int = 0, method: str = "zo-signsgd", no
 @figure
 def attack_success(seed: int = 0, n_images: int = 50, method: str = "zo-signsgd", norm: str = "linf",
                    eps: float = 0.2, mu: float = 0.01, q: int = 20, budget: int = 2000,
-                   projector: bool = False) -> go.Figure:
-    """Success rate vs queries of a ZO attack over a batch of test images, against PGD, FGSM and noise."""
+                   all_methods: bool = False, projector: bool = False) -> go.Figure:
+    """Success rate vs queries of a ZO attack over a batch of test images, against PGD, FGSM and noise.
+
+    all_methods draws ZO-SignSGD, ZO-Adam and ZOO together instead of ``method`` alone.
+    """
     clf = attack.pretrained(int(seed))
     X, Y = attack.test_batch(clf, int(n_images), seed=int(seed))
     kw = dict(norm=norm, eps=float(eps))
-    zo = attack.zo_attack(clf.proba, X, Y, method=method, mu=float(mu), q=int(q), budget=int(budget),
-                          seed=int(seed), **kw)
+    methods = attack.ZO_METHODS if all_methods else (method,)
+    zo = {m: attack.zo_attack(clf.proba, X, Y, method=m, mu=float(mu), q=int(q), budget=int(budget),
+                              seed=int(seed), **kw) for m in methods}
     refs = {"pgd": attack.white_box(clf, X, Y, method="pgd", seed=int(seed), **kw),
             "fgsm": attack.white_box(clf, X, Y, method="fgsm", **kw),
             "noise": attack.random_noise(clf.proba, X, Y, seed=int(seed), **kw)}
-    return theme(success_curves({method: zo}, refs, budget=int(budget)), projector=projector, height=460)
+    return theme(success_curves(zo, refs, budget=int(budget)), projector=projector, height=460)
 
 
 # --- tuning ------------------------------------------------------------------------------------
