@@ -140,3 +140,10 @@ def test_tuning_page_budget_below_one_step_is_explained():
     by_key(at.slider, "ht_q").set_value(2).run()
     no_exception(at)
     assert not at.error and len(_charts(at)) == 2
+
+
+@pytest.mark.parametrize("page", [ATTACK, TUNING])
+def test_pages_in_projector_mode(page):
+    at = open_page(page, params={"projector": "1", "aa_n": "10", "aa_budget": "300", "ht_budget": "20"})
+    no_exception(at)
+    assert len(_charts(at)) == 2 and not at.error
