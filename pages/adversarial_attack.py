@@ -1,0 +1,98 @@
+"""Adversarial attack: fool a digit classifier by querying only its output probabilities."""
+
+import inspect
+
+import streamlit as st
+
+from ui import figures, lecture, sidebar, urlstate
+from zo_core import attack
+
+settings = sidebar.settings()
+
+st.title("Adversarial attack")
+st.markdown(
+    "A small neural network reads 8×8 handwritten digits. The attacker sees **only its output "
+    "probabilities** — no weights, no gradients — and looks for a perturbation δ inside a ball "
+    "‖δ‖ ≤ ε that changes the predicted class. It minimises the margin loss "
+    r"$L = \log p_y - \max_{j \ne y} \log p_j$ with zeroth-order gradient estimates: every estimate costs "
+    "queries to the model, and the number of queries is the price of being blind. White-box "
+    "FGSM and PGD read the gradient and show what the same ε allows at best.")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Training the digit classifier (a few seconds)…")
+def classifier(seed: int) -> attack.Classifier:
+    # Shared by every session: read it, never mutate it (its arrays and weights are frozen).
+    return attack.pretrained(seed)
+
+
+def demo(clf: attack.Classifier) -> None:
+    """Widgets -> attack figures; only drawn once the classifier trained."""
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Test accuracy", f"{clf.test_accuracy:.1%}", help="On the 30 % of scikit-learn's digits held out.")
+    m2.metric("Training time", f"{clf.seconds:.1f} s", help="Full-batch Adam, 150 epochs, trained once and cached.")
+    m3.metric("Input dimension d", f"{clf.X_test.shape[1]}", help="8×8 pixels in [0, 1].")
+
+    c1, c2, c3 = st.columns(3)
+    method = urlstate.choice("Black-box method", "aa_method", list(attack.ZO_METHODS), default="zo-signsgd",
+                             widget="segmented", where=c1,
+                             format_func={"zo-signsgd": "ZO-SignSGD", "zo-adam": "ZO-Adam", "zoo": "ZOO"}.get,
+                             help="ZO-SignSGD and ZO-Adam average q random directions (q + 1 queries a step); "
+                                  "ZOO estimates q random pixels by central differences (2q + 1 queries).")
+    norm = urlstate.choice("Threat model", "aa_norm", list(attack.NORMS), default="linf", widget="segmented",
+                           where=c2, format_func={"linf": "ℓ∞ ball", "l2": "ℓ2 ball"}.get)
+    target_label = urlstate.choice("Goal", "aa_target", ["untargeted", *"0123456789"],
+                                   default="untargeted", where=c3,
+                                   format_func=lambda v: v if v == "untargeted" else f"targeted: make it a {v}")
+
+    c1, c2, c3, c4 = st.columns(4)
+    if norm == "linf":
+        eps = urlstate.slider("ε (ℓ∞: change per pixel)", "aa_eps_inf", min_value=0.01, max_value=0.5,
+                              default=0.2, step=0.01, where=c1)
+    else:
+        eps = urlstate.slider("ε (ℓ2 length of δ)", "aa_eps_l2", min_value=0.1, max_value=4.0, default=1.0,
+                              step=0.1, where=c1)
+    mu = urlstate.log_slider("μ (smoothing radius)", "aa_mu", lo=1e-4, hi=1.0, default=0.01, where=c2,
+                             help="Probe distance of the finite differences.")
+    q = urlstate.slider("q (directions per step)", "aa_q", min_value=1, max_value=100, default=20, where=c3)
+    budget = urlstate.number("Query budget per image", "aa_budget", min_value=10, max_value=20000, default=2000,
+                             step=100, where=c4, help="Every image submitted to the model counts, the clean one too.")
+
+    c1, c2, c3 = st.columns([2, 2, 1])
+    index = urlstate.slider("Test image", "aa_index", min_value=0, max_value=49, default=0, where=c1,
+                            help="One of 50 correctly classified test digits drawn with the sidebar seed.")
+    n_images = urlstate.slider("Images in the success-rate batch", "aa_n", min_value=10, max_value=100, default=50,
+                               step=10, where=c2)
+    all_methods = urlstate.toggle("All three ZO methods", "aa_all", default=False, where=c3,
+                                  help="Draw ZO-SignSGD, ZO-Adam and ZOO together in the success-rate chart.")
+
+    common = dict(seed=settings.seed, method=method, norm=norm, eps=float(eps), mu=float(mu), q=int(q),
+                  budget=int(budget), projector=settings.projector)
+    try:
+        attack.check(norm=norm, eps=float(eps), mu=float(mu), q=int(q), budget=int(budget), method=method)
+    except ValueError as err:
+        st.error(f"These settings cannot run: {err}", icon=":material/block:")
+    else:
+        st.subheader("One digit")
+        target = -1 if target_label == "untargeted" else int(target_label)
+        figures.show("attack_example", key="aa_example", index=int(index), target=target, **common,
+                     caption="Left: the clean digit; middle: δ, amplified so its pattern is visible (blue: ink added, red: ink removed); "
+                             "right: the adversarial digit. Below: the probabilities the attacker reads.")
+        st.subheader("Success rate vs queries")
+        figures.show("attack_success", key="aa_success", n_images=int(n_images), all_methods=bool(all_methods),
+                     **common,
+                     caption="Share of the batch fooled within a given number of queries (untargeted). Dashed: "
+                             "white-box PGD and FGSM with the same ε, and random noise of the same norm.")
+
+
+try:
+    trained = classifier(settings.seed)
+except attack.TrainingError as err:
+    st.error(f"The digit classifier failed to train, so there is nothing to attack: {err}",
+             icon=":material/error:")
+else:
+    demo(trained)
+
+lecture.panel("applications", projector=settings.projector)
+with st.expander("Show the code", icon=":material/code:"):
+    st.code(inspect.getsource(attack.margin_loss) + "\n\n" + inspect.getsource(attack._zo_attack),
+            language="python")
