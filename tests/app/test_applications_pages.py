@@ -2,30 +2,11 @@
 
 import pytest
 
-from tests.app.helpers import by_key, no_exception
-from tests.app.helpers import open_page as _open_page
+from tests.app.helpers import by_key, no_exception, open_page
 from zo_core import attack
 
 ATTACK = "pages/adversarial_attack.py"
 TUNING = "pages/hyperparameter_tuning.py"
-SIDEBAR = {"seed", "landscape", "formula", "projector"}
-
-
-def open_page(page, params=None):
-    """Open ``page`` as a shared link with ``params`` would.
-
-    AppTest first runs the home page, whose URL clean-up drops the page's own parameters; so we
-    open the page, put the parameters back and let ui.urlstate read them as on a first visit.
-    """
-    params = params or {}
-    at = _open_page(page, params={k: v for k, v in params.items() if k in SIDEBAR})
-    own = {k: v for k, v in params.items() if k not in SIDEBAR}
-    if own:
-        for k, v in own.items():
-            at.query_params[k] = str(v)
-        at.session_state["_url_seeded"] = set(at.session_state["_url_seeded"]) - set(own)
-        at.run()
-    return at
 
 
 def _errors(at):

@@ -1,31 +1,17 @@
 """Real Chromium against `streamlit run`: the Adversarial attack and Hyperparameter tuning pages."""
 
-import os
 import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, launch, wait_idle
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.harness import exceptions, wait_idle
 
 CHARTS = "[data-testid=stPlotlyChart]"
 
 
 @pytest.fixture(scope="module")
-def browser_page():
-    if chromium_path() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing on CI")
-        pytest.skip("Chromium is not installed")
-    with Server() as server, sync_api.sync_playwright() as p:
-        browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        # The first request after start-up may run a page file in Streamlit's legacy pages/ mode
-        # (a known quirk, see DESIGN.md); open the router once before using direct page URLs.
-        page.goto(server.url)
-        wait_idle(page, timeout=120_000)
-        page.wait_for_selector("h1", timeout=120_000)
-        yield server, page
-        browser.close()
+def browser_page(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    yield server, page
+    page.close()
 
 
 def _open(page, url, charts: int):

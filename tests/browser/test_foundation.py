@@ -60,7 +60,7 @@ def test_keyboard_slider_move_changes_the_chart(page, server):
     slider = page.locator("[data-testid=stSlider]").filter(has_text="Descent arrows").locator("input[type=range]")
     slider.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"() => new URL(location.href).searchParams.get('arrows') === '16'", timeout=20_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('arrows') === '16'", timeout=20_000)
     harness.wait_idle(page)
     page.wait_for_function(
         f"() => {{ const p = document.querySelector('.js-plotly-plot');"
