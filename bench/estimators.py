@@ -1,0 +1,67 @@
+"""Performance of the gradient estimators (issue 3). Prints medians of repeated runs.
+
+1. 10,000 estimates at d = 1,000 (gaussian, central, q = 1) on a quadratic: target <= 0.5 s on 2 cores.
+2. The Estimator variance page's whole sweep (its figures built from scratch): target <= 1 s.
+
+Run: .venv/bin/python bench/estimators.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zo_core import estimators  # noqa: E402
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def bench_estimates(repeat: int = 7) -> None:
+    d, n = 1_000, 10_000
+    F = estimators.quadratic(np.logspace(0.0, 1.0, d), c=1.0)
+    x = np.full(d, 1.0 / np.sqrt(d))
+    run = lambda: estimators.estimate(F, x, method="gaussian", scheme="central", mu=1e-3, q=1,  # noqa: E731
+                                      n_trials=n, rng=0)
+    run()  # warm-up (page faults of the first large allocation)
+    ts = timed(run, repeat)
+    med = statistics.median(ts)
+    evals = n * estimators.queries("gaussian", "central", d, 1)
+    print(f"estimates: {n} x gaussian/central q=1 at d={d} on a quadratic: median {med:.3f} s "
+          f"(min {min(ts):.3f}, max {max(ts):.3f}, {repeat} runs; target <= 0.5 s)")
+    print(f"  function evaluations/s: {evals / med:,.0f}  ({evals:,} evaluations per run)")
+
+
+def bench_variance_sweep(repeat: int = 5) -> None:
+    try:
+        from zo_core.viz import estimators as figs
+    except ImportError as err:
+        print(f"variance sweep: not available ({err})")
+        return
+    builders = figs.VARIANCE_PAGE_FIGURES
+    def sweep():
+        for name, fn in builders.items():
+            fn()
+    ts = timed(sweep, repeat)
+    print(f"variance page sweep ({', '.join(builders)}; defaults, from scratch): median "
+          f"{statistics.median(ts):.3f} s (min {min(ts):.3f}, {repeat} runs; target <= 1 s)")
+    for name, fn in builders.items():
+        t = statistics.median(timed(fn, 3))
+        print(f"  {name}: {t:.3f} s")
+
+
+if __name__ == "__main__":
+    bench_estimates()
+    bench_variance_sweep()

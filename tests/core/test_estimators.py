@@ -1,0 +1,194 @@
+"""Gradient estimators against closed forms; tolerances are 5 standard errors of the sample mean."""
+
+import numpy as np
+import pytest
+from scipy.optimize import rosen, rosen_der
+
+from zo_core import estimators as E
+from zo_core import landscapes
+
+Z = 5.0  # standard errors allowed in every statistical comparison
+
+
+def close_in_mean(samples: np.ndarray, target, z: float = Z):
+    """Assert the mean of samples (n, ...) matches target within z standard errors (plus round-off)."""
+    n = samples.shape[0]
+    se = samples.std(axis=0, ddof=1) / np.sqrt(n)
+    err = np.abs(samples.mean(axis=0) - target)
+    assert np.all(err <= z * se + 1e-9), f"mean {samples.mean(axis=0)} vs {target} (se {se})"
+
+
+# --- shapes, query counts, vectorisation ---------------------------------------------------
+
+@pytest.mark.parametrize("method,scheme,expected", [
+    ("coordinate", "forward", 6), ("coordinate", "central", 10),
+    ("gaussian", "forward", 4), ("gaussian", "central", 6), ("gaussian", "one-point", 3),
+    ("sphere", "forward", 4), ("sphere", "central", 6), ("sphere", "one-point", 3),
+])
+def test_shape_and_queries(method, scheme, expected):
+    F = E.quadratic(np.arange(1.0, 6.0))
+    est = E.estimate(F, np.ones(5), method=method, scheme=scheme, mu=1e-3, q=3, n_trials=7, rng=0)
+    assert est.g.shape == (7, 5)
+    assert est.queries == expected == E.queries(method, scheme, 5, 3)
+
+
+@pytest.mark.parametrize("scheme", ["forward", "central", "one-point"])
+def test_f_is_called_on_batches_not_per_trial(scheme):
+    calls = []
+    F = E.linear(np.ones(4))
+
+    def f(P):
+        calls.append(np.shape(P))
+        return F(P)
+
+    est = E.estimate(f, np.zeros(4), method="gaussian", scheme=scheme, mu=0.1, q=5, n_trials=300, rng=1)
+    assert len(calls) <= 2                         # one batch, plus f(x) for forward
+    evaluated = sum(int(np.prod(s[:-1])) for s in calls)
+    assert evaluated == est.queries * 300 - (299 if scheme == "forward" else 0)
+
+
+def test_same_seed_same_estimates_and_generator_accepted():
+    F = E.linear(np.ones(3))
+    a = E.estimate(F, np.zeros(3), method="sphere", scheme="central", mu=0.1, n_trials=5, rng=3).g
+    b = E.estimate(F, np.zeros(3), method="sphere", scheme="central", mu=0.1, n_trials=5,
+                   rng=np.random.default_rng(3)).g
+    np.testing.assert_array_equal(a, b)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(mu=0.0), "mu must be a positive"),
+    (dict(mu=-1e-3), "mu must be a positive"),
+    (dict(mu=float("nan")), "mu must be a positive"),
+    (dict(q=0), "q must be an integer >= 1"),
+    (dict(method="newton"), "unknown method"),
+    (dict(scheme="backward"), "unknown scheme"),
+    (dict(method="coordinate", scheme="one-point"), "one-point scheme needs random"),
+    (dict(n_trials=0), "n_trials"),
+])
+def test_bad_arguments_raise(kwargs, match):
+    args = dict(method="gaussian", scheme="central", mu=1e-3, q=1, n_trials=2, rng=0) | kwargs
+    with pytest.raises(ValueError, match=match):
+        E.estimate(E.linear(np.ones(2)), np.zeros(2), **args)
+
+
+def test_non_finite_values_raise():
+    with pytest.raises(ValueError, match="not finite"):
+        E.estimate(lambda P: np.log(P[..., 0]), np.array([-1.0, 0.0]), method="gaussian",
+                   scheme="forward", mu=0.1, rng=0)
+    with pytest.raises(ValueError, match="not finite"):
+        E.estimate(lambda P: 1.0 / P[..., 0], np.zeros(2), method="coordinate", scheme="forward", mu=0.1)
+
+
+def test_dimension_out_of_range():
+    with pytest.raises(ValueError, match="out of range"):
+        E.problem("linear", 0)
+    with pytest.raises(ValueError, match="shape"):
+        E.estimate(E.linear(np.ones(2)), np.zeros((2, 2)), method="gaussian", scheme="central", mu=0.1, rng=0)
+
+
+# --- closed forms -----------------------------------------------------------------------------
+
+def test_coordinate_forward_bias_is_half_mu_diag_A():
+    F = E.quadratic([1.0, 4.0, 9.0], b=[1.0, -2.0, 0.5], rotate_seed=7)
+    x = np.array([0.3, -0.2, 1.0])
+    mu = 0.01
+    g = E.estimate(F, x, method="coordinate", scheme="forward", mu=mu).g[0]
+    np.testing.assert_allclose(g - F.grad(x), mu / 2 * np.diag(F.A), rtol=1e-6, atol=1e-10)
+
+
+def test_coordinate_central_is_exact_on_quadratics():
+    F = E.quadratic([1.0, 4.0, 9.0, 0.5], b=[1.0, -2.0, 0.5, 3.0], rotate_seed=1)
+    x = np.array([0.3, -0.2, 1.0, 2.0])
+    for mu in (1e-3, 0.1, 1.0, 10.0):
+        g = E.estimate(F, x, method="coordinate", scheme="central", mu=mu).g[0]
+        np.testing.assert_allclose(g, F.grad(x), rtol=1e-9, atol=1e-9 / mu)
+
+
+def test_random_central_is_exact_directional_derivative_on_quadratics():
+    F = E.quadratic([1.0, 2.0, 3.0], b=[1.0, 0.0, -1.0])
+    x = np.array([0.5, 0.5, -0.5])
+    est = E.estimate(F, x, method="gaussian", scheme="central", mu=0.7, q=2, n_trials=50, rng=4)
+    U = E.directions("gaussian", (50, 2), 3, 4)
+    np.testing.assert_allclose(est.g, E.exact_directional(F.grad(x), U, "gaussian"), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["gaussian", "sphere"])
+@pytest.mark.parametrize("scheme", ["forward", "central", "one-point"])
+def test_mean_is_gradient_of_smoothed_f(method, scheme):
+    # f = sum x^4 / 4: grad f_mu = x^3 + 3 s^2 x with s^2 = E v_i^2 = mu^2 (gaussian) or mu^2/(d+2) (ball).
+    d, mu = 3, 0.5
+    x = np.array([0.8, -0.5, 0.2])
+    s2 = mu**2 if method == "gaussian" else mu**2 / (d + 2)
+    est = E.estimate(lambda P: (P**4).sum(-1) / 4, x, method=method, scheme=scheme, mu=mu,
+                     n_trials=200_000, rng=11)
+    close_in_mean(est.g, x**3 + 3 * s2 * x)
+    assert np.linalg.norm(x**3 + 3 * s2 * x - x**3) > 0.1   # the smoothed gradient is visibly different
+
+
+@pytest.mark.parametrize("method,factor", [("gaussian", lambda d: d + 2), ("sphere", lambda d: d)])
+@pytest.mark.parametrize("scheme", ["forward", "central"])
+def test_second_moment_on_linear(method, factor, scheme):
+    d = 6
+    a = np.linspace(-1.0, 2.0, d)
+    est = E.estimate(E.linear(a, c=3.0), np.ones(d), method=method, scheme=scheme, mu=0.3,
+                     n_trials=100_000, rng=5)
+    close_in_mean((est.g**2).sum(1)[:, None], factor(d) * (a @ a))
+
+
+def test_variance_scales_as_one_over_q():
+    d = 8
+    a = np.ones(d)
+    for q in (1, 4, 16):
+        g = E.estimate(E.linear(a), np.zeros(d), method="gaussian", scheme="central", mu=0.1, q=q,
+                       n_trials=40_000, rng=q).g
+        dev = ((g - a) ** 2).sum(1)[:, None]                  # E||g - a||^2 = (d+1)||a||^2 / q
+        close_in_mean(dev, (d + 1) * (a @ a) / q)
+
+
+def test_one_point_variance_blows_up_as_mu_shrinks():
+    # linear f with f(x) = 1, ||a|| = 1: E||g - a||^2 = d f^2 / mu^2 + (d + 1) ||a||^2
+    d = 4
+    F, x = E.problem("linear", d)
+    for mu in (1.0, 0.1, 0.01):
+        g = E.estimate(F, x, method="gaussian", scheme="one-point", mu=mu, n_trials=20_000, rng=2).g
+        close_in_mean(((g - F.grad(x)) ** 2).sum(1)[:, None], d / mu**2 + d + 1)
+
+
+# --- precision --------------------------------------------------------------------------------
+
+def test_float32_shows_round_off_floor():
+    F = E.quadratic([1.0, 2.0], c=10.0)
+    x = np.array([0.5, 0.5])
+    err = {}
+    for dt in (np.float32, np.float64):
+        g = E.estimate(F, x, method="coordinate", scheme="central", mu=1e-4, dtype=dt).g[0]
+        assert g.dtype == dt
+        err[dt] = np.linalg.norm(g - F.grad(x))
+    assert err[np.float32] > 1e-3 > 1e-8 > err[np.float64]
+
+
+# --- test functions -----------------------------------------------------------------------------
+
+def test_rosenbrock_matches_scipy():
+    R = E.rosenbrock(5)
+    P = np.random.default_rng(0).normal(size=(4, 5))
+    np.testing.assert_allclose(R(P), [rosen(p) for p in P])
+    np.testing.assert_allclose(R.grad(P), [rosen_der(p) for p in P])
+
+
+def test_quadratic_matches_matrix_formula():
+    F = E.quadratic([0.5, 1.0, 7.0], b=[1.0, 2.0, 3.0], c=-1.0, rotate_seed=3)
+    A = F.A
+    np.testing.assert_allclose(np.linalg.eigvalsh(A), [0.5, 1.0, 7.0])
+    P = np.random.default_rng(1).normal(size=(6, 3))
+    np.testing.assert_allclose(F(P), 0.5 * np.einsum("ni,ij,nj->n", P, A, P) + P @ F.b - 1.0)
+    np.testing.assert_allclose(F.grad(P), P @ A + F.b)
+
+
+def test_works_on_2d_landscapes():
+    L = landscapes.get("rosenbrock")
+    x = np.array([-0.5, 0.7])
+    g = E.estimate(L.f, x, method="coordinate", scheme="central", mu=1e-5).g[0]
+    np.testing.assert_allclose(g, L.grad(x), rtol=1e-6)

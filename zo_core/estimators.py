@@ -1,0 +1,321 @@
+"""Gradient estimators from function values only, vectorised over trials and directions.
+
+At a point ``x`` in R^d with smoothing radius ``mu > 0``:
+
+* coordinate, forward   ``g_i = (f(x + mu e_i) - f(x)) / mu``                 d + 1 queries
+* coordinate, central   ``g_i = (f(x + mu e_i) - f(x - mu e_i)) / (2 mu)``     2d queries
+* random direction ``u ~ N(0, I)`` (``gaussian``, phi = 1) or ``u ~ Unif(sphere)`` (``sphere``, phi = d),
+  averaged over ``q`` directions:
+  forward   ``phi (f(x + mu u) - f(x)) / mu * u``                               q + 1 queries
+  central   ``phi (f(x + mu u) - f(x - mu u)) / (2 mu) * u``                     2q queries
+  one-point ``phi f(x + mu u) / mu * u``                                         q queries
+
+Every call evaluates ``f`` once on a batch of points of shape ``(..., d)``; there is no Python loop
+over trials or directions. ``dtype=np.float32`` evaluates in single precision (points and values are
+rounded to it), so the round-off floor ``eps_machine / mu`` can be shown.
+
+Test functions in any dimension (:func:`quadratic`, :func:`linear`, :func:`rosenbrock`) broadcast
+like ``scipy.optimize.rosen`` and carry their exact gradients.
+
+>>> import numpy as np
+>>> F = linear(np.ones(3))
+>>> est = estimate(F, np.zeros(3), method="coordinate", scheme="central", mu=1e-3)
+>>> est.g.shape, est.queries
+((1, 3), 6)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+METHODS = ("coordinate", "gaussian", "sphere")
+SCHEMES = ("forward", "central", "one-point")
+MAX_DIM = 100_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """``n_trials`` independent gradient estimates and the function queries each one cost."""
+
+    g: np.ndarray   # (n_trials, d)
+    queries: int    # per estimate
+
+    @property
+    def mean(self) -> np.ndarray:
+        """The average estimate, shape (d,)."""
+        return self.g.mean(axis=0)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def _check(method: str, scheme: str, mu: float, q: int, n_trials: int) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    if method == "coordinate" and scheme == "one-point":
+        raise ValueError("the one-point scheme needs random directions: use method 'gaussian' or 'sphere'")
+    if not (np.isfinite(mu) and mu > 0):
+        raise ValueError(f"the smoothing radius mu must be a positive finite number, got {mu!r}")
+    if int(q) != q or q < 1:
+        raise ValueError(f"the number of directions q must be an integer >= 1, got {q!r}")
+    if int(n_trials) != n_trials or n_trials < 1:
+        raise ValueError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+
+
+def _point(x, dtype) -> np.ndarray:
+    x = np.asarray(x, dtype=dtype)
+    if x.ndim != 1 or x.size < 1:
+        raise ValueError(f"x must be a vector of shape (d,), got shape {x.shape}")
+    if x.size > MAX_DIM:
+        raise ValueError(f"dimension d = {x.size} is out of range (1 <= d <= {MAX_DIM})")
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite")
+    return x
+
+
+def _evaluate(f: Callable, P: np.ndarray, dtype) -> np.ndarray:
+    """f on points P (..., d), rounded to ``dtype``; non-finite values are a ValueError."""
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(P), dtype=dtype)
+    if values.shape != P.shape[:-1]:
+        raise ValueError(f"f must map points of shape (..., d) to values of shape (...): "
+                         f"got {values.shape} for points {P.shape}")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        point = np.asarray(P[tuple(where)], dtype=float)
+        shown = np.array2string(point[:4], precision=4) + (" ..." if point.size > 4 else "")
+        raise ValueError(f"f is not finite at {int(bad.sum())} of {bad.size} query points "
+                         f"(first at {shown}); choose another point, a smaller mu or float64")
+    return values
+
+
+# --- directions and query counts --------------------------------------------------------------
+
+def directions(method: str, shape: tuple[int, ...], d: int, rng, dtype=np.float64) -> np.ndarray:
+    """Random directions of shape ``shape + (d,)``: ``N(0, I)`` for ``gaussian``, uniform on the sphere for ``sphere``."""
+    rng = np.random.default_rng(rng)
+    U = rng.standard_normal(tuple(shape) + (d,), dtype=np.float64 if dtype == np.float64 else np.float32)
+    if method == "sphere":
+        U /= np.linalg.norm(U, axis=-1, keepdims=True)
+    elif method != "gaussian":
+        raise ValueError(f"random directions are 'gaussian' or 'sphere', not {method!r}")
+    return U.astype(dtype, copy=False)
+
+
+def phi(method: str, d: int) -> float:
+    """The scale that makes ``phi E[u u'] = I``: 1 for gaussian, d for the sphere."""
+    return float(d) if method == "sphere" else 1.0
+
+
+def queries(method: str, scheme: str, d: int, q: int = 1) -> int:
+    """Function queries for one estimate: d+1 / 2d (coordinate), q+1 / 2q / q (random directions)."""
+    if method == "coordinate":
+        return {"forward": d + 1, "central": 2 * d}[scheme]
+    return {"forward": q + 1, "central": 2 * q, "one-point": q}[scheme]
+
+
+# --- the estimator ----------------------------------------------------------------------------
+
+def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1, n_trials: int = 1,
+             rng=None, dtype=np.float64) -> Estimate:
+    """g = phi/q sum_j (f(x + mu u_j) - f(x - mu u_j)) / (2 mu) u_j and its forward, one-point and coordinate kin.
+
+    Parameters
+    ----------
+    f : callable mapping points (..., d) to values (...), e.g. a Landscape or :func:`quadratic`.
+    x : the point, shape (d,).
+    method : ``"coordinate"`` (unit vectors e_i), ``"gaussian"`` (u ~ N(0, I)) or ``"sphere"`` (u ~ Unif(S^{d-1})).
+    scheme : ``"forward"``, ``"central"`` or ``"one-point"`` (random directions only).
+    mu : smoothing radius (step of the finite difference), > 0.
+    q : number of random directions averaged in one estimate (ignored by ``coordinate``).
+    n_trials : number of independent estimates returned.
+    rng : ``np.random.Generator`` or an integer seed (unused by ``coordinate``, which is deterministic).
+    dtype : ``np.float64`` or ``np.float32``: the precision of the points, the values of f and the arithmetic.
+
+    Returns
+    -------
+    Estimate
+        ``g`` of shape (n_trials, d) and ``queries``, the function evaluations one estimate costs.
+
+    Raises
+    ------
+    ValueError
+        for mu <= 0, q < 1, an unknown method or scheme, d out of range, or non-finite values of f.
+    """
+    _check(method, scheme, mu, q, n_trials)
+    dtype = np.dtype(dtype).type
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}")
+    x = _point(x, dtype)
+    d, q, n_trials = x.size, int(q), int(n_trials)
+    mu_ = dtype(mu)
+
+    if method == "coordinate":
+        E = np.eye(d, dtype=dtype) * mu_                                   # (d, d): rows mu e_i
+        if scheme == "forward":
+            P = np.concatenate([x[None], x + E])                          # (d+1, d)
+            values = _evaluate(f, P, dtype)
+            g = (values[1:] - values[0]) / mu_
+        else:
+            P = np.stack([x + E, x - E])                                  # (2, d, d)
+            values = _evaluate(f, P, dtype)
+            g = (values[0] - values[1]) / (dtype(2) * mu_)
+        return Estimate(np.tile(g.astype(dtype), (n_trials, 1)), queries(method, scheme, d))
+
+    U = directions(method, (n_trials, q), d, rng, dtype)                  # (n, q, d)
+    if scheme == "central":
+        signs = np.array([1, -1], dtype=dtype).reshape(2, 1, 1, 1)
+        values = _evaluate(f, x + (signs * mu_) * U, dtype)                # (2, n, q)
+        coef = (values[0] - values[1]) / (dtype(2) * mu_)
+    else:
+        values = _evaluate(f, x + mu_ * U, dtype)                          # (n, q)
+        if scheme == "forward":
+            coef = (values - _evaluate(f, x, dtype)) / mu_
+        else:
+            coef = values / mu_
+    scale = dtype(phi(method, d) / q)
+    g = np.einsum("nq,nqd->nd", coef, U) * scale                          # (n, d)
+    return Estimate(g.astype(dtype, copy=False), queries(method, scheme, d, q))
+
+
+def exact_directional(grad: np.ndarray, U: np.ndarray, method: str) -> np.ndarray:
+    """The mu -> 0 limit of a random-direction estimate with directions U (n, q, d): phi/q sum (u . grad) u."""
+    d, q = U.shape[-1], U.shape[-2]
+    coef = U @ np.asarray(grad, dtype=U.dtype)                             # (n, q)
+    return np.einsum("nq,nqd->nd", coef, U) * (phi(method, d) / q)
+
+
+# --- test functions in any dimension ----------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Quadratic:
+    """f(x) = x'Ax/2 + b'x + c with A = Q diag(lam) Q' (Q = I when not given)."""
+
+    lam: np.ndarray                 # (d,) the spectrum of A
+    b: np.ndarray                   # (d,)
+    c: float = 0.0
+    Q: np.ndarray | None = None     # (d, d) orthogonal, or None for a diagonal A
+
+    @property
+    def d(self) -> int:
+        return self.lam.size
+
+    @property
+    def A(self) -> np.ndarray:
+        if self.Q is None:
+            return np.diag(self.lam)
+        return (self.Q * self.lam) @ self.Q.T
+
+    def f(self, P) -> np.ndarray:
+        P = np.asarray(P)
+        Z = P if self.Q is None else P @ self.Q.astype(P.dtype, copy=False)
+        lam = self.lam.astype(P.dtype, copy=False)
+        return 0.5 * ((Z * Z) @ lam) + P @ self.b.astype(P.dtype, copy=False) + self.c
+
+    __call__ = f
+
+    def grad(self, P) -> np.ndarray:
+        return np.asarray(P, dtype=float) @ self.A + self.b
+
+    def hess(self, P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        return np.broadcast_to(self.A, P.shape[:-1] + (self.d, self.d))
+
+
+@dataclass(frozen=True, eq=False)
+class Linear:
+    """f(x) = a'x + c."""
+
+    a: np.ndarray
+    c: float = 0.0
+
+    @property
+    def d(self) -> int:
+        return self.a.size
+
+    def f(self, P) -> np.ndarray:
+        P = np.asarray(P)
+        return P @ self.a.astype(P.dtype, copy=False) + self.c
+
+    __call__ = f
+
+    def grad(self, P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        return np.broadcast_to(self.a, P.shape).copy()
+
+    def hess(self, P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        return np.zeros(P.shape[:-1] + (self.d, self.d))
+
+
+@dataclass(frozen=True, eq=False)
+class Rosenbrock:
+    """f(x) = sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2 in d >= 2 dimensions."""
+
+    d: int
+
+    def f(self, P) -> np.ndarray:
+        P = np.asarray(P)
+        a, b = P[..., :-1], P[..., 1:]
+        return (100.0 * (b - a * a) ** 2 + (1.0 - a) ** 2).sum(axis=-1)
+
+    __call__ = f
+
+    def grad(self, P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        a, b = P[..., :-1], P[..., 1:]
+        r = b - a * a
+        G = np.zeros_like(P)
+        G[..., :-1] += -400.0 * a * r - 2.0 * (1.0 - a)
+        G[..., 1:] += 200.0 * r
+        return G
+
+
+def quadratic(lam, b=None, *, c: float = 0.0, rotate_seed: int | None = None) -> Quadratic:
+    """The quadratic x'Ax/2 + b'x + c whose Hessian A has spectrum ``lam`` (rotated at random when ``rotate_seed``)."""
+    lam = np.asarray(lam, dtype=float).ravel()
+    b = np.zeros_like(lam) if b is None else np.asarray(b, dtype=float).ravel()
+    if b.shape != lam.shape:
+        raise ValueError(f"b has shape {b.shape}, the spectrum has {lam.shape}")
+    Q = None
+    if rotate_seed is not None:
+        Q, _ = np.linalg.qr(np.random.default_rng(rotate_seed).standard_normal((lam.size, lam.size)))
+    return Quadratic(lam, b, float(c), Q)
+
+
+def linear(a, *, c: float = 0.0) -> Linear:
+    """The linear function a'x + c."""
+    return Linear(np.asarray(a, dtype=float).ravel(), float(c))
+
+
+def rosenbrock(d: int) -> Rosenbrock:
+    """The n-dimensional Rosenbrock function (``scipy.optimize.rosen``), d >= 2."""
+    if int(d) < 2:
+        raise ValueError(f"Rosenbrock needs d >= 2, got {d}")
+    return Rosenbrock(int(d))
+
+
+PROBLEMS = ("linear", "quadratic", "rosenbrock")
+
+
+def problem(name: str, d: int, *, cond: float = 10.0):
+    """A standard test problem in d dimensions and the point to estimate at, ``(F, x)``.
+
+    ``linear``: a = 1/sqrt(d) (so ||grad f|| = 1), x = 0, c = 1. ``quadratic``: spectrum log-spaced in
+    [1, cond], b = 0, x = 1/sqrt(d), c = 1. ``rosenbrock``: x = 0 (gradient (-2, ..., -2, 0)).
+    """
+    d = int(d)
+    if not 1 <= d <= MAX_DIM:
+        raise ValueError(f"dimension d = {d} is out of range (1 <= d <= {MAX_DIM})")
+    if name == "linear":
+        return linear(np.full(d, 1.0 / np.sqrt(d)), c=1.0), np.zeros(d)
+    if name == "quadratic":
+        return quadratic(np.logspace(0.0, np.log10(cond), d), c=1.0), np.full(d, 1.0 / np.sqrt(d))
+    if name == "rosenbrock":
+        return rosenbrock(d), np.zeros(d)
+    raise ValueError(f"unknown test problem {name!r}; choose one of {', '.join(PROBLEMS)}")

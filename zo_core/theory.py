@@ -1,0 +1,303 @@
+"""Closed forms for the gradient estimators of :mod:`zo_core.estimators`, and sympy derivations.
+
+Numbers (numpy). On a quadratic ``f(x) = x'Ax/2 + b'x + c`` (linear when A = 0) at x, write
+``g0 = Ax + b``, ``G = ||g0||^2``, ``S = (tr A)^2 + 2 tr(A^2)``. For one random direction:
+
+=========  ==========================================  ==========================================
+scheme     gaussian ``E||g||^2``                        sphere ``E||g||^2``
+=========  ==========================================  ==========================================
+central    ``(d+2) G``                                  ``d G``
+forward    ``(d+2) G + mu^2 (d+4) S / 4``                ``d G + mu^2 d S / (4 (d+2))``
+one-point  ``d f^2/mu^2 + (d+2)(G + f trA) + mu^2 (d+4) S/4``   ``d^2 f^2/mu^2 + d (G + f trA) + mu^2 d S/(4(d+2))``
+=========  ==========================================  ==========================================
+
+Every random-direction estimator has mean ``g0`` (``= grad f_mu``: smoothing a quadratic adds a
+constant), so its variance ``E||g - Eg||^2`` is ``E||g||^2 - G``, divided by q when q directions are
+averaged. Coordinate differences are deterministic: central is exact, forward is biased by
+``mu/2 diag(A)``. The moments come from ``E[(u'Au)(u'Bu)(u'Cu)]`` of a standard Gaussian and from
+``E_sphere[p(u)] = E[p(z)] / E||z||^k`` for a homogeneous p of degree k.
+
+Symbols (sympy). :func:`derive` expands ``f(x + mu u)`` for a polynomial the student typed and takes
+exact expectations over ``u ~ N(0, I_2)`` with the moments ``E u^k = (k-1)!!`` (k even), showing the
+O(mu) bias of forward differences, the O(mu^2) bias of central ones, and the ``2 f^2 / mu^2`` term that
+makes the one-point estimator's variance blow up as mu -> 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import lgamma, pi, sqrt
+
+import numpy as np
+import sympy as sp
+
+from zo_core import estimators
+from zo_core.landscapes import X, Y
+
+# --- closed-form moments on quadratics ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Exact moments of one estimator at one point."""
+
+    mean: np.ndarray        # E g, shape (d,)
+    bias: np.ndarray        # E g - grad f(x), shape (d,)
+    second_moment: float    # E ||g||^2
+    variance: float         # E ||g - E g||^2 (trace of the covariance)
+
+
+def _stats(F, x):
+    """g0, f(x), tr A, tr A^2, diag A for a Quadratic or Linear from zo_core.estimators."""
+    x = np.asarray(x, dtype=float)
+    g0 = np.asarray(F.grad(x), dtype=float)
+    fx = float(F.f(x))
+    if isinstance(F, estimators.Linear):
+        return g0, fx, 0.0, 0.0, np.zeros_like(x)
+    if isinstance(F, estimators.Quadratic):
+        if F.Q is None:
+            lam = F.lam
+            return g0, fx, float(lam.sum()), float((lam**2).sum()), lam.copy()
+        A = F.A
+        return g0, fx, float(np.trace(A)), float((A * A).sum()), np.diag(A).copy()
+    raise ValueError(f"closed forms exist for estimators.Linear and estimators.Quadratic, not {type(F).__name__}")
+
+
+def second_moment_one(method: str, scheme: str, d: int, mu: float, G: float, fx: float, trA: float,
+                      trA2: float) -> float:
+    """E||g||^2 of one random direction on a quadratic (see the module's table)."""
+    S = trA**2 + 2.0 * trA2
+    if method == "gaussian":
+        curv = mu**2 * (d + 4) * S / 4.0
+        table = {"central": (d + 2) * G,
+                 "forward": (d + 2) * G + curv,
+                 "one-point": d * fx**2 / mu**2 + (d + 2) * (G + fx * trA) + curv}
+    elif method == "sphere":
+        curv = mu**2 * d * S / (4.0 * (d + 2))
+        table = {"central": d * G,
+                 "forward": d * G + curv,
+                 "one-point": d**2 * fx**2 / mu**2 + d * (G + fx * trA) + curv}
+    else:
+        raise ValueError(f"random directions are 'gaussian' or 'sphere', not {method!r}")
+    return float(table[scheme])
+
+
+def moments(F, x, *, method: str, scheme: str, mu: float, q: int = 1) -> Moments:
+    """E g, bias, E||g||^2 and E||g - Eg||^2 of ``estimators.estimate(F, x, ...)`` for a linear or quadratic F."""
+    estimators._check(method, scheme, mu, q, 1)
+    g0, fx, trA, trA2, diagA = _stats(F, x)
+    G = float(g0 @ g0)
+    if method == "coordinate":
+        mean = g0 + (mu / 2.0) * diagA if scheme == "forward" else g0
+        return Moments(mean, mean - g0, float(mean @ mean), 0.0)
+    var = (second_moment_one(method, scheme, g0.size, mu, G, fx, trA, trA2) - G) / q
+    return Moments(g0, np.zeros_like(g0), G + var, var)
+
+
+def expected_abs_cosine(d) -> np.ndarray:
+    """E|cos(u, a)| = Gamma(d/2) / (sqrt(pi) Gamma((d+1)/2)) ~ sqrt(2 / (pi d)): the cosine between a
+    one-direction estimate (central, on a linear f) and the gradient."""
+    d = np.asarray(d, dtype=float)
+    lg = np.vectorize(lgamma)
+    return np.exp(lg(d / 2.0) - lg((d + 1.0) / 2.0)) / sqrt(pi)
+
+
+def nesterov_spokoiny(d: int, mu: float, *, L1: float | None = None, L0: float | None = None,
+                      grad_norm: float | None = None) -> dict[str, float]:
+    """Nesterov–Spokoiny (2017) bounds for Gaussian smoothing and the forward estimator g = (f(x+mu u) - f(x))/mu u.
+
+    With an L1-Lipschitz gradient:
+      ``|f_mu(x) - f(x)| <= mu^2 L1 d / 2``, ``||grad f_mu(x) - grad f(x)|| <= mu L1 (d+3)^{3/2} / 2``,
+      ``E||g||^2 <= 2 (d+4) ||grad f(x)||^2 + mu^2 L1^2 (d+6)^3 / 2``.
+    With f itself L0-Lipschitz: ``|f_mu(x) - f(x)| <= mu L0 sqrt(d)``, ``E||g||^2 <= L0^2 (d+4)^2``.
+    """
+    out: dict[str, float] = {}
+    if L1 is not None:
+        out["value_gap"] = mu**2 * L1 * d / 2.0
+        out["gradient_gap"] = mu * L1 * (d + 3) ** 1.5 / 2.0
+        if grad_norm is not None:
+            out["second_moment"] = 2.0 * (d + 4) * grad_norm**2 + mu**2 * L1**2 * (d + 6) ** 3 / 2.0
+    if L0 is not None:
+        out["value_gap_lipschitz"] = mu * L0 * sqrt(d)
+        out["second_moment_lipschitz"] = L0**2 * (d + 4) ** 2
+    return out
+
+
+# --- sympy derivations ----------------------------------------------------------------------------
+
+MU = sp.Symbol("mu", positive=True)
+U1, U2 = sp.symbols("u_1 u_2", real=True)
+MAX_DEGREE = 8
+
+
+def polynomial(text: str) -> sp.Expr:
+    """The student's polynomial in x, y from the safe parser; ValueError if it is not a polynomial of small degree."""
+    from zo_core.expressions import parse_expr_safe
+
+    expr = sp.expand(parse_expr_safe(text))
+    if not expr.is_polynomial(X, Y):
+        raise ValueError("exact expectations need a polynomial in x and y (no sin, exp, division by x ...), "
+                         f"got {sp.sstr(expr)}")
+    deg = sp.Poly(expr, X, Y).total_degree() if expr.free_symbols else 0
+    if deg > MAX_DEGREE:
+        raise ValueError(f"the polynomial has degree {deg}; the limit is {MAX_DEGREE}")
+    return expr
+
+
+def _double_factorial_moment(k: int) -> int:
+    """E z^k for z ~ N(0, 1): (k-1)!! for even k, 0 for odd k."""
+    return 0 if k % 2 else int(sp.factorial2(k - 1)) if k else 1
+
+
+def gaussian_expectation(expr: sp.Expr) -> sp.Expr:
+    """E over u ~ N(0, I_2) of a polynomial in u_1, u_2 (other symbols are constants)."""
+    expr = sp.expand(expr)
+    if not expr.has(U1, U2):
+        return expr
+    poly = sp.Poly(expr, U1, U2)
+    return sp.expand(sum(c * _double_factorial_moment(a) * _double_factorial_moment(b)
+                         for (a, b), c in poly.terms()))
+
+
+def sphere_expectation(expr: sp.Expr) -> sp.Expr:
+    """E over u uniform on the unit circle: E_gauss[z^alpha] / E||z||^|alpha| with E||z||^{2k} = 2^k k! (d = 2)."""
+    expr = sp.expand(expr)
+    if not expr.has(U1, U2):
+        return expr
+    poly = sp.Poly(expr, U1, U2)
+    total = 0
+    for (a, b), c in poly.terms():
+        m = _double_factorial_moment(a) * _double_factorial_moment(b)
+        if m:
+            k = (a + b) // 2
+            total += c * sp.Rational(m, 2**k * sp.factorial(k))
+    return sp.expand(total)
+
+
+def estimator_expression(expr: sp.Expr, scheme: str, *, method: str = "gaussian") -> list[sp.Expr]:
+    """The estimate g(u) for one direction u = (u_1, u_2) as a sympy vector."""
+    shifted = lambda s: expr.subs({X: X + s * MU * U1, Y: Y + s * MU * U2}, simultaneous=True)  # noqa: E731
+    scale = 2 if method == "sphere" else 1   # phi = d = 2 on the circle
+    if scheme == "forward":
+        coef = (shifted(1) - expr) / MU
+    elif scheme == "central":
+        coef = (shifted(1) - shifted(-1)) / (2 * MU)
+    elif scheme == "one-point":
+        coef = shifted(1) / MU
+    else:
+        raise ValueError(f"unknown scheme {scheme!r}")
+    return [sp.expand(scale * coef * U1), sp.expand(scale * coef * U2)]
+
+
+def expectation(expr: sp.Expr, scheme: str, *, method: str = "gaussian") -> list[sp.Expr]:
+    """Exact E g for a polynomial f: a vector of polynomials in x, y and mu."""
+    take = sphere_expectation if method == "sphere" else gaussian_expectation
+    return [take(c) for c in estimator_expression(expr, scheme, method=method)]
+
+
+def _by_order(vec: list[sp.Expr]) -> dict[int, list[sp.Expr]]:
+    """Split a vector of polynomials in mu (and 1/mu) by powers of mu: {k: coefficient vector}."""
+    out: dict[int, list[sp.Expr]] = {}
+    for comp, v in enumerate(vec):
+        for term in sp.Add.make_args(sp.expand(v)):
+            if term == 0:
+                continue
+            coeff, k = term.as_coeff_exponent(MU)
+            k = int(k)
+            out.setdefault(k, [sp.S.Zero] * len(vec))[comp] += coeff
+    return dict(sorted(out.items()))
+
+
+def coordinate_expression(expr: sp.Expr, scheme: str) -> list[sp.Expr]:
+    """Coordinate differences for a polynomial: (f(x + mu e_i) - f(x)) / mu or the central version."""
+    out = []
+    for v in (X, Y):
+        plus, minus = expr.subs(v, v + MU), expr.subs(v, v - MU)
+        out.append(sp.expand((plus - expr) / MU if scheme == "forward" else (plus - minus) / (2 * MU)))
+    return out
+
+
+def coordinate_bias(expr: sp.Expr, scheme: str) -> dict[int, list[sp.Expr]]:
+    """g - grad f of coordinate differences, by powers of mu: forward starts at mu^1 (mu/2 f_ii), central at mu^2."""
+    grad = [sp.diff(expr, X), sp.diff(expr, Y)]
+    return _by_order([c - g for c, g in zip(coordinate_expression(expr, scheme), grad)])
+
+
+def remainder(expr: sp.Expr, scheme: str) -> dict[int, list[sp.Expr]]:
+    """g(u) - (u . grad f) u for one Gaussian direction, by powers of mu (before taking expectations)."""
+    grad = [sp.diff(expr, X), sp.diff(expr, Y)]
+    directional = grad[0] * U1 + grad[1] * U2
+    g = estimator_expression(expr, scheme)
+    return _by_order([g[0] - directional * U1, g[1] - directional * U2])
+
+
+def bias_by_order(expr: sp.Expr, scheme: str, *, method: str = "gaussian") -> dict[int, list[sp.Expr]]:
+    """E g - grad f, split by powers of mu: {k: vector of the mu^k coefficients} (zero orders left out)."""
+    grad = [sp.diff(expr, X), sp.diff(expr, Y)]
+    return _by_order([e - g for e, g in zip(expectation(expr, scheme, method=method), grad)])
+
+
+def one_point_second_moment(expr: sp.Expr, *, method: str = "gaussian") -> sp.Expr:
+    """Exact E||g||^2 of the one-point estimator: a Laurent polynomial in mu whose mu^-2 term is d f^2 (phi^2 E||u||^2 f^2)."""
+    g = estimator_expression(expr, "one-point", method=method)
+    take = sphere_expectation if method == "sphere" else gaussian_expectation
+    return sp.expand(take(sp.expand(g[0] ** 2 + g[1] ** 2)))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """LaTeX pieces of the derivation for one polynomial (strings ready for st.latex)."""
+
+    f: str
+    taylor: str
+    remainder: dict[str, list[str]]        # forward/central: terms of g(u) - (u . grad f) u by power of mu
+    coordinate: dict[str, list[str]]       # forward/central: terms of the coordinate-difference bias
+    coordinate_order: dict[str, int | None]  # lowest power of mu in that bias (None: exact)
+    means: dict[str, str]                  # forward/central/one-point: "E g = ..."
+    biases: dict[str, list[str]]           # terms of E g - grad f by power of mu
+    one_point_second_moment: str
+    one_point_blowup: str                  # the coefficient of mu^-2 in E||g||^2
+
+
+def _vec(v) -> str:
+    return r"\begin{pmatrix}" + r" \\ ".join(sp.latex(sp.factor_terms(c)) for c in v) + r"\end{pmatrix}"
+
+
+def _terms(orders: dict[int, list[sp.Expr]]) -> list[str]:
+    return [(r"\mu^{%d}" % k if k != 1 else r"\mu") + _vec(v) if k else _vec(v) for k, v in orders.items()]
+
+
+def taylor(expr: sp.Expr, order: int = 3) -> sp.Expr:
+    """f(x + mu u) expanded in powers of mu up to mu^order (exact for polynomials of lower degree)."""
+    shifted = sp.expand(expr.subs({X: X + MU * U1, Y: Y + MU * U2}, simultaneous=True))
+    poly = sp.Poly(shifted, MU)
+    return sum(sp.factor_terms(sp.expand(c)) * MU**k for (k,), c in poly.terms() if k <= order)
+
+
+def derive(text: str, *, method: str = "gaussian") -> Derivation:
+    """The whole derivation for the polynomial typed as ``text`` (parsed safely; never sympified)."""
+    expr = polynomial(text)
+    rem = {s: _terms(remainder(expr, s)) for s in ("forward", "central")}
+    coord = {s: coordinate_bias(expr, s) for s in ("forward", "central")}
+    means, biases = {}, {}
+    for scheme in ("forward", "central", "one-point"):
+        means[scheme] = r"\mathbb{E}\,g = " + _vec(expectation(expr, scheme, method=method))
+        biases[scheme] = _terms(bias_by_order(expr, scheme, method=method))
+    m2 = one_point_second_moment(expr, method=method)
+    blow = sp.expand(m2 * MU**2).subs(MU, 0)
+    return Derivation(
+        f=sp.latex(expr), taylor=r"f(x + \mu u_1,\, y + \mu u_2) = " + sp.latex(taylor(expr, 3)),
+        remainder=rem, coordinate={s: _terms(v) for s, v in coord.items()},
+        coordinate_order={s: (min(v) if v else None) for s, v in coord.items()},
+        means=means, biases=biases,
+        one_point_second_moment=r"\mathbb{E}\,\|g\|^2 = " + sp.latex(sp.collect(m2, MU)),
+        one_point_blowup=sp.latex(sp.factor(blow)),
+    )
+
+
+def lambdified_expectation(expr: sp.Expr, scheme: str, *, method: str = "gaussian"):
+    """E g as a numpy function of (x, y, mu) -> array (2,)."""
+    fn = sp.lambdify((X, Y, MU), expectation(expr, scheme, method=method), "numpy")
+    return lambda x, y, mu: np.asarray(fn(x, y, mu), dtype=float)
+
+
