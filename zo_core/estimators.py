@@ -170,10 +170,16 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
     U = directions(method, (n_trials, q), d, rng, dtype)                  # (n, q, d)
     if scheme == "central":
         signs = np.array([1, -1], dtype=dtype).reshape(2, 1, 1, 1)
-        values = _evaluate(f, x + (signs * mu_) * U, dtype)                # (2, n, q)
+        P = (signs * mu_) * U                                              # (2, n, q, d)
+        P += x                                                             # in place: one large array
+        values = _evaluate(f, P, dtype)                                    # (2, n, q)
+        del P
         coef = (values[0] - values[1]) / (dtype(2) * mu_)
     else:
-        values = _evaluate(f, x + mu_ * U, dtype)                          # (n, q)
+        P = mu_ * U
+        P += x
+        values = _evaluate(f, P, dtype)                                    # (n, q)
+        del P
         if scheme == "forward":
             coef = (values - _evaluate(f, x, dtype)) / mu_
         else:
