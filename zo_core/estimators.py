@@ -325,3 +325,132 @@ def problem(name: str, d: int, *, cond: float = 10.0):
     if name == "rosenbrock":
         return rosenbrock(d), np.zeros(d)
     raise ValueError(f"unknown test problem {name!r}; choose one of {', '.join(PROBLEMS)}")
+
+
+# --- sweeps for the pages: error vs mu, moments vs d / mu / q, budget ------------------------------
+
+Z95 = 1.959963984540054   # two-sided 95% normal quantile for the confidence bands
+
+
+@dataclass(frozen=True)
+class Band:
+    """A sample mean with a 95% confidence band (normal approximation), one entry per swept value."""
+
+    mean: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _band(rows: list[np.ndarray]) -> Band:
+    """rows[k] holds the samples at the k-th swept value; mean +- 1.96 standard errors."""
+    mean = np.array([r.mean() for r in rows])
+    half = np.array([Z95 * r.std(ddof=1) / np.sqrt(r.size) if r.size > 1 else 0.0 for r in rows])
+    return Band(mean, mean - half, mean + half)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Empirical moments of an estimator as one parameter varies.
+
+    values : the swept parameter (d, mu or q).
+    second_moment : samples of ||g||^2 -> E||g||^2 with its band.
+    variance : samples of ||g - E g||^2 -> the trace of the covariance, with its band.
+    cosine : samples of cos(g, grad f), with its band.
+    queries : function queries of one estimate at each value.
+    """
+
+    values: np.ndarray
+    second_moment: Band
+    variance: Band
+    cosine: Band
+    queries: np.ndarray
+
+
+def _samples(F, x, g: np.ndarray):
+    """||g||^2, ||g - E g||^2 (E g = grad f for linear and quadratic F, else the sample mean) and cosines."""
+    grad = np.asarray(F.grad(x), dtype=float)
+    exact_mean = isinstance(F, (Linear, Quadratic))
+    center = grad if exact_mean else g.mean(axis=0)
+    scale = 1.0 if exact_mean else g.shape[0] / max(g.shape[0] - 1, 1)
+    dev = ((g - center) ** 2).sum(axis=1) * scale
+    norm = np.linalg.norm(g, axis=1) * np.linalg.norm(grad)
+    cos = np.divide(g @ grad, norm, out=np.zeros(g.shape[0]), where=norm > 0)
+    return (g**2).sum(axis=1), dev, cos
+
+
+def sweep(problem_name: str, *, over: str, values, method: str, scheme: str, mu: float, q: int = 1,
+          d: int = 10, n_trials: int = 200, seed: int = 0, dtype=np.float64) -> Sweep:
+    """E||g||^2, variance and cosine of ``estimate`` on :func:`problem` as ``over`` in {"d", "mu", "q"} varies.
+
+    The other two of (d, mu, q) stay fixed at the given values; each swept value draws ``n_trials``
+    fresh estimates (the loop runs over the swept values, never over trials).
+    """
+    if over not in ("d", "mu", "q"):
+        raise ValueError(f"can sweep over 'd', 'mu' or 'q', not {over!r}")
+    rows2, rowsv, rowsc, qs = [], [], [], []
+    rng = np.random.default_rng(seed)
+    for v in values:
+        dd = int(v) if over == "d" else int(d)
+        mm = float(v) if over == "mu" else float(mu)
+        qq = int(v) if over == "q" else int(q)
+        F, x = problem(problem_name, dd)
+        est = estimate(F, x, method=method, scheme=scheme, mu=mm, q=qq, n_trials=n_trials, rng=rng, dtype=dtype)
+        s2, dev, cos = _samples(F, x, est.g.astype(float))
+        rows2.append(s2)
+        rowsv.append(dev)
+        rowsc.append(cos)
+        qs.append(est.queries)
+    return Sweep(np.asarray(values, dtype=float), _band(rows2), _band(rowsv), _band(rowsc), np.array(qs))
+
+
+def mu_sweep(f, grad, x, *, method: str, mus, q: int = 1, n_trials: int = 32, seed: int = 0,
+             dtype=np.float64) -> dict[str, np.ndarray]:
+    """Root-mean-square error of every scheme of ``method`` at each mu: {scheme: errors (len(mus),)}.
+
+    Coordinate differences are compared with grad f(x). Random-direction estimates are compared with
+    their own mu -> 0 limit phi/q sum (u . grad f) u for the *same* directions (the seed is reused for
+    every mu), so the plot isolates the finite-difference error: O(mu) forward, O(mu^2) central,
+    eps_machine / mu round-off, and the f(x) / mu term of the one-point scheme.
+    """
+    x = np.asarray(x, dtype=float)
+    grad = np.asarray(grad, dtype=float)
+    schemes = ("forward", "central") if method == "coordinate" else SCHEMES
+    if method == "coordinate":
+        reference = grad[None]
+    else:
+        reference = exact_directional(grad, directions(method, (n_trials, q), x.size, seed, np.float64), method)
+    out = {}
+    for scheme in schemes:
+        errs = []
+        for mu in mus:
+            g = estimate(f, x, method=method, scheme=scheme, mu=float(mu), q=q,
+                         n_trials=1 if method == "coordinate" else n_trials, rng=seed, dtype=dtype).g
+            errs.append(np.sqrt(((g.astype(float) - reference) ** 2).sum(axis=1).mean()))
+        out[scheme] = np.array(errs)
+    return out
+
+
+def budget_sweep(problem_name: str, *, d: int, budgets, method: str = "gaussian", n_trials: int = 100,
+                 seed: int = 0, mu: float = 1e-4) -> dict[str, Band]:
+    """Squared relative error ||g - grad f||^2 / ||grad f||^2 reached with a budget of B function queries.
+
+    ``random``: central differences along q = B // 2 random directions (``method``) averaged.
+    ``coordinate``: central differences along k = min(B // 2, d) coordinates drawn without replacement,
+    the others left at 0 (all d coordinates, 2d queries, give the exact gradient of a quadratic).
+    """
+    F, x = problem(problem_name, d)
+    grad = np.asarray(F.grad(x), dtype=float)
+    gnorm = np.linalg.norm(grad)
+    rng = np.random.default_rng(seed)
+    rand_rows, coord_rows = [], []
+    full = estimate(F, x, method="coordinate", scheme="central", mu=mu).g[0]
+    for B in budgets:
+        q = max(int(B) // 2, 1)
+        g = estimate(F, x, method=method, scheme="central", mu=mu, q=q, n_trials=n_trials, rng=rng).g
+        rand_rows.append(((g - grad) ** 2).sum(axis=1) / gnorm**2)
+        k = min(int(B) // 2, d)
+        keep = np.argsort(rng.random((n_trials, d)), axis=1)[:, :k]        # k coordinates per trial
+        partial = np.zeros((n_trials, d))
+        np.put_along_axis(partial, keep, full[keep], axis=1)
+        coord_rows.append(((partial - grad) ** 2).sum(axis=1) / gnorm**2)
+    return {"random": _band(rand_rows), "coordinate": _band(coord_rows)}
