@@ -34,6 +34,8 @@ import numpy as np
 METHODS = ("coordinate", "gaussian", "sphere")
 SCHEMES = ("forward", "central", "one-point")
 MAX_DIM = 100_000
+MAX_NUMBERS = 100_000_000      # n_trials * q * d directions held at once (800 MB in float64)
+SWEEP_NUMBERS = 5_000_000      # per swept value in the page sweeps: keeps a whole sweep near a second
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,9 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
             g = (values[0] - values[1]) / (dtype(2) * mu_)
         return Estimate(np.tile(g.astype(dtype), (n_trials, 1)), queries(method, scheme, d))
 
+    if n_trials * q * d > MAX_NUMBERS:
+        raise ValueError(f"n_trials * q * d = {n_trials * q * d:,} random numbers is too many at once "
+                         f"(limit {MAX_NUMBERS:,}); lower n_trials or q")
     U = directions(method, (n_trials, q), d, rng, dtype)                  # (n, q, d)
     if scheme == "central":
         signs = np.array([1, -1], dtype=dtype).reshape(2, 1, 1, 1)
@@ -366,6 +371,11 @@ class Sweep:
     queries: np.ndarray
 
 
+def affordable(n_trials: int, q: int, d: int, limit: int = SWEEP_NUMBERS) -> int:
+    """n_trials, lowered (to at least 10) so that n_trials * q * d stays within ``limit``."""
+    return int(max(10, min(int(n_trials), limit // max(int(q) * int(d), 1))))
+
+
 def _samples(F, x, g: np.ndarray):
     """||g||^2, ||g - E g||^2 (E g = grad f for linear and quadratic F, else the sample mean) and cosines."""
     grad = np.asarray(F.grad(x), dtype=float)
@@ -383,7 +393,8 @@ def sweep(problem_name: str, *, over: str, values, method: str, scheme: str, mu:
     """E||g||^2, variance and cosine of ``estimate`` on :func:`problem` as ``over`` in {"d", "mu", "q"} varies.
 
     The other two of (d, mu, q) stay fixed at the given values; each swept value draws ``n_trials``
-    fresh estimates (the loop runs over the swept values, never over trials).
+    fresh estimates (the loop runs over the swept values, never over trials); at large q * d the number
+    of estimates drops (see :func:`affordable`) and the confidence band widens accordingly.
     """
     if over not in ("d", "mu", "q"):
         raise ValueError(f"can sweep over 'd', 'mu' or 'q', not {over!r}")
@@ -394,7 +405,8 @@ def sweep(problem_name: str, *, over: str, values, method: str, scheme: str, mu:
         mm = float(v) if over == "mu" else float(mu)
         qq = int(v) if over == "q" else int(q)
         F, x = problem(problem_name, dd)
-        est = estimate(F, x, method=method, scheme=scheme, mu=mm, q=qq, n_trials=n_trials, rng=rng, dtype=dtype)
+        est = estimate(F, x, method=method, scheme=scheme, mu=mm, q=qq, n_trials=affordable(n_trials, qq, dd),
+                       rng=rng, dtype=dtype)
         s2, dev, cos = _samples(F, x, est.g.astype(float))
         rows2.append(s2)
         rowsv.append(dev)
@@ -434,23 +446,27 @@ def budget_sweep(problem_name: str, *, d: int, budgets, method: str = "gaussian"
                  seed: int = 0, mu: float = 1e-4) -> dict[str, Band]:
     """Squared relative error ||g - grad f||^2 / ||grad f||^2 reached with a budget of B function queries.
 
-    ``random``: central differences along q = B // 2 random directions (``method``) averaged.
+    ``random``: central differences along q = B // 2 random directions (``method``) averaged. One call
+    draws the largest q for every trial; the estimate with q directions is the mean of the first q
+    (a cumulative sum), so all budgets share one batch of queries.
     ``coordinate``: central differences along k = min(B // 2, d) coordinates drawn without replacement,
     the others left at 0 (all d coordinates, 2d queries, give the exact gradient of a quadratic).
     """
     F, x = problem(problem_name, d)
     grad = np.asarray(F.grad(x), dtype=float)
-    gnorm = np.linalg.norm(grad)
+    g2 = float(grad @ grad)
+    qs = np.maximum(np.asarray(budgets, dtype=int) // 2, 1)
+    q_max = int(qs.max())
+    n = affordable(n_trials, q_max, d, limit=2 * SWEEP_NUMBERS)
     rng = np.random.default_rng(seed)
-    rand_rows, coord_rows = [], []
+    single = estimate(F, x, method=method, scheme="central", mu=mu, n_trials=n * q_max, rng=rng).g
+    running = np.cumsum(single.reshape(n, q_max, d), axis=1)[:, qs - 1] / qs[None, :, None]   # (n, len(qs), d)
+    rand_rows = list((((running - grad) ** 2).sum(axis=2) / g2).T)
     full = estimate(F, x, method="coordinate", scheme="central", mu=mu).g[0]
-    for B in budgets:
-        q = max(int(B) // 2, 1)
-        g = estimate(F, x, method=method, scheme="central", mu=mu, q=q, n_trials=n_trials, rng=rng).g
-        rand_rows.append(((g - grad) ** 2).sum(axis=1) / gnorm**2)
-        k = min(int(B) // 2, d)
-        keep = np.argsort(rng.random((n_trials, d)), axis=1)[:, :k]        # k coordinates per trial
-        partial = np.zeros((n_trials, d))
-        np.put_along_axis(partial, keep, full[keep], axis=1)
-        coord_rows.append(((partial - grad) ** 2).sum(axis=1) / gnorm**2)
-    return {"random": _band(rand_rows), "coordinate": _band(coord_rows)}
+    order = np.argsort(rng.random((n_trials, d)), axis=1)                # a random order of coordinates per trial
+    missing = np.cumsum(np.concatenate([np.zeros((n_trials, 1)), grad[order] ** 2], axis=1), axis=1)
+    ks = np.minimum(qs, d)
+    # the first k coordinates of the order are estimated (their error is round-off), the rest are left at 0
+    done = np.cumsum(np.concatenate([np.zeros((n_trials, 1)), (full[order] - grad[order]) ** 2], axis=1), axis=1)
+    coord = (missing[:, -1:] - missing[:, ks] + done[:, ks]) / g2
+    return {"random": _band(rand_rows), "coordinate": _band(list(coord.T))}

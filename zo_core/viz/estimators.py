@@ -7,6 +7,8 @@ lecture draws the same picture as the page.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -225,14 +227,20 @@ def _sweep_figure(sw, over: str, m2_th, var_th, *, xlabel: str, title: str, proj
     return theme(fig, projector=projector, title=title, height=480)
 
 
+@lru_cache(maxsize=8)
+def _dim_sweep(problem: str, method: str, scheme: str, mu: float, q: int, n: int, seed: int, d_max: int):
+    """The d-sweep shared by variance_vs_dim and cosine_vs_dim (read-only; cached on plain arguments)."""
+    dims = [d for d in DIMS if d <= d_max and not (problem == "rosenbrock" and d < 2)]
+    return dims, estimators.sweep(problem, over="d", values=dims, method=method, scheme=scheme, mu=mu, q=q,
+                                  n_trials=n, seed=seed)
+
+
 @figure
 def variance_vs_dim(problem: str = "linear", method: str = "gaussian", scheme: str = "central", mu: float = 0.01,
                     q: int = 1, n: int = 200, seed: int = 0, d_max: int = 10000,
                     projector: bool = False) -> go.Figure:
     """E||g||^2 and the variance vs the dimension d (log axes): empirical 95% bands and closed forms."""
-    dims = [d for d in DIMS if d <= d_max and not (problem == "rosenbrock" and d < 2)]
-    sw = estimators.sweep(problem, over="d", values=dims, method=method, scheme=scheme, mu=mu, q=q,
-                          n_trials=n, seed=seed)
+    dims, sw = _dim_sweep(problem, method, scheme, float(mu), int(q), int(n), int(seed), int(d_max))
     m2, var = _theory(problem, "d", dims, method=method, scheme=scheme, mu=mu, q=q, d=0)
     return _sweep_figure(sw, "d", m2, var, xlabel="dimension d", projector=projector,
                          title=f"{problem}: {method}/{scheme}, μ = {mu:g}, q = {q}, {n} estimates per d")
@@ -266,9 +274,7 @@ def variance_vs_q(problem: str = "linear", method: str = "gaussian", scheme: str
 def cosine_vs_dim(problem: str = "linear", method: str = "gaussian", scheme: str = "central", mu: float = 0.01,
                   q: int = 1, n: int = 200, seed: int = 0, d_max: int = 10000, projector: bool = False) -> go.Figure:
     """The cosine between an estimate and the gradient vs d, with E|cos| = Γ(d/2)/(√π Γ((d+1)/2)) ≈ √(2/(πd))."""
-    dims = [d for d in DIMS if d <= d_max and not (problem == "rosenbrock" and d < 2)]
-    sw = estimators.sweep(problem, over="d", values=dims, method=method, scheme=scheme, mu=mu, q=q,
-                          n_trials=n, seed=seed)
+    dims, sw = _dim_sweep(problem, method, scheme, float(mu), int(q), int(n), int(seed), int(d_max))
     fig = go.Figure()
     x = sw.values
     _band_traces(fig, x, sw.cosine, name="cos(g, ∇f) (empirical)", color=COLORS["green"])
@@ -291,6 +297,7 @@ def coordinate_histogram(problem: str = "linear", method: str = "gaussian", sche
     i = int(coordinate)
     if not 0 <= i < F.d:
         raise ValueError(f"coordinate must be between 0 and {F.d - 1}, got {i}")
+    n = estimators.affordable(n, q, F.d)
     est = estimators.estimate(F, x, method=method, scheme=scheme, mu=mu, q=q, n_trials=n, rng=seed)
     gi = est.g[:, i]
     exact = float(np.asarray(F.grad(x))[i])
@@ -311,7 +318,8 @@ def budget_error(problem: str = "linear", d: int = 100, method: str = "gaussian"
                  projector: bool = False) -> go.Figure:
     """Relative RMS error reached vs function queries spent: random directions (q = B/2) against
     coordinate differences (B/2 of the d coordinates; all of them cost 2d queries)."""
-    budgets = np.unique(np.round(np.logspace(np.log10(2), np.log10(8 * d), 16) / 2).astype(int) * 2)
+    top = max(min(8 * d, 2000), 2 * d)
+    budgets = np.unique(np.round(np.logspace(np.log10(2), np.log10(top), 16) / 2).astype(int) * 2)
     res = estimators.budget_sweep(problem, d=d, budgets=budgets, method=method, n_trials=n, seed=seed)
     fig = go.Figure()
     _band_traces(fig, budgets, res["random"], name=f"{method} directions, central", color=COLORS["orange"],
