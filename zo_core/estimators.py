@@ -435,10 +435,18 @@ def mu_sweep(f, grad, x, *, method: str, mus, q: int = 1, n_trials: int = 32, se
     for scheme in schemes:
         errs = []
         for mu in mus:
-            g = estimate(f, x, method=method, scheme=scheme, mu=float(mu), q=q,
-                         n_trials=1 if method == "coordinate" else n_trials, rng=seed, dtype=dtype).g
+            try:
+                g = estimate(f, x, method=method, scheme=scheme, mu=float(mu), q=q,
+                             n_trials=1 if method == "coordinate" else n_trials, rng=seed, dtype=dtype).g
+            except ValueError as err:
+                if "not finite" not in str(err):
+                    raise
+                errs.append(np.nan)      # f undefined within mu of x (e.g. log near 0): a gap in the curve
+                continue
             errs.append(np.sqrt(((g.astype(float) - reference) ** 2).sum(axis=1).mean()))
         out[scheme] = np.array(errs)
+    if all(np.isnan(e).all() for e in out.values()):
+        raise ValueError("f is not finite near x for any mu in the sweep; choose another point")
     return out
 
 

@@ -1,0 +1,86 @@
+"""Theory: the estimators' Taylor expansions and exact expectations, derived with sympy for your polynomial."""
+
+import inspect
+
+import streamlit as st
+
+from ui import lecture, sidebar, urlstate
+from zo_core import theory
+
+settings = sidebar.settings()
+
+st.title("Theory")
+st.markdown(
+    "Type a polynomial in $x$ and $y$. sympy expands $f(x + \\mu u)$, then takes **exact** expectations "
+    "over $u \\sim N(0, I_2)$ with the Gaussian moments $\\mathbb{E}\\,u_i^{k} = (k-1)!!$ for even $k$ "
+    "and $0$ for odd $k$. Nothing is sampled on this page."
+)
+
+c1, c2 = st.columns([3, 1])
+text = urlstate.text("Polynomial f(x, y)", "th_poly", default="x^3 + x*y^2 - 2*y + 1", max_chars=120, where=c1,
+                     help="Numbers, x, y, + - * / ^ and parentheses; degree at most 8. "
+                          "The text is parsed by a whitelist parser, never evaluated.")
+method = urlstate.choice("Directions", "th_method", ["gaussian", "sphere"], default="gaussian", widget="segmented",
+                         where=c2, help="sphere: u uniform on the unit circle, scaled by φ = d = 2.")
+
+
+@st.cache_data(max_entries=32, show_spinner="Deriving…")
+def derivation(text: str, method: str) -> theory.Derivation:
+    return theory.derive(text, method=method)
+
+
+_LAST = "_th_last_good"
+try:
+    der = derivation(text, method)
+    st.session_state[_LAST] = (text, method)
+except ValueError as err:
+    st.error(f"This polynomial cannot be used:\n\n```\n{err}\n```", icon=":material/error:")
+    last = st.session_state.get(_LAST, ("x^3 + x*y^2 - 2*y + 1", method))
+    st.caption(f"Showing the last polynomial that worked: `{last[0]}`.")
+    der = derivation(*last)
+
+st.latex("f(x, y) = " + der.f)
+
+st.subheader("1. Taylor expansion along a direction u")
+st.markdown("Every estimator is built from $f(x + \\mu u)$. Expanding in powers of $\\mu$ "
+            "(up to $\\mu^3$; exact for cubics):")
+st.latex(r"f(x+\mu u) = f(x) + \mu\, u^\top \nabla f(x) + \tfrac{\mu^2}{2}\, u^\top \nabla^2 f(x)\, u "
+         r"+ \tfrac{\mu^3}{6}\, \nabla^3 f(x)[u,u,u] + \dots")
+st.latex(der.taylor)
+
+st.subheader("2. Forward is O(μ), central is O(μ²)")
+st.markdown("For one direction, subtract the exact directional estimate $(u^\\top\\nabla f)\\,u$. "
+            "In the forward difference the $\\mu^2$ term of the expansion survives, divided by $\\mu$: an error "
+            "of order $\\mu$. In the central difference the even terms cancel, so the error starts at $\\mu^2$.")
+for scheme, label in (("forward", r"\frac{f(x+\mu u) - f(x)}{\mu}u"), ("central", r"\frac{f(x+\mu u) - f(x-\mu u)}{2\mu}u")):
+    terms = der.remainder[scheme]
+    st.latex(label + r" - (u^\top \nabla f)\,u = " + (" + ".join(terms) if terms else "0"))
+st.markdown("With coordinate directions $u = e_i$ the same terms are the bias of finite differences:")
+for scheme in ("forward", "central"):
+    order = der.coordinate_order[scheme]
+    terms = der.coordinate[scheme]
+    st.latex(rf"\text{{coordinate {scheme}: }} g - \nabla f = " + (" + ".join(terms) if terms else "0"))
+    st.caption(f"Coordinate {scheme}: " + (f"bias of order μ^{order}." if order is not None
+                                            else "exact for this polynomial (no bias at any μ)."))
+
+st.subheader(f"3. Exact expectations ({method} directions)")
+st.markdown("Averaging over $u$ kills every odd power of $u$. All three schemes have the **same** mean, "
+            "the gradient of the smoothed function $f_\\mu(x) = \\mathbb{E} f(x + \\mu u)$:")
+for scheme in ("forward", "central", "one-point"):
+    st.latex(rf"\text{{{scheme}: }}\ " + der.means[scheme])
+terms = der.biases["central"]
+st.latex(r"\mathbb{E}\,g - \nabla f = " + (" + ".join(terms) if terms else "0")
+         + r"\qquad \text{(only even powers of } \mu\text{: } \nabla f_\mu - \nabla f)")
+
+st.subheader("4. Why the one-point estimator's variance is infinite as μ → 0")
+st.markdown("The one-point estimate $\\frac{\\phi}{\\mu} f(x+\\mu u)\\,u$ keeps $f(x)/\\mu \\cdot u$, which has "
+            "mean zero but a second moment that grows like $1/\\mu^2$:")
+st.latex(der.one_point_second_moment)
+st.latex(r"\lim_{\mu\to 0} \mu^2\, \mathbb{E}\,\|g\|^2 = " + der.one_point_blowup
+         + (r" = d\, f(x)^2" if method == "gaussian" else r" = d^2 f(x)^2"))
+st.caption("Unless f(x) = 0, E‖g‖² → ∞ as μ → 0: two-point schemes subtract f(x) and stay bounded.")
+
+lecture.panel("theory", projector=settings.projector)
+with st.expander("Show the code", icon=":material/code:"):
+    st.code(inspect.getsource(theory.expectation) + "\n\n" + inspect.getsource(theory.gaussian_expectation),
+            language="python")
