@@ -106,7 +106,7 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
                         subplot_titles=(f"{L.title}: the point x", "estimates g in the gradient plane"))
     # Left panel: the landscape with the point and unit arrows along -grad f and -mean g.
     xs, ys, P = L.mesh(81)
-    C, label = color_values(L.f(P), log=True)
+    C, label = color_values(L.f(P), log=getattr(L, "log_scale", True))
     fig.add_trace(go.Contour(x=xs, y=ys, z=C, colorscale="Viridis", ncontours=25, showscale=False, name="f",
                              hoverinfo="skip"), row=1, col=1)
     (x0, x1), (y0, y1) = L.bounds
