@@ -65,6 +65,29 @@ def bench_variance_sweep(repeat: int = 5) -> None:
         print(f"  {name}: {t:.3f} s")
 
 
+def bench_cached_slider(repeat: int = 5) -> None:
+    """Server time of a slider move on the Estimator variance page whose figures are already cached
+    (AppTest runs the script in-process: the time is the whole script run, sidebar included)."""
+    from tests.app.helpers import open_page
+
+    at = open_page("pages/estimator_variance.py")
+    slider = lambda: next(s for s in at.slider if s.key == "ev_q")  # noqa: E731
+    slider().set_value(2)
+    t0 = time.perf_counter()
+    at.run()
+    fresh = time.perf_counter() - t0
+    ts = []
+    for i in range(repeat):
+        slider().set_value(1 if i % 2 == 0 else 2)           # both values are cached now
+        t0 = time.perf_counter()
+        at.run()
+        ts.append(time.perf_counter() - t0)
+    assert not at.exception
+    print(f"variance page, slider move: uncached {fresh:.3f} s; cached median {statistics.median(ts):.3f} s "
+          f"(min {min(ts):.3f}, {repeat} moves; target <= 0.25 s)")
+
+
 if __name__ == "__main__":
     bench_estimates()
     bench_variance_sweep()
+    bench_cached_slider()

@@ -35,7 +35,7 @@ METHODS = ("coordinate", "gaussian", "sphere")
 SCHEMES = ("forward", "central", "one-point")
 MAX_DIM = 100_000
 MAX_NUMBERS = 100_000_000      # n_trials * q * d directions held at once (800 MB in float64)
-SWEEP_NUMBERS = 5_000_000      # per swept value in the page sweeps: keeps a whole sweep near a second
+SWEEP_NUMBERS = 1_000_000      # directions per swept value in the page sweeps: keeps a whole sweep well under a second
 
 
 @dataclass(frozen=True)
@@ -465,7 +465,7 @@ def budget_sweep(problem_name: str, *, d: int, budgets, method: str = "gaussian"
     g2 = float(grad @ grad)
     qs = np.maximum(np.asarray(budgets, dtype=int) // 2, 1)
     q_max = int(qs.max())
-    n = affordable(n_trials, q_max, d, limit=2 * SWEEP_NUMBERS)
+    n = affordable(n_trials, q_max, d, limit=4 * SWEEP_NUMBERS)
     rng = np.random.default_rng(seed)
     single = estimate(F, x, method=method, scheme="central", mu=mu, n_trials=n * q_max, rng=rng).g
     running = np.cumsum(single.reshape(n, q_max, d), axis=1)[:, qs - 1] / qs[None, :, None]   # (n, len(qs), d)

@@ -192,3 +192,57 @@ def test_works_on_2d_landscapes():
     x = np.array([-0.5, 0.7])
     g = E.estimate(L.f, x, method="coordinate", scheme="central", mu=1e-5).g[0]
     np.testing.assert_allclose(g, L.grad(x), rtol=1e-6)
+
+
+# --- sweeps behind the pages ---------------------------------------------------------------------
+
+def test_sweep_over_d_matches_closed_form_within_its_band():
+    from zo_core import theory
+
+    dims = [1, 10, 100]
+    sw = E.sweep("linear", over="d", values=dims, method="gaussian", scheme="central", mu=0.01, n_trials=4000,
+                 seed=0)
+    for k, d in enumerate(dims):
+        F, x = E.problem("linear", d)
+        exact = theory.moments(F, x, method="gaussian", scheme="central", mu=0.01).second_moment
+        half = (sw.second_moment.hi[k] - sw.second_moment.lo[k]) / 2
+        assert abs(sw.second_moment.mean[k] - exact) <= 2.6 * half     # 2.6 x 1.96 se = 5 se
+    assert list(sw.queries) == [2, 2, 2]
+
+
+def test_budget_sweep_coordinate_error_is_the_missing_share():
+    d = 20
+    res = E.budget_sweep("linear", d=d, budgets=[2, 10, 40], n_trials=50, seed=1)
+    np.testing.assert_allclose(res["coordinate"].mean, [1 - 1 / d, 1 - 5 / d, 0.0], atol=1e-9)
+    # random directions: E ||g - a||^2 / ||a||^2 = (d + 1) / q
+    for k, q in enumerate([1, 5, 20]):
+        assert res["random"].lo[k] - 1.6 * (res["random"].hi[k] - res["random"].mean[k]) <= (d + 1) / q
+        assert (d + 1) / q <= res["random"].hi[k] + 1.6 * (res["random"].hi[k] - res["random"].mean[k])
+
+
+def test_mu_sweep_slopes_forward_one_central_two():
+    f = lambda P: np.exp(P[..., 0]) + np.sin(P[..., 1])  # noqa: E731
+    x = np.array([0.3, 0.2])
+    grad = np.array([np.exp(0.3), np.cos(0.2)])
+    mus = [1e-2, 1e-3]
+    for method in ("coordinate", "gaussian"):
+        errs = E.mu_sweep(f, grad, x, method=method, mus=mus, n_trials=16, seed=0)
+        assert errs["forward"][0] / errs["forward"][1] == pytest.approx(10, rel=0.05)
+        assert errs["central"][0] / errs["central"][1] == pytest.approx(100, rel=0.05)
+    fwd32 = E.mu_sweep(f, grad, x, method="coordinate", mus=[1e-6], dtype=np.float32)["forward"][0]
+    fwd64 = E.mu_sweep(f, grad, x, method="coordinate", mus=[1e-6])["forward"][0]
+    assert fwd32 > 1e-2 > 1e-5 > fwd64          # float32 round-off ~ eps32 |f| / mu = 0.1
+
+
+def test_mu_sweep_leaves_gaps_where_f_is_undefined():
+    f = lambda P: np.log(P[..., 0]) + P[..., 1] ** 2  # noqa: E731
+    errs = E.mu_sweep(f, np.array([2.0, 0.0]), np.array([0.5, 0.0]), method="coordinate", mus=[1e-3, 1.0])
+    assert np.isfinite(errs["forward"][0]) and np.isnan(errs["central"][1])
+    with pytest.raises(ValueError, match="not finite"):
+        E.mu_sweep(f, np.array([1.0, 0.0]), np.array([-1.0, 0.0]), method="coordinate", mus=[1e-3])
+
+
+def test_too_many_numbers_at_once_is_a_value_error():
+    with pytest.raises(ValueError, match="too many"):
+        E.estimate(E.linear(np.ones(10_000)), np.zeros(10_000), method="gaussian", scheme="central", mu=0.1,
+                   q=100, n_trials=1000, rng=0)

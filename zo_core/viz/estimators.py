@@ -318,7 +318,7 @@ def budget_error(problem: str = "linear", d: int = 100, method: str = "gaussian"
                  projector: bool = False) -> go.Figure:
     """Relative RMS error reached vs function queries spent: random directions (q = B/2) against
     coordinate differences (B/2 of the d coordinates; all of them cost 2d queries)."""
-    top = max(min(8 * d, 2000), 2 * d)
+    top = max(min(4 * d, 2000), 2 * d)
     budgets = np.unique(np.round(np.logspace(np.log10(2), np.log10(top), 16) / 2).astype(int) * 2)
     res = estimators.budget_sweep(problem, d=d, budgets=budgets, method=method, n_trials=n, seed=seed)
     fig = go.Figure()
