@@ -6,7 +6,7 @@ import pytest
 from zo_core import viz
 from zo_core.viz import estimators as figs
 
-NAMES = ["estimator_cloud", "error_vs_mu", "variance_vs_dim", "variance_vs_mu", "variance_vs_q", "cosine_vs_dim",
+NAMES = ["estimator_cloud", "error_vs_mu", "variance_vs_dim", "variance_vs_mu", "variance_vs_q", "cosine_vs_dim", "bounds_vs_dim",
          "coordinate_histogram", "budget_error"]
 
 
