@@ -29,8 +29,8 @@ c1, c2, c3, c4 = st.columns(4)
 mu = urlstate.log_slider("Smoothing radius μ", "ev_mu", lo=1e-4, hi=1.0, default=0.01, per_decade=4, where=c1)
 q = urlstate.slider("Directions q", "ev_q", min_value=1, max_value=64, default=1, where=c2)
 n = urlstate.slider("Estimates per point n", "ev_n", min_value=50, max_value=1000, default=200, step=50, where=c3)
-d = int(urlstate.log_slider("Dimension d (for μ, q, histogram, budget)", "ev_d", lo=2, hi=1000, default=100,
-                            per_decade=4, where=c4))
+d = int(urlstate.choice("Dimension d (μ, q, histogram, budget tabs)", "ev_d",
+                        ["2", "5", "10", "20", "50", "100", "200", "500", "1000"], default="100", where=c4))
 
 common = dict(problem=problem, method=method, n=int(n), seed=settings.seed, projector=settings.projector)
 tabs = st.tabs(["vs d", "vs μ", "vs q", "cosine", "histogram", "budget"])

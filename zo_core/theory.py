@@ -267,6 +267,16 @@ def _terms(orders: dict[int, list[sp.Expr]]) -> list[str]:
     return [(r"\mu^{%d}" % k if k != 1 else r"\mu") + _vec(v) if k else _vec(v) for k, v in orders.items()]
 
 
+def _aligned(lhs: str, expr: sp.Expr) -> str:
+    """``lhs = expr`` as an aligned block, one line per power of mu (highest negative power first)."""
+    parts = _by_order([sp.expand(expr)])
+    lines = [sp.latex(sp.factor_terms(c) * MU**k) for k, (c,) in sorted(parts.items())]
+    if not lines:
+        lines = ["0"]
+    body = lines[0] + "".join(r" \\ &\quad " + (ln if ln.startswith("-") else "+ " + ln) for ln in lines[1:])
+    return r"\begin{aligned} " + lhs + " &= " + body + r" \end{aligned}"
+
+
 def taylor(expr: sp.Expr, order: int = 3) -> sp.Expr:
     """f(x + mu u) expanded in powers of mu up to mu^order (exact for polynomials of lower degree)."""
     shifted = sp.expand(expr.subs({X: X + MU * U1, Y: Y + MU * U2}, simultaneous=True))
@@ -286,11 +296,11 @@ def derive(text: str, *, method: str = "gaussian") -> Derivation:
     m2 = one_point_second_moment(expr, method=method)
     blow = sp.expand(m2 * MU**2).subs(MU, 0)
     return Derivation(
-        f=sp.latex(expr), taylor=r"f(x + \mu u_1,\, y + \mu u_2) = " + sp.latex(taylor(expr, 3)),
+        f=sp.latex(expr), taylor=_aligned(r"f(x + \mu u_1,\, y + \mu u_2)", taylor(expr, 3)),
         remainder=rem, coordinate={s: _terms(v) for s, v in coord.items()},
         coordinate_order={s: (min(v) if v else None) for s, v in coord.items()},
         means=means, biases=biases,
-        one_point_second_moment=r"\mathbb{E}\,\|g\|^2 = " + sp.latex(sp.collect(m2, MU)),
+        one_point_second_moment=_aligned(r"\mathbb{E}\,\|g\|^2", m2),
         one_point_blowup=sp.latex(sp.factor(blow)),
     )
 

@@ -62,8 +62,8 @@ def test_bad_input_shows_error_and_keeps_last_chart():
 
 @pytest.mark.parametrize("state", [
     {},
-    {"ev_problem": "quadratic", "ev_method": "sphere", "ev_scheme": "forward", "ev_q": 4, "ev_d": 10.0},
-    {"ev_problem": "rosenbrock", "ev_scheme": "one-point", "ev_mu": 0.1, "ev_n": 50, "ev_d": 2.0},
+    {"ev_problem": "quadratic", "ev_method": "sphere", "ev_scheme": "forward", "ev_q": 4, "ev_d": "10"},
+    {"ev_problem": "rosenbrock", "ev_scheme": "one-point", "ev_mu": 0.1, "ev_n": 50, "ev_d": "2"},
 ])
 def test_estimator_variance_grid(state):
     at = open_page(EV, state=state)
