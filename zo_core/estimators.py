@@ -19,7 +19,7 @@ like ``scipy.optimize.rosen`` and carry their exact gradients.
 
 >>> import numpy as np
 >>> F = linear(np.ones(3))
->>> est = estimate(F, np.zeros(3), method="coordinate", scheme="central", mu=1e-3)
+>>> est = estimate(F, np.zeros(3), method="coordinate", scheme="central", mu=1e-3, rng=None)
 >>> est.g.shape, est.queries
 ((1, 3), 6)
 """
@@ -124,7 +124,7 @@ def queries(method: str, scheme: str, d: int, q: int = 1) -> int:
 # --- the estimator ----------------------------------------------------------------------------
 
 def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1, n_trials: int = 1,
-             rng=None, dtype=np.float64) -> Estimate:
+             rng, dtype=np.float64) -> Estimate:
     """g = phi/q sum_j (f(x + mu u_j) - f(x - mu u_j)) / (2 mu) u_j and its forward, one-point and coordinate kin.
 
     Parameters
@@ -136,7 +136,8 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
     mu : smoothing radius (step of the finite difference), > 0.
     q : number of random directions averaged in one estimate (ignored by ``coordinate``).
     n_trials : number of independent estimates returned.
-    rng : ``np.random.Generator`` or an integer seed (unused by ``coordinate``, which is deterministic).
+    rng : ``np.random.Generator`` or an integer seed; required, so randomness is always explicit
+        (``coordinate`` is deterministic and accepts ``rng=None``).
     dtype : ``np.float64`` or ``np.float32``: the precision of the points, the values of f and the arithmetic.
 
     Returns
@@ -470,7 +471,7 @@ def budget_sweep(problem_name: str, *, d: int, budgets, method: str = "gaussian"
     single = estimate(F, x, method=method, scheme="central", mu=mu, n_trials=n * q_max, rng=rng).g
     running = np.cumsum(single.reshape(n, q_max, d), axis=1)[:, qs - 1] / qs[None, :, None]   # (n, len(qs), d)
     rand_rows = list((((running - grad) ** 2).sum(axis=2) / g2).T)
-    full = estimate(F, x, method="coordinate", scheme="central", mu=mu).g[0]
+    full = estimate(F, x, method="coordinate", scheme="central", mu=mu, rng=None).g[0]
     order = np.argsort(rng.random((n_trials, d)), axis=1)                # a random order of coordinates per trial
     missing = np.cumsum(np.concatenate([np.zeros((n_trials, 1)), grad[order] ** 2], axis=1), axis=1)
     ks = np.minimum(qs, d)

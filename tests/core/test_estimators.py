@@ -78,7 +78,8 @@ def test_non_finite_values_raise():
         E.estimate(lambda P: np.log(P[..., 0]), np.array([-1.0, 0.0]), method="gaussian",
                    scheme="forward", mu=0.1, rng=0)
     with pytest.raises(ValueError, match="not finite"):
-        E.estimate(lambda P: 1.0 / P[..., 0], np.zeros(2), method="coordinate", scheme="forward", mu=0.1)
+        E.estimate(lambda P: 1.0 / P[..., 0], np.zeros(2), method="coordinate", scheme="forward", mu=0.1,
+                   rng=None)
 
 
 def test_dimension_out_of_range():
@@ -94,7 +95,7 @@ def test_coordinate_forward_bias_is_half_mu_diag_A():
     F = E.quadratic([1.0, 4.0, 9.0], b=[1.0, -2.0, 0.5], rotate_seed=7)
     x = np.array([0.3, -0.2, 1.0])
     mu = 0.01
-    g = E.estimate(F, x, method="coordinate", scheme="forward", mu=mu).g[0]
+    g = E.estimate(F, x, method="coordinate", scheme="forward", mu=mu, rng=None).g[0]
     np.testing.assert_allclose(g - F.grad(x), mu / 2 * np.diag(F.A), rtol=1e-6, atol=1e-10)
 
 
@@ -102,7 +103,7 @@ def test_coordinate_central_is_exact_on_quadratics():
     F = E.quadratic([1.0, 4.0, 9.0, 0.5], b=[1.0, -2.0, 0.5, 3.0], rotate_seed=1)
     x = np.array([0.3, -0.2, 1.0, 2.0])
     for mu in (1e-3, 0.1, 1.0, 10.0):
-        g = E.estimate(F, x, method="coordinate", scheme="central", mu=mu).g[0]
+        g = E.estimate(F, x, method="coordinate", scheme="central", mu=mu, rng=None).g[0]
         np.testing.assert_allclose(g, F.grad(x), rtol=1e-9, atol=1e-9 / mu)
 
 
@@ -163,7 +164,7 @@ def test_float32_shows_round_off_floor():
     x = np.array([0.5, 0.5])
     err = {}
     for dt in (np.float32, np.float64):
-        g = E.estimate(F, x, method="coordinate", scheme="central", mu=1e-4, dtype=dt).g[0]
+        g = E.estimate(F, x, method="coordinate", scheme="central", mu=1e-4, rng=None, dtype=dt).g[0]
         assert g.dtype == dt
         err[dt] = np.linalg.norm(g - F.grad(x))
     assert err[np.float32] > 1e-3 > 1e-8 > err[np.float64]
@@ -190,7 +191,7 @@ def test_quadratic_matches_matrix_formula():
 def test_works_on_2d_landscapes():
     L = landscapes.get("rosenbrock")
     x = np.array([-0.5, 0.7])
-    g = E.estimate(L.f, x, method="coordinate", scheme="central", mu=1e-5).g[0]
+    g = E.estimate(L.f, x, method="coordinate", scheme="central", mu=1e-5, rng=None).g[0]
     np.testing.assert_allclose(g, L.grad(x), rtol=1e-6)
 
 
@@ -246,3 +247,8 @@ def test_too_many_numbers_at_once_is_a_value_error():
     with pytest.raises(ValueError, match="too many"):
         E.estimate(E.linear(np.ones(10_000)), np.zeros(10_000), method="gaussian", scheme="central", mu=0.1,
                    q=100, n_trials=1000, rng=0)
+
+
+def test_rng_is_a_required_keyword():
+    with pytest.raises(TypeError):
+        E.estimate(E.linear(np.ones(2)), np.zeros(2), method="gaussian", scheme="central", mu=0.1)

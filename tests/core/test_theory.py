@@ -47,7 +47,8 @@ def test_coordinate_moments():
     x = np.array([1.0, -1.0])
     fwd = T.moments(F, x, method="coordinate", scheme="forward", mu=0.2)
     np.testing.assert_allclose(fwd.bias, [0.1, 0.3])
-    np.testing.assert_allclose(fwd.mean, E.estimate(F, x, method="coordinate", scheme="forward", mu=0.2).g[0])
+    g = E.estimate(F, x, method="coordinate", scheme="forward", mu=0.2, rng=None).g[0]
+    np.testing.assert_allclose(fwd.mean, g)
     assert T.moments(F, x, method="coordinate", scheme="central", mu=0.2).bias == pytest.approx([0, 0])
 
 
