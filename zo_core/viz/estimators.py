@@ -167,14 +167,17 @@ def error_vs_mu(landscape: str = "rosenbrock", method: str = "coordinate", x: fl
     floor_y = None
     for scheme, e in errs.items():
         e = np.where(e > 0, e, np.nan)
-        fig.add_trace(go.Scatter(x=MUS, y=e, mode="lines+markers", name=scheme,
+        cost = estimators.queries(method, scheme, p.size, q)
+        fig.add_trace(go.Scatter(x=MUS, y=e, mode="lines+markers", name=f"{scheme} ({cost} queries)",
                                  line=dict(color=SCHEME_COLORS[scheme], width=3), marker=dict(size=6)))
     eps = float(np.finfo(dtype).eps)
     # The rounded quantity is f(x); where f(x) = 0 the rounding of the point x + mu u takes over.
     size = max(abs(float(L.f(p))), float(np.abs(p).max() * np.linalg.norm(grad)), 1e-300)
     floor = eps * size / MUS
     floor_y = floor
-    fig.add_trace(go.Scatter(x=MUS, y=floor, mode="lines", name=f"round-off ε/μ (ε = {eps:.1e})",
+    top = max(float(np.nanmax(e)) for e in errs.values() if np.isfinite(e).any())
+    shown = floor <= 10 * top          # where the round-off line leaves the plotted errors, stop drawing it
+    fig.add_trace(go.Scatter(x=MUS[shown], y=floor[shown], mode="lines", name=f"round-off ε|f|/μ (ε = {eps:.1e})",
                              line=dict(color=COLORS["black"], dash="dot", width=2)))
     # Slope guides a decade below the curves at mu = 0.1 (where truncation error dominates).
     anchor = np.searchsorted(MUS, 1e-1)
