@@ -159,6 +159,9 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
     mu_ = dtype(mu)
 
     if method == "coordinate":
+        if 2 * d * d > MAX_NUMBERS:
+            raise ValueError(f"coordinate differences hold 2 d^2 = {2 * d * d:,} numbers at d = {d}; "
+                             f"use d <= {int((MAX_NUMBERS / 2) ** 0.5):,} or random directions")
         E = np.eye(d, dtype=dtype) * mu_                                   # (d, d): rows mu e_i
         if scheme == "forward":
             P = np.concatenate([x[None], x + E])                          # (d+1, d)

@@ -252,3 +252,9 @@ def test_too_many_numbers_at_once_is_a_value_error():
 def test_rng_is_a_required_keyword():
     with pytest.raises(TypeError):
         E.estimate(E.linear(np.ones(2)), np.zeros(2), method="gaussian", scheme="central", mu=0.1)
+
+
+def test_coordinate_differences_refuse_huge_dimensions():
+    with pytest.raises(ValueError, match="coordinate differences hold"):
+        E.estimate(E.linear(np.ones(20_000)), np.zeros(20_000), method="coordinate", scheme="central", mu=0.1,
+                   rng=None)
