@@ -164,7 +164,6 @@ def error_vs_mu(landscape: str = "rosenbrock", method: str = "coordinate", x: fl
         raise ValueError(f"the gradient of {L.title} is not defined at ({x:g}, {y:g}); choose another point")
     errs = estimators.mu_sweep(L.f, grad, p, method=method, mus=MUS, q=q, n_trials=n, seed=seed, dtype=dtype)
     fig = go.Figure()
-    floor_y = None
     for scheme, e in errs.items():
         e = np.where(e > 0, e, np.nan)
         cost = estimators.queries(method, scheme, p.size, q)
@@ -172,9 +171,8 @@ def error_vs_mu(landscape: str = "rosenbrock", method: str = "coordinate", x: fl
                                  line=dict(color=SCHEME_COLORS[scheme], width=3), marker=dict(size=6)))
     eps = float(np.finfo(dtype).eps)
     # The rounded quantity is f(x); where f(x) = 0 the rounding of the point x + mu u takes over.
-    size = max(abs(float(L.f(p))), float(np.abs(p).max() * np.linalg.norm(grad)), 1e-300)
+    size = abs(float(L.f(p))) or float(np.abs(p).max() * np.linalg.norm(grad)) or 1e-300
     floor = eps * size / MUS
-    floor_y = floor
     top = max(float(np.nanmax(e)) for e in errs.values() if np.isfinite(e).any())
     shown = floor <= 10 * top          # where the round-off line leaves the plotted errors, stop drawing it
     fig.add_trace(go.Scatter(x=MUS[shown], y=floor[shown], mode="lines", name=f"round-off ε|f|/μ (ε = {eps:.1e})",
@@ -186,7 +184,7 @@ def error_vs_mu(landscape: str = "rosenbrock", method: str = "coordinate", x: fl
         if e is None or not np.isfinite(e[anchor]) or e[anchor] <= 0:
             continue
         guide = 0.1 * e[anchor] * (MUS / MUS[anchor]) ** slope
-        keep = guide > floor_y * 1e-2
+        keep = guide > floor * 1e-2
         fig.add_trace(go.Scatter(x=MUS[keep], y=guide[keep], mode="lines", name=f"slope {slope}",
                                  line=dict(color=SCHEME_COLORS[scheme], dash=dash, width=1.5), opacity=0.7))
     if mu > 0:
