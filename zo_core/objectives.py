@@ -182,6 +182,21 @@ def tilted(f, X, *, t: float, law: str, radius: float, order: int | None = None)
     return _log_mean_exp_over_t(V, w, t)
 
 
+def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) -> np.ndarray:
+    """L_t(x) for every t in ``ts`` from one set of node values: shape (len(ts), ...).
+
+    The quadrature values f(x + eps_k) are computed once and re-weighted per t, so a sweep over
+    many tilts costs one evaluation of f.
+    """
+    ts = [_check_t(t) for t in np.atleast_1d(ts)]
+    radius = _check_law(law, radius)
+    if radius == 0:
+        v = np.asarray(f(_points(X)), dtype=float)
+        return np.stack([v] * len(ts))
+    V, w = _values_at_nodes(f, X, law, radius, order)
+    return np.stack([_log_mean_exp_over_t(V, w, t) for t in ts])
+
+
 def max_loss(f, X, *, radius: float, rounds: int = 8) -> np.ndarray:
     """f_max(x) = max_{||eps|| <= rho} f(x + eps) (radius = rho), for d = 1 or 2.
 
