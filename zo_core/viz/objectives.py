@@ -103,7 +103,9 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
     fig.update_yaxes(title="value", row=1, col=1)
     fig.update_yaxes(title="sharpness", row=2, col=1)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    return theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=620)
+    fig = theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
+    fig.update_layout(margin=dict(t=130 if projector else 110))   # room for the legend under the title
+    return fig
 
 
 @figure

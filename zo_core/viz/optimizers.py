@@ -55,7 +55,7 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
                                   args=[[f"{s:.0f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
                              for s in steps])])
     fig = theme(fig, projector=projector, title=f"{L.title}: paths by queries spent", height=600)
-    fig.update_layout(margin=dict(b=130))
+    fig.update_layout(margin=dict(b=130, t=130 if projector else 110))   # legend under the title
     return fig
 
 
