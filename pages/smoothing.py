@@ -32,7 +32,7 @@ common = dict(landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=s
 
 try:
     figures.show("tilted_slice", t=t, key="sm_slice", caption=(
-        "Stars: the minimiser of each curve on this line. For the ball and t ≥ 0, mean ≤ tilted ≤ max "
+        "Markers (x, circle, star, diamond): the minimiser of each curve on this line. For the ball and t ≥ 0, mean ≤ tilted ≤ max "
         "everywhere; as t grows the tilted curve climbs from the mean to the max and its minimiser can jump "
         "from the narrow well to the wide one. Below: the sharpness L_t − mean."), **common)
     left, right = st.columns([3, 2])

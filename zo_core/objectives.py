@@ -114,8 +114,8 @@ def rule(law: str, radius: float, d: int, order: int | None = None) -> tuple[np.
     return radius * E, w
 
 
-def _values_at_nodes(f, X, law, radius, order):
-    """f(x + eps_k) for every point and node: shape (..., m), plus the weights (m,)."""
+def node_values(f, X, *, law: str, radius: float, order: int | None = None):
+    """f(x + eps_k) for every point and quadrature node: V (..., m), and the weights w (m,)."""
     X = _points(X)
     E, w = rule(law, radius, X.shape[-1], order)
     with np.errstate(all="ignore"):
@@ -123,8 +123,8 @@ def _values_at_nodes(f, X, law, radius, order):
     return V, w
 
 
-def _log_mean_exp_over_t(V: np.ndarray, w: np.ndarray, t: float) -> np.ndarray:
-    """(1/t) log sum_k w_k exp(t V_k) over the last axis, stable for any t (t = 0: the mean).
+def tilt(V: np.ndarray, w: np.ndarray, t: float) -> np.ndarray:
+    """(1/t) log sum_k w_k exp(t V_k) over the last axis (V, w from :func:`node_values`), stable for any t (t = 0: the mean).
 
     Written as mean + (1/t) log sum w exp(t (V - mean)); for small |t (V - mean)| the log is taken as
     log1p(sum w expm1(.)), so t -> 0 has no cancellation and t = 1e-12 gives the mean plus t var / 2.
@@ -158,7 +158,7 @@ def smoothed(f, X, *, law: str, radius: float, order: int | None = None) -> np.n
     radius = _check_law(law, radius)
     if radius == 0:
         return np.asarray(f(_points(X)), dtype=float)
-    V, w = _values_at_nodes(f, X, law, radius, order)
+    V, w = node_values(f, X, law=law, radius=radius, order=order)
     return V @ w
 
 
@@ -178,8 +178,8 @@ def tilted(f, X, *, t: float, law: str, radius: float, order: int | None = None)
     radius = _check_law(law, radius)
     if radius == 0:
         return np.asarray(f(_points(X)), dtype=float)
-    V, w = _values_at_nodes(f, X, law, radius, order)
-    return _log_mean_exp_over_t(V, w, t)
+    V, w = node_values(f, X, law=law, radius=radius, order=order)
+    return tilt(V, w, t)
 
 
 def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) -> np.ndarray:
@@ -193,8 +193,8 @@ def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) 
     if radius == 0:
         v = np.asarray(f(_points(X)), dtype=float)
         return np.stack([v] * len(ts))
-    V, w = _values_at_nodes(f, X, law, radius, order)
-    return np.stack([_log_mean_exp_over_t(V, w, t) for t in ts])
+    V, w = node_values(f, X, law=law, radius=radius, order=order)
+    return np.stack([tilt(V, w, t) for t in ts])
 
 
 def max_loss(f, X, *, radius: float, rounds: int = 8) -> np.ndarray:
@@ -380,6 +380,30 @@ def _support_max(A: np.ndarray, support: np.ndarray, ny: int, nx: int) -> np.nda
     return out
 
 
+def _rim_max(F: np.ndarray, rho: float, hx: float, hy: float, py: int, px: int, ny: int, nx: int) -> np.ndarray:
+    """max over k of f(x + rho (cos θ_k, sin θ_k)) for every unpadded point, f read off the padded
+    grid F by bilinear interpolation (one shifted, weighted sum of four views per angle).
+
+    The max-loss of a function without interior local maxima sits on the rim, which the grid's
+    disk of cell centres misses by up to a cell; the rim samples close that gap.
+    """
+    k = int(np.clip(np.ceil(1.5 * 2 * np.pi * rho / min(hx, hy)), 16, 64))
+    best = np.full((ny, nx), -np.inf)
+    for theta in 2 * np.pi * np.arange(k) / k:
+        ox, oy = rho * np.cos(theta) / hx, rho * np.sin(theta) / hy      # offset in cells
+        j, i = int(np.floor(ox)), int(np.floor(oy))
+        ax, ay = ox - j, oy - i
+        r, c = py + i, px + j
+
+        def view(di, dj):
+            return F[r + di:r + di + ny, c + dj:c + dj + nx]
+
+        with np.errstate(invalid="ignore"):     # -inf (undefined f) times a zero weight
+            v = (1 - ay) * ((1 - ax) * view(0, 0) + ax * view(0, 1)) + ay * ((1 - ax) * view(1, 0) + ax * view(1, 1))
+        np.fmax(best, v, out=best)
+    return best
+
+
 def _disk_support(rho: float, hx: float, hy: float, py: int, px: int) -> np.ndarray:
     """Cells whose centre lies in the closed disk of radius rho (SAM's feasible set on the grid)."""
     kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
@@ -438,7 +462,8 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
 
     kind="f": f itself; "smoothed": FFT convolution with the law's density; "tilted": the same
     density applied to exp(t f) in log-sum-exp form (see :func:`_tilted_grid`); "max_loss": grey
-    dilation with the disk of radius ``radius`` (``law`` is ignored). f is evaluated on a grid padded
+    dilation with the disk of radius ``radius`` (cell centres inside it) together with 16-64 points
+    on its rim read by bilinear interpolation (``law`` is ignored). f is evaluated on a grid padded
     by the kernel's reach, so values at the borders use f outside the window, as the pointwise
     formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
 
@@ -483,7 +508,8 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
 
     if kind == "max_loss":
         support = _disk_support(radius, hx, hy, py, px)
-        Z = _support_max(np.where(bad, -np.inf, F), support, n, n)
+        F_max = np.where(bad, -np.inf, F)
+        Z = np.fmax(_support_max(F_max, support, n, n), _rim_max(F_max, radius, hx, hy, py, px, n, n))
         if bad.any():
             Z[_support_max(bad.astype(float), support, n, n) > 0] = np.nan
         return Grid(xs, ys, Z)

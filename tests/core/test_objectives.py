@@ -171,15 +171,15 @@ def test_grid_agrees_with_pointwise(kind, kw):
     assert np.max(np.abs(z - ref)) <= 1e-3 * np.max(np.abs(ref))
 
 
-def test_grid_max_loss_within_a_cell_of_pointwise():
-    rho = 0.5
+@pytest.mark.parametrize("rho", [0.126, 0.5])
+def test_grid_max_loss_agrees_with_pointwise(rho):
     G = objectives.grid(SHARP_FLAT.f, *WINDOW, n=201, kind="max_loss", radius=rho)
     P, z = _sample(G)
     ref = objectives.max_loss(SHARP_FLAT.f, P, radius=rho)
-    h = max(G.xs[1] - G.xs[0], G.ys[1] - G.ys[0])
-    slope = np.abs(SHARP_FLAT.grad(SHARP_FLAT.mesh(81, pad=0.2)[2])).max()
-    assert np.all(z <= ref + 1e-9)                         # the grid's disk is inside the true disk
-    assert np.max(ref - z) <= slope * h                    # and misses at most one cell of slope
+    # Rim points are bilinear reads of f: error <= h^2 max|f''| / 8 = 5e-3 in the sharp well at h = 0.03
+    # (the well is 0.15 wide); 1e-3 relative is reached for radii the grid resolves well.
+    assert np.max(np.abs(z - ref)) <= (5e-3 if rho < 0.2 else 1e-3 * np.max(np.abs(ref)))
+    assert np.sqrt(np.mean((z - ref) ** 2)) <= 2e-4
 
 
 def test_grid_marks_nan_where_f_is_undefined():
