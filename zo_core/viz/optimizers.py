@@ -50,7 +50,7 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=len(steps) - 1, x=0.18, y=-0.08, len=0.8, currentvalue=dict(prefix="queries: "),
+        sliders=[dict(active=len(steps) - 1, x=0.3, y=-0.08, len=0.7, currentvalue=dict(prefix="queries: "),
                       steps=[dict(label=f"{s:.0f}", method="animate",
                                   args=[[f"{s:.0f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
                              for s in steps])])
