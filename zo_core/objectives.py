@@ -124,11 +124,12 @@ def node_values(f, X, *, law: str, radius: float, order: int | None = None):
 
 
 def tilt(V: np.ndarray, w: np.ndarray, t: float) -> np.ndarray:
-    """(1/t) log sum_k w_k exp(t V_k) over the last axis (V, w from :func:`node_values`), stable for any t (t = 0: the mean).
+    """(1/t) log sum_k w_k exp(t V_k) over the last axis, stable for any finite t (t = 0: the mean).
 
-    Written as mean + (1/t) log sum w exp(t (V - mean)); for small |t (V - mean)| the log is taken as
+    V and w come from :func:`node_values`, so one evaluation of f serves every t. Written as mean + (1/t) log sum w exp(t (V - mean)); for small |t (V - mean)| the log is taken as
     log1p(sum w expm1(.)), so t -> 0 has no cancellation and t = 1e-12 gives the mean plus t var / 2.
     """
+    t = _check_t(t)
     mean = V @ w
     if t == 0.0:
         return mean

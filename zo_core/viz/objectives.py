@@ -42,9 +42,10 @@ def slice_line(L: landscapes.Landscape, n: int) -> tuple[np.ndarray, np.ndarray,
             lo, hi = max(lo, s0), min(hi, s1)
     s = np.linspace(lo, hi, int(n))
     P = a + s[:, None] * u
+    through = {0: "through the centre", 1: "through the minimum"}.get(len(L.minima), "through the minima")
     if abs(u[1]) < 1e-9:
-        return P[:, 0], P, f"x (along y = {a[1]:.3g}, through the minima)"
-    return s, P, "position along the line through the two minima"
+        return P[:, 0], P, f"x (along y = {a[1]:.3g}, {through})"
+    return s, P, f"position along the line {through}"
 
 
 def _radius(law: str, mu: float, rho: float) -> float:
