@@ -5,6 +5,7 @@ Prints, for the sharp-vs-flat landscape on a 201 x 201 grid:
 * the median time of the three grid objectives (smoothed, max-loss, tilted) together, target <= 30 ms;
 * the time of Monte Carlo with 1,000 draws per point for the same three;
 * both errors against the pointwise quadrature (max and RMS over 2,000 grid points);
+* the race and the basin map (the race page's cached computations);
 * the browser: t slider key press -> the tilted chart updated, median over 10 presses (target <= 300 ms).
 
 Run: ``.venv/bin/python bench/objectives.py [--no-browser]``
@@ -94,6 +95,19 @@ def _time(fn, k):
     return out
 
 
+def bench_optimizers():
+    """The race page's two cached computations, from cold."""
+    from zo_core import optimizers
+
+    for name, fn in [("race (5 methods, 1,000 queries)",
+                      lambda: optimizers.race(L.f, L.grad, [-0.8, 0.3], budget=1000, seed=0, mu=0.05, t=20.0)),
+                     ("basin map (ZO-SGD + ZEST at 4 t, 100 starts, 400 queries each)",
+                      lambda: optimizers.basin_map(L.f, L.grad, L.minima, L.bounds, ts=(1.0, 3.0, 10.0, 30.0),
+                                                   budget=400, mu=0.05))]:
+        times = _time(fn, 5)
+        print(f"{name}: median {1e3 * statistics.median(times):.0f} ms")
+
+
 TILTED = """(() => {
   const plots = document.querySelectorAll('.js-plotly-plot');
   if (!plots.length || !plots[0]._fullData) return null;
@@ -141,5 +155,7 @@ def bench_browser(presses=10):
 if __name__ == "__main__":
     for name, cfg in CONFIGS.items():
         bench_config(name, cfg)
+    print()
+    bench_optimizers()
     if "--no-browser" not in sys.argv:
         bench_browser()

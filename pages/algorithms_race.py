@@ -99,6 +99,9 @@ else:
     st.plotly_chart(race_figures.basin_bars(fractions, race_figures.basin_labels(L), n_starts=100,
                                             projector=settings.projector), key="ar_basins",
                     config={"displaylogo": False})
+    last = race_figures.basin_labels(L)[-1]
+    st.caption(f"Ending in the {last}: " + ", ".join(f"{name} {share[-1]:.0%}" for name, share in fractions.items())
+               + ". Differences below about 8 points (two standard errors) are noise.")
 
 lecture.panel("sabo", projector=settings.projector)
 with st.expander("Show the code", icon=":material/code:"):
