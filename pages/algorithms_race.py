@@ -18,8 +18,8 @@ L = sidebar.landscape(settings.landscape)
 def run_race(spec: str, budget: int, seed: int, x0: float, y0: float, lr: float, mu: float, t: float,
              rho: float, kl: float, n: int) -> dict:
     L = sidebar.landscape(spec)
-    return optimizers.race(L.f, L.grad, [x0, y0], budget=budget, seed=seed, lr=lr, mu=mu, t=t, n=n, rho=rho,
-                           kl=kl)
+    return optimizers.race(L.f, L.grad, [x0, y0], budget=budget, seed=seed, lr=lr, mu=mu, t=t, n=n, q=n,
+                           rho=rho, kl=kl)
 
 
 @st.cache_data(max_entries=16, show_spinner="Running 100 starts per method…")

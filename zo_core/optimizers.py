@@ -158,7 +158,8 @@ def run(method: str, f, x0, *, budget: int, rng: np.random.Generator, grad=None,
     lr = _check("lr", lr)
     if method in ("gd", "sam") and grad is None:
         raise ValueError(f"{method} is a first-order method: pass grad=landscape.grad")
-    mu = _check("mu", mu)
+    if method not in ("gd", "sam"):
+        mu = _check("mu", mu)
     q, n = _check("q", q, integer=True), _check("n", n, integer=True)
     rho = _check("rho", rho, positive=False)
     t = float(t)

@@ -90,7 +90,7 @@ def basin_bars(fractions: dict[str, np.ndarray], labels: list[str], *, n_starts:
 def _run_race(landscape, budget, seed, x0, y0, lr, mu, t, rho, kl, n):
     L = landscapes.resolve(landscape)
     runs = optimizers.race(L.f, L.grad, [x0, y0], budget=int(budget), seed=int(seed), lr=lr, mu=mu, t=t,
-                           n=int(n), rho=rho, kl=kl)
+                           n=int(n), q=int(n), rho=rho, kl=kl)
     return L, runs
 
 
