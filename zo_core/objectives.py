@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import fft as sfft
+from scipy import ndimage
 from scipy.special import logsumexp
 
 LAWS = ("gaussian", "ball")
@@ -420,11 +421,19 @@ def _trapezoid_corrected(E: np.ndarray) -> np.ndarray:
     return E - lap / 12
 
 
-def _convolve(E: np.ndarray, K: np.ndarray, law: str, correct: bool = True) -> np.ndarray:
-    """The law's expectation of E around each unpadded point: FFT convolution, 'valid' part."""
-    if law == "ball" and correct:
-        E = _trapezoid_corrected(E)
-    return signal.fftconvolve(E, K, mode="valid")
+def _convolver(shape: tuple[int, int], K: np.ndarray, law: str, correct: bool = True):
+    """E (shape) -> the law's expectation of E around each unpadded point: FFT convolution with K,
+    its 'valid' part. K's transform is computed once, so the levels of a tilted grid share it."""
+    size = [sfft.next_fast_len(a + b - 1, real=True) for a, b in zip(shape, K.shape)]
+    K_hat = sfft.rfft2(K, size)
+    (ky, kx), (ey, ex) = K.shape, shape
+
+    def convolve(E: np.ndarray) -> np.ndarray:
+        if law == "ball" and correct:
+            E = _trapezoid_corrected(E)
+        return sfft.irfft2(sfft.rfft2(E, size) * K_hat, size)[ky - 1:ey, kx - 1:ex]
+
+    return convolve
 
 
 def _tilted_grid(F: np.ndarray, K: np.ndarray, t: float, ny: int, nx: int, law: str) -> np.ndarray:
@@ -433,7 +442,7 @@ def _tilted_grid(F: np.ndarray, K: np.ndarray, t: float, ny: int, nx: int, law: 
     With A = t F and M(x) = max of A over the kernel's support around x (a grey dilation), every
     point is put in a level j of M and the level's FFT convolves expm1(min(A - c_j, 0)) with c_j the
     level's top. In its level a point's window sum lies in [w_min e^(M-c_j), e^(M-c_j)], so nothing
-    overflows; levels are at least 4 wide and at most _MAX_LEVELS FFTs are made. A sum lost to
+    overflows; levels are at least 8 wide and at most _MAX_LEVELS FFTs are made. A sum lost to
     round-off (only when |t| times the range of f is large) is raised to the lower end, an error of at
     most |log w_min| / |t| in L_t.
     """
@@ -442,13 +451,14 @@ def _tilted_grid(F: np.ndarray, K: np.ndarray, t: float, ny: int, nx: int, law: 
     # The h^2 correction needs exp(A) smooth on the grid scale; a spiky exp(A) (large |t|) skips it.
     correct = max(np.abs(np.diff(A, axis=0)).max(), np.abs(np.diff(A, axis=1)).max()) < 4.0
     top, bottom = float(A.max()), float(M.min())   # A.max(): the rim cells the correction reads stay unclipped
-    delta = max(4.0, (top - bottom) / _MAX_LEVELS * (1 + 1e-9))
+    delta = max(8.0, (top - bottom) / _MAX_LEVELS * (1 + 1e-9))
     level = np.floor((top - M) / delta).astype(int)
     log_w_min = float(np.log(K[K > 0].min()))
     out = np.empty((ny, nx))
+    convolve = _convolver(A.shape, K, law, correct)
     for j in np.unique(level):
         c = top - j * delta
-        S = _convolve(np.expm1(np.minimum(A - c, 0.0)), K, law, correct)
+        S = convolve(np.expm1(np.minimum(A - c, 0.0)))
         sel = level == j
         with np.errstate(divide="ignore"):   # a sum lost to round-off: log1p(-1) = -inf, clamped below
             log_sum = np.log1p(np.maximum(S[sel], -1.0))
@@ -515,7 +525,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
             Z[_support_max(bad.astype(float), support, n, n) > 0] = np.nan
         return Grid(xs, ys, Z)
     if kind == "smoothed" or t == 0.0:
-        Z = _convolve(F, K, law)
+        Z = _convolver(F.shape, K, law)(F)
     else:
         Z = _tilted_grid(F, K, t, n, n, law)
     if bad.any():
