@@ -389,7 +389,7 @@ def _rim_max(F: np.ndarray, rho: float, hx: float, hy: float, py: int, px: int, 
     The max-loss of a function without interior local maxima sits on the rim, which the grid's
     disk of cell centres misses by up to a cell; the rim samples close that gap.
     """
-    k = int(np.clip(np.ceil(1.5 * 2 * np.pi * rho / min(hx, hy)), 16, 64))
+    k = int(np.clip(np.ceil(2 * np.pi * rho / min(hx, hy)), 16, 64))   # rim points about a cell apart
     best = np.full((ny, nx), -np.inf)
     for theta in 2 * np.pi * np.arange(k) / k:
         ox, oy = rho * np.cos(theta) / hx, rho * np.sin(theta) / hy      # offset in cells
