@@ -1,0 +1,53 @@
+"""Smoothing, max-loss, tilting: the average, worst-case and exponentially tilted losses side by side."""
+
+import inspect
+
+import streamlit as st
+
+from ui import figures, lecture, sidebar, urlstate
+from zo_core import objectives
+
+settings = sidebar.settings()
+L = sidebar.landscape(settings.landscape)
+
+st.title("Smoothing, max-loss, tilting")
+st.markdown(
+    "Perturb the point, $\\varepsilon \\sim \\mathcal N(0, \\mu^2 I)$ or uniform in the ball of radius $\\rho$, "
+    "and look at the loss around it three ways: the **mean** $f_\\mu(x) = \\mathbb E f(x+\\varepsilon)$ (what "
+    "ZO-SGD optimizes), the **max-loss** $\\max_{\\|\\varepsilon\\| \\le \\rho} f(x+\\varepsilon)$ (SAM), and "
+    "in between the **tilted** loss $L_t(x) = \\tfrac1t \\log \\mathbb E\\, e^{t f(x+\\varepsilon)}$: "
+    "$t = 0$ is the mean, $t < 0$ a soft minimum, large $t$ (ball) the max. $L_t - f_\\mu$ is a sharpness "
+    "penalty: large in narrow wells."
+)
+
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+t = urlstate.symlog_slider("Tilt t", "sm_t", limit=100.0, default=20.0, per_decade=10, where=c1,
+                           help="Symmetric log scale: negative values give a soft minimum, 0 the mean.")
+law = urlstate.choice("Perturbation law", "sm_law", list(objectives.LAWS), default="ball", widget="segmented",
+                      where=c2, help="gaussian: ε ~ N(0, μ² I); ball: ε uniform in the ball of radius ρ.")
+mu = urlstate.log_slider("μ (gaussian std)", "sm_mu", lo=0.01, hi=1.0, default=0.05, per_decade=10, where=c3)
+rho = urlstate.log_slider("ρ (ball radius)", "sm_rho", lo=0.01, hi=1.0, default=0.126, per_decade=10, where=c4,
+                          help="Also the radius of the max-loss.")
+common = dict(landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
+
+try:
+    figures.show("tilted_slice", t=t, key="sm_slice", caption=(
+        "Markers (x, circle, star, diamond): the minimiser of each curve on this line. For the ball and t ≥ 0, mean ≤ tilted ≤ max "
+        "everywhere; as t grows the tilted curve climbs from the mean to the max and its minimiser can jump "
+        "from the narrow well to the wide one. Below: the sharpness L_t − mean."), **common)
+    left, right = st.columns([3, 2])
+    with left:
+        figures.show("objectives_panel", t=t, key="sm_panel", caption=(
+            "The same objectives over the whole window (computed on a grid by FFT convolution, log-sum-exp "
+            "tilting and grey dilation). Yellow star: the grid minimiser of each."), **common)
+    with right:
+        figures.show("tilt_minimisers", key="sm_sweep", caption=(
+            "Where L_t is smallest on the slice, for every t on the slider's scale: dotted lines are the "
+            "minima of f."), **common)
+except ValueError as err:
+    st.error(f"These settings cannot be drawn: {err}")
+
+lecture.panel("tilting", projector=settings.projector)
+with st.expander("Show the code", icon=":material/code:"):
+    st.code(inspect.getsource(objectives.tilted) + "\n\n" + inspect.getsource(objectives._tilted_grid),
+            language="python")

@@ -1,0 +1,94 @@
+"""AppTest: the Smoothing page and the Algorithms race page, their main widgets and bad links."""
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import by_key, no_exception, open_page
+
+SMOOTHING = "pages/smoothing.py"
+RACE = "pages/algorithms_race.py"
+
+
+def open_link(page: str, params: dict) -> AppTest:
+    """Open ``page`` with URL parameters, as a shared link does. (open_page's home run would drop the
+    page's own parameters in its URL clean-up, so they are set after it, before the page runs.)"""
+    at = open_page(None, params={k: v for k, v in params.items() if k in ("landscape", "formula", "seed")})
+    for k, v in params.items():
+        at.query_params[k] = str(v)
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def _chart_json(at, index: int) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def test_smoothing_defaults_draw_three_figures():
+    at = open_page(SMOOTHING)
+    no_exception(at)
+    assert at.title[0].value == "Smoothing, max-loss, tilting"
+    assert len(at.get("plotly_chart")) == 3
+    assert not at.error
+
+
+def test_smoothing_t_slider_changes_the_tilted_curve():
+    at = open_page(SMOOTHING)
+    before = _chart_json(at, 0)["data"]
+    by_key(at.select_slider, "sm_t").set_value(-10.0).run()
+    no_exception(at)
+    after = _chart_json(at, 0)["data"]
+    tilted = [k for k, tr in enumerate(before) if tr.get("name", "").startswith("tilted")][0]
+    assert before[tilted]["name"] != after[tilted]["name"]
+    assert before[tilted]["y"] != after[tilted]["y"]
+    assert at.query_params["sm_t"] == "-10"
+
+
+@pytest.mark.parametrize("law", ["gaussian", "ball"])
+def test_smoothing_laws_and_a_link(law):
+    at = open_link(SMOOTHING, {"sm_law": law, "sm_t": "0", "sm_mu": "0.1", "landscape": "himmelblau"})
+    no_exception(at)
+    assert not at.error
+    assert by_key(at.select_slider, "sm_t").value == 0.0
+
+
+def test_smoothing_bad_link_falls_back_with_a_warning():
+    at = open_link(SMOOTHING, {"sm_t": "inf", "sm_mu": "-1"})
+    no_exception(at)
+    text = " ".join(at.session_state["_url_warnings"])   # shown above the page by app.py
+    assert "sm_t=inf" in text and "sm_mu=-1" in text
+    assert by_key(at.select_slider, "sm_t").value == 20.0
+
+
+def test_smoothing_custom_formula_with_gaps_keeps_working():
+    at = open_page(SMOOTHING, params={"landscape": "custom formula", "formula": "log(x) + y^2"})
+    no_exception(at)
+
+
+def test_race_defaults():
+    at = open_page(RACE)
+    no_exception(at)
+    assert at.title[0].value == "Algorithms race"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3                      # paths, losses, basin map
+    paths = _chart_json(at, 0)
+    assert len(paths["frames"]) > 10             # animated by queries
+    spent = at.dataframe[0].value["queries spent"]
+    assert (spent <= 1000).all()
+
+
+def test_race_budget_and_start_outside_the_window():
+    at = open_link(RACE, {"ar_budget": "300", "ar_x0": "4.5", "landscape": "rosenbrock"})
+    no_exception(at)
+    assert (at.dataframe[0].value["queries spent"] <= 300).all()
+    assert any("outside" in w.value for w in at.warning)
+    assert any("two known minima" in i.value for i in at.info)
+
+
+def test_race_tilt_slider_reruns():
+    at = open_page(RACE)
+    by_key(at.select_slider, "ar_t").set_value(0.0).run()
+    no_exception(at)
+    assert at.query_params["ar_t"] == "0"

@@ -1,0 +1,198 @@
+"""Named figures of the "Smoothing, max-loss, tilting" page: 2-D panels, the 1-D slice, the t sweep."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from zo_core import landscapes, objectives
+from zo_core.viz import COLORS, SEQUENTIAL, figure, theme
+
+ORDER = 24  # quadrature nodes per axis on the slices (1,152 ball nodes): fast, and within 1e-4 here
+
+CURVES = {  # name -> colour, dash, symbol of the minimiser's marker
+    "f": (COLORS["black"], "dot", "x"),
+    "mean": (COLORS["blue"], "solid", "circle"),
+    "tilted": (COLORS["vermillion"], "solid", "star"),
+    "max": (COLORS["orange"], "dash", "diamond"),
+}
+
+
+def slice_line(L: landscapes.Landscape, n: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Points (n, 2) on the line through the first two known minima, clipped to the bounds.
+
+    Returns the coordinate s along the line (x itself when the line is horizontal), the points and
+    an axis label. With fewer than two minima: the horizontal line through the first minimum (or
+    the window's centre).
+    """
+    (x0, x1), (y0, y1) = L.bounds
+    if len(L.minima) >= 2:
+        a, b = L.minima[0], L.minima[1]
+    else:
+        c = L.minima[0] if len(L.minima) else np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        a, b = c, c + np.array([1.0, 0.0])
+    u = (b - a) / np.linalg.norm(b - a)
+    lo, hi = -np.inf, np.inf
+    for k, (blo, bhi) in enumerate(L.bounds):
+        if abs(u[k]) > 1e-12:
+            s0, s1 = sorted(((blo - a[k]) / u[k], (bhi - a[k]) / u[k]))
+            lo, hi = max(lo, s0), min(hi, s1)
+    s = np.linspace(lo, hi, int(n))
+    P = a + s[:, None] * u
+    through = {0: "through the centre", 1: "through the minimum"}.get(len(L.minima), "through the minima")
+    if abs(u[1]) < 1e-9:
+        return P[:, 0], P, f"x (along y = {a[1]:.3g}, {through})"
+    return s, P, f"position along the line {through}"
+
+
+def _radius(law: str, mu: float, rho: float) -> float:
+    return float(mu) if law == "gaussian" else float(rho)
+
+
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)     # cached and shared: nobody may write into them
+    return arrays
+
+
+@lru_cache(maxsize=16)
+def _slice_base(landscape: str, mu: float, rho: float, law: str, n: int):
+    """What the slice needs that does not depend on t: the line, f, the node values V and weights w
+    of the law's quadrature, the max-loss, and where the known minima project."""
+    L = landscapes.resolve(landscape)
+    s, P, label = slice_line(L, n)
+    V, w = objectives.node_values(L.f, P, law=law, radius=_radius(law, mu, rho), order=ORDER)
+    top = objectives.max_loss(L.f, P, radius=rho)
+    m = L.minima[:2]
+    u = P[-1] - P[0]
+    known = (m - P[0]) @ u / (u @ u) * (s[-1] - s[0]) + s[0]
+    return (*_frozen(s, L.f(P), V, w, top, known), label)
+
+
+def slice_values(landscape: str, t: float, mu: float, rho: float, law: str, n: int):
+    """f, mean, tilted and max-loss along the slice (pointwise quadrature): s, label, curves, minima's s.
+
+    Only the re-weighting by t is computed per call; the rest is cached per (landscape, mu, rho, law, n).
+    """
+    s, f0, V, w, top, known, label = _slice_base(landscape, float(mu), float(rho), law, int(n))
+    if _radius(law, mu, rho) == 0:
+        mean = tilt = f0
+    else:
+        mean, tilt = objectives.tilt(V, w, 0.0), objectives.tilt(V, w, float(t))
+    return s, label, {"f": f0, "mean": mean, "tilted": tilt, "max": top}, known
+
+
+@lru_cache(maxsize=32)
+def _grid(landscape: str, n: int, kind: str, law: str, radius: float, t: float) -> objectives.Grid:
+    L = landscapes.resolve(landscape)
+    G = objectives.grid(L.f, *L.bounds, n=n, kind=kind, law=law, radius=radius, t=t)
+    _frozen(G.Z)
+    return G
+
+
+def _argmin(s: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    if not np.isfinite(v).any():
+        return float("nan"), float("nan")
+    k = int(np.nanargmin(v))
+    return float(s[k]), float(v[k])
+
+
+@figure
+def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
+                 law: str = "ball", n: int = 301, projector: bool = False) -> go.Figure:
+    """Mean <= tilted <= max along the line through both minima, each minimiser marked; below, the
+    sharpness L_t - mean (and max - mean)."""
+    s, label, curves, known = slice_values(landscape, t, mu, rho, law, n)
+    radius = _radius(law, mu, rho)
+    names = {"f": "f", "mean": f"mean (t = 0, {law} {radius:g})", "tilted": f"tilted, t = {t:g}",
+             "max": f"max-loss (ball ρ = {rho:g})"}
+    # Two stacked panels sharing x, laid out by hand: one go.Figure(data, layout) call is several
+    # times faster than make_subplots + add_trace, and this figure is redrawn on every t.
+    data = []
+    for key, v in curves.items():
+        color, dash, symbol = CURVES[key]
+        xm, ym = _argmin(s, v)
+        data += [go.Scatter(x=s, y=v, mode="lines", name=names[key], legendgroup=key,
+                            line=dict(color=color, dash=dash, width=2.5)),
+                 go.Scatter(x=[xm], y=[ym], mode="markers", name=f"argmin {key}", legendgroup=key,
+                            showlegend=False, hovertemplate=f"argmin {key}: %{{x:.3f}}<extra></extra>",
+                            marker=dict(symbol=symbol, size=15, color=color, line=dict(color="white", width=1)))]
+    data += [go.Scatter(x=s, y=curves["tilted"] - curves["mean"], mode="lines", name="sharpness: tilted − mean",
+                        xaxis="x", yaxis="y2", line=dict(color=COLORS["vermillion"], width=2.5), fill="tozeroy",
+                        fillcolor="rgba(213,94,0,0.15)"),
+             go.Scatter(x=s, y=curves["max"] - curves["mean"], mode="lines", name="max − mean", xaxis="x",
+                        yaxis="y2", line=dict(color=COLORS["orange"], width=1.5, dash="dash"))]
+    shapes = [dict(type="line", xref="x", yref="y domain", x0=float(xk), x1=float(xk), y0=0, y1=1,
+                   line=dict(color="#888888", width=1, dash="dot")) for xk in known]
+    fig = go.Figure(data=data, layout=dict(
+        xaxis=dict(title=label, anchor="y2"), yaxis=dict(title="value", domain=[0.36, 1.0]),
+        yaxis2=dict(title="sharpness", domain=[0.0, 0.3]), shapes=shapes,
+        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0)))
+    fig = theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
+    fig.update_layout(margin=dict(b=150 if projector else 120))   # room for the legend under the plot
+    return fig
+
+
+@figure
+def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
+                     law: str = "gaussian", n: int = 151, projector: bool = False) -> go.Figure:
+    """f, the smoothed mean, the max-loss and the tilted objective side by side; each one's minimiser
+    on the grid is the yellow star, the landscape's own minima are white dots."""
+    L = landscapes.resolve(landscape)
+    radius = _radius(law, mu, rho)
+    (x0, x1), (y0, y1) = L.bounds
+    spec = [("f", dict(kind="f")), (f"smoothed ({law} {radius:g})", dict(kind="smoothed", law=law, radius=radius)),
+            (f"max-loss (ρ = {rho:g})", dict(kind="max_loss", radius=rho)),
+            (f"tilted (t = {t:g}, {law} {radius:g})", dict(kind="tilted", law=law, radius=radius, t=t))]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec],
+                        horizontal_spacing=0.06, vertical_spacing=0.1)
+    for k, (name, kw) in enumerate(spec):
+        G = _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
+                  float(kw.get("t", 0.0)))
+        row, col = k // 2 + 1, k % 2 + 1
+        fig.add_trace(go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
+                                 name=name, hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>"),
+                      row=row, col=col)
+        if len(L.minima):
+            fig.add_trace(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
+                                     name="minima of f", marker=dict(color="white", size=7,
+                                                                     line=dict(color="black", width=1))),
+                          row=row, col=col)
+        if np.isfinite(G.Z).any():
+            i, j = np.unravel_index(np.nanargmin(G.Z), G.Z.shape)
+            fig.add_trace(go.Scatter(x=[G.xs[j]], y=[G.ys[i]], mode="markers", showlegend=False,
+                                     name=f"argmin {name}",
+                                     marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                                 line=dict(color="black", width=1.5))), row=row, col=col)
+        fig.update_xaxes(range=[x0, x1], row=row, col=col)
+        fig.update_yaxes(range=[y0, y1], row=row, col=col)
+    return theme(fig, projector=projector, title=L.title, height=680)
+
+
+@figure
+def tilt_minimisers(landscape: str = "sharp_flat", mu: float = 0.05, rho: float = 0.126, law: str = "ball",
+                    limit: float = 100.0, n: int = 301, projector: bool = False) -> go.Figure:
+    """Where L_t is smallest along the slice, for t from -limit to limit (symmetric log scale)."""
+    pos = np.geomspace(0.01, float(limit), 30)
+    ts = np.concatenate([-pos[::-1], [0.0], pos])
+    s, label, _, known = slice_values(landscape, 0.0, mu, rho, law, n)
+    base = _slice_base(landscape, float(mu), float(rho), law, int(n))
+    where = np.array([_argmin(s, objectives.tilt(base[2], base[3], t))[0] for t in ts])
+
+    def symlog(v):
+        return np.arcsinh(np.asarray(v, float) / 0.02)
+
+    ticks = [v for v in (-100, -10, -1, -0.1, 0, 0.1, 1, 10, 100) if abs(v) <= limit]
+    fig = go.Figure(go.Scatter(x=symlog(ts), y=where, mode="lines+markers", name="argmin of L_t on the slice",
+                               customdata=ts, hovertemplate="t=%{customdata:.3g}<br>argmin=%{y:.3f}<extra></extra>",
+                               line=dict(color=COLORS["vermillion"], width=2.5)))
+    for k, xk in enumerate(known):
+        fig.add_hline(y=float(xk), line=dict(color="#888888", dash="dot"),
+                      annotation_text=(("sharp", "flat")[k] + " minimum" if landscape == "sharp_flat" and k < 2
+                                       else f"minimum {k + 1} of f"))
+    fig.update_xaxes(title="tilt t (symmetric log scale)", tickvals=symlog(ticks), ticktext=[f"{v:g}" for v in ticks])
+    fig.update_yaxes(title=label)
+    return theme(fig, projector=projector, title="The minimiser moves with the tilt", height=420)
