@@ -3,23 +3,11 @@
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from tests.app.helpers import by_key, no_exception, open_page
 
 SMOOTHING = "pages/smoothing.py"
 RACE = "pages/algorithms_race.py"
-
-
-def open_link(page: str, params: dict) -> AppTest:
-    """Open ``page`` with URL parameters, as a shared link does. (open_page's home run would drop the
-    page's own parameters in its URL clean-up, so they are set after it, before the page runs.)"""
-    at = open_page(None, params={k: v for k, v in params.items() if k in ("landscape", "formula", "seed")})
-    for k, v in params.items():
-        at.query_params[k] = str(v)
-    at.switch_page(page)
-    at.run()
-    return at
 
 
 def _chart_json(at, index: int) -> dict:
@@ -48,14 +36,14 @@ def test_smoothing_t_slider_changes_the_tilted_curve():
 
 @pytest.mark.parametrize("law", ["gaussian", "ball"])
 def test_smoothing_laws_and_a_link(law):
-    at = open_link(SMOOTHING, {"sm_law": law, "sm_t": "0", "sm_mu": "0.1", "landscape": "himmelblau"})
+    at = open_page(SMOOTHING, params={"sm_law": law, "sm_t": "0", "sm_mu": "0.1", "landscape": "himmelblau"})
     no_exception(at)
     assert not at.error
     assert by_key(at.select_slider, "sm_t").value == 0.0
 
 
 def test_smoothing_bad_link_falls_back_with_a_warning():
-    at = open_link(SMOOTHING, {"sm_t": "inf", "sm_mu": "-1"})
+    at = open_page(SMOOTHING, params={"sm_t": "inf", "sm_mu": "-1"})
     no_exception(at)
     text = " ".join(at.session_state["_url_warnings"])   # shown above the page by app.py
     assert "sm_t=inf" in text and "sm_mu=-1" in text
@@ -80,7 +68,7 @@ def test_race_defaults():
 
 
 def test_race_budget_and_start_outside_the_window():
-    at = open_link(RACE, {"ar_budget": "300", "ar_x0": "4.5", "landscape": "rosenbrock"})
+    at = open_page(RACE, params={"ar_budget": "300", "ar_x0": "4.5", "landscape": "rosenbrock"})
     no_exception(at)
     assert (at.dataframe[0].value["queries spent"] <= 300).all()
     assert any("outside" in w.value for w in at.warning)
