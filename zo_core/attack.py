@@ -209,7 +209,8 @@ def _directions(B: int, q: int, d: int, *, kind: str, gen: torch.Generator,
                 dtype=torch.float64) -> torch.Tensor:
     """u (B, q, d): standard Gaussian, or uniform on the unit sphere scaled by sqrt(d) (E||u||^2 = d).
 
-    A private helper so that this module does not depend on ``zo_core.estimators``.
+    The torch twin of ``zo_core.estimators.directions`` (the attack runs in torch, on the model's
+    device); the sphere is scaled by sqrt(d) here so both laws share E||u||^2 = d.
     """
     u = torch.randn(B, q, d, generator=gen, dtype=dtype)
     if kind == "sphere":

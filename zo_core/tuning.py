@@ -31,6 +31,8 @@ import numpy as np
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
+from zo_core import estimators
+
 METHODS = ("zo-sgd", "grid", "random", "nelder-mead")
 DATASETS = ("diabetes", "friedman")
 NAMES = ("log₁₀ λ", "log₁₀ γ")
@@ -265,11 +267,6 @@ def check(*, budget: int, lr: float = 0.5, mu: float = 0.3, q: int = 2) -> None:
         raise ValueError(f"one ZO-SGD step costs q + 1 = {q + 1} queries, more than the budget {budget}")
 
 
-def _directions(q: int, d: int, rng: np.random.Generator) -> np.ndarray:
-    """u (q, d) ~ N(0, I): a private helper so this module does not depend on zo_core.estimators."""
-    return rng.standard_normal((q, d))
-
-
 def zo_sgd(bb: BlackBox, x0, *, lr: float = 0.5, mu: float = 0.3, q: int = 2, scale: str = "log",
            normalize: bool = True, decay: bool = True, rng: np.random.Generator) -> np.ndarray:
     """x <- x - lr_k * g, g = (1/q) sum_i (f(x + mu u_i) - f(x)) / mu * u_i  (q + 1 queries a step).
@@ -289,7 +286,7 @@ def zo_sgd(bb: BlackBox, x0, *, lr: float = 0.5, mu: float = 0.3, q: int = 2, sc
     path = [to_theta(z)]
     k = 0
     while bb.queries + q + 1 <= bb.budget:
-        u = _directions(q, 2, rng)                                         # (q, 2)
+        u = estimators.directions("gaussian", (q,), 2, rng)                # (q, 2)
         f = bb.many(to_theta(np.vstack([z, z + mu * u])))                  # f(x), f(x + mu u_i): q + 1 queries
         g = ((f[1:] - f[0]) / mu) @ u / q
         if normalize:
