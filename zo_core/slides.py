@@ -55,6 +55,7 @@ from pathlib import Path
 from zo_core import viz
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "beamer": ".zip", "pptx": ".pptx"}
+IMAGE_WIDTH, IMAGE_HEIGHT = 820, 460     # CSS pixels of static figures: slide-sized fonts when scaled
 INSTALL_CHROMIUM = ("this export draws figures with kaleido, which needs a Chromium browser, and none was "
                     "found. Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or "
                     "`kaleido_get_chrome`, or set BROWSER_PATH to a Chrome/Chromium executable.")
@@ -82,6 +83,7 @@ class Slide:
     notes: str = ""
     level: int = 2        # 1 for a '# ' title (a section opener), 2 otherwise
     where: str = ""
+    raw: str = ""         # the slide's Markdown source (the Slides page keeps lecture slides as it)
 
     @property
     def figures(self) -> list[FigureSpec]:
@@ -247,7 +249,8 @@ def _slide(lines: list[str], start: int, source: str) -> Slide | None:
     note = "\n".join(notes).strip()
     if not (title or blocks or note):
         return None
-    return Slide(title=title, blocks=blocks, notes=note, level=level, where=f"{source}:{start}")
+    return Slide(title=title, blocks=blocks, notes=note, level=level, where=f"{source}:{start}",
+                 raw="\n".join(lines).strip("\n"))
 
 
 def parse_markdown(text: str, source: str = "lecture.md") -> Deck:
@@ -322,8 +325,26 @@ def load(path: str | Path) -> Deck:
 
 
 def deck_items(deck: Deck) -> list[dict]:
-    """Every figure of the deck as a ``{figure, params, caption}`` item (what the Slides page keeps)."""
-    return [f.as_item() for f in deck.figures if f.name and not f.error]
+    """The deck as JSON items: ``{"markdown": ...}`` for lecture slides, ``{figure, params, caption}`` otherwise."""
+    items = []
+    for slide in deck.slides:
+        if slide.raw:
+            items.append({"markdown": slide.raw})
+        else:
+            items.extend(f.as_item() for f in slide.figures)
+    return items
+
+
+def item_label(item: dict) -> str:
+    """A one-line description of a deck item, for lists."""
+    if "markdown" in item:
+        text = str(item["markdown"]).strip()
+        m = re.search(r"^#{1,2}\s+(.+)$", text, re.M)
+        first = m.group(1) if m else (text.splitlines() or ["(empty slide)"])[0]
+        return f"Slide: {first[:80]}"
+    params = ", ".join(f"{k}={v}" for k, v in dict(item.get("params") or {}).items())
+    caption = f" — {item['caption']}" if item.get("caption") else ""
+    return f"Figure {item.get('figure')}({params}){caption}"
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -421,7 +442,7 @@ html, body { margin: 0; height: 100%; background: #fff; color: #111;
 .figures { display: flex; gap: 2vw; flex: 1 1 0; min-height: 30vh; }
 .figure-box { flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; }
 .figure { flex: 1 1 0; min-height: 0; }
-.figure img { width: 100%; height: 100%; object-fit: contain; }
+.figure img { width: 100%; height: 100%; object-fit: contain; object-position: center top; }
 .caption { font-size: 2vh; color: #444; text-align: center; margin-top: 0.5vh; }
 .figure-error { border: 3px solid #D55E00; background: #fff0e8; color: #8a2b00; padding: 1em;
   font-family: monospace; font-size: 2vh; white-space: pre-wrap; }
@@ -647,7 +668,7 @@ def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
     built = build_figures(deck)
 
     def svg(spec: FigureSpec) -> str:
-        data = browser.image(built[id(spec)], "svg", width=1000, height=560)
+        data = browser.image(built[id(spec)], "svg", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
         return f'<div class="figure"><img alt="{html.escape(spec.name)}" ' \
                f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
 
@@ -698,6 +719,13 @@ def _inline_tex(children, formulas) -> str:
         elif t == "link_close":
             out.append("}")
     return "".join(out)
+
+
+def inline_tex(text: str) -> str:
+    """One line of Markdown (a title, a caption) with ``$`` math -> LaTeX."""
+    body, formulas = _protect_math(text)
+    tokens = _markdown().parseInline(body)
+    return _inline_tex(tokens[0].children if tokens else [], formulas)
 
 
 def markdown_tex(text: str) -> str:
@@ -784,13 +812,13 @@ def _render_beamer(deck: Deck, browser: Chromium) -> bytes:
                            + tex_escape(f"{block.where}: {block.error}") + "}}\n")
                 continue
             name = f"figures/fig{len(files) + 1}.pdf"
-            files[name] = browser.image(built[id(block)], "pdf", width=1000, height=560)
-            cap = f"\\\\ {{\\scriptsize {markdown_tex(block.caption).strip()}}}" if block.caption else ""
+            files[name] = browser.image(built[id(block)], "pdf", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
+            cap = f"\\\\ {{\\scriptsize {inline_tex(block.caption)}}}" if block.caption else ""
             row.append(f"\\begin{{minipage}}{{{width:.2f}\\linewidth}}\\centering\n"
                        f"\\includegraphics[width=\\linewidth,height={height}\\textheight,keepaspectratio]"
                        f"{{{name}}}{cap}\n\\end{{minipage}}\n")
         flush()
-        title = tex_escape(slide.title) if slide.title else ""
+        title = inline_tex(slide.title) if slide.title else ""
         note = f"\\note{{{markdown_tex(slide.notes)}}}\n" if slide.notes else ""
         frames.append(f"% {slide.where}\n\\begin{{frame}}{{{title}}}\n" + "".join(body) + note + "\\end{frame}\n")
     tex = (_TEX_HEAD + f"\\title{{{tex_escape(deck.title)}}}\n\\begin{{document}}\n\n"
@@ -820,10 +848,17 @@ def plain_math(latex: str) -> str:
     out = latex
     for k in sorted(_UNICODE_MATH, key=len, reverse=True):
         out = out.replace(k, _UNICODE_MATH[k])
-    out = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", out)
+    wrap = lambda t: t if re.fullmatch(r"\s*[\w.μρσθλεαβγδφητπ∇]+\s*", t) else f"({t})"  # noqa: E731
+    out = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: f"{wrap(m.group(1))}/{wrap(m.group(2))}", out)
     out = re.sub(r"\^\{?2\}?", "²", out)
     out = re.sub(r"\\(mathrm|mathbf|operatorname|text|boldsymbol)\{([^{}]*)\}", r"\2", out)
     return out.replace("{", "").replace("}", "").replace("\\", "")
+
+
+def plain_text(text: str) -> str:
+    """One line of Markdown with ``$`` math as plain text (titles in PowerPoint)."""
+    body, formulas = _protect_math(text)
+    return _PLACEHOLDER.sub(lambda m: plain_math(formulas[int(m.group(1))][0]), body)
 
 
 def _paragraphs(text: str) -> list[tuple[int, list[tuple[str, bool, bool, bool]]]]:
@@ -851,7 +886,9 @@ def _paragraphs(text: str) -> list[tuple[int, list[tuple[str, bool, bool, bool]]
                     bold = c.type == "strong_open"
                 elif c.type in ("em_open", "em_close"):
                     italic = c.type == "em_open"
-            paras.append((max(level - 1, 0) + (1 if level else 0), runs))
+            if level and runs:      # a list item: a bullet, indented by its depth
+                runs[0] = ("• " + runs[0][0],) + runs[0][1:]
+            paras.append((max(level - 1, 0), runs))
     return paras
 
 
@@ -871,7 +908,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
     layout = prs.slide_layouts[5]        # "Title Only"
     for slide in deck.slides:
         page = prs.slides.add_slide(layout)
-        page.shapes.title.text = slide.title
+        page.shapes.title.text = plain_text(slide.title)
         page.shapes.title.left, page.shapes.title.top = Inches(0.5), Inches(0.3)
         page.shapes.title.width, page.shapes.title.height = Inches(12.3), Inches(1.0)
         figures, text = slide.figures, slide.text.strip()
@@ -889,7 +926,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                 p.level = min(level, 4)
                 for content, bold, italic, code in runs:
                     r = p.add_run()
-                    r.text = ("• " if level and r is p.runs[0] else "") + content
+                    r.text = content
                     r.font.size, r.font.bold, r.font.italic = Pt(18), bold, italic
                     if code:
                         r.font.name = "DejaVu Sans Mono"
@@ -906,8 +943,8 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                     run.text = f"{spec.where}: {spec.error}"
                     run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
                     continue
-                png = browser.image(built[id(spec)], "png", width=1000, height=560, scale=2)
-                height = min(bottom - top - Inches(0.4), int((each - Inches(0.1)) * 560 / 1000))
+                png = browser.image(built[id(spec)], "png", width=IMAGE_WIDTH, height=IMAGE_HEIGHT, scale=2)
+                height = min(bottom - top - Inches(0.4), int((each - Inches(0.1)) * IMAGE_HEIGHT / IMAGE_WIDTH))
                 page.shapes.add_picture(io.BytesIO(png), left, top, height=height)
                 if spec.caption:
                     cap = page.shapes.add_textbox(left, top + height, each - Inches(0.1), Inches(0.4))
