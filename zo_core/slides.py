@@ -679,17 +679,38 @@ def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
 # --- Beamer: a .tex file and vector PDF figures in a zip --------------------------------------
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"$<$", ">": r"$>$", "|": r"$|$"}
 _TEX_UNICODE = {"μ": r"$\mu$", "∇": r"$\nabla$", "−": "-", "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$",
                 "×": r"$\times$", "≈": r"$\approx$", "∞": r"$\infty$", "—": "---", "–": "--", "…": r"\dots{}",
                 "ρ": r"$\rho$", "σ": r"$\sigma$", "θ": r"$\theta$", "ε": r"$\varepsilon$", "λ": r"$\lambda$",
                 "“": "``", "”": "''", "’": "'", "‘": "`", "·": r"$\cdot$", "±": r"$\pm$", "²": r"$^2$"}
 
 
+_UNICODE_TEX: dict[str, str] = {}
+
+
+def _unicode_tex(char: str) -> str:
+    """A pdflatex-safe spelling of one character: as is (ASCII, Latin), a math command, or '?'."""
+    if not _UNICODE_TEX:
+        # latex2mathml ships the unimathsymbols table: code point ^ char ^ LaTeX ^ ... ^ requirements.
+        from latex2mathml import symbols_parser
+        for line in Path(symbols_parser.SYMBOLS_FILE).read_text(encoding="utf-8").splitlines():
+            cols = line.split("^")
+            if line.startswith("#") or len(cols) < 7 or not cols[2]:
+                continue
+            if cols[6] in ("", "amssymb", "amsmath", "mathbb") or cols[6].startswith("-"):
+                _UNICODE_TEX.setdefault(chr(int(cols[0], 16)), f"${cols[2]}$")
+        _UNICODE_TEX.update(_TEX_UNICODE)
+    if ord(char) < 0x180:
+        return _TEX_UNICODE.get(char, char)
+    return _UNICODE_TEX.get(char, "?")
+
+
 def tex_escape(text: str) -> str:
-    """Plain text -> LaTeX (special characters escaped, common Unicode symbols as commands)."""
+    """Plain text -> LaTeX (special characters escaped, Unicode symbols as commands pdflatex knows)."""
     out = "".join(_TEX_SPECIAL.get(c, c) for c in text)
-    return "".join(_TEX_UNICODE.get(c, c) for c in out)
+    return "".join(c if c.isascii() else _unicode_tex(c) for c in out)
 
 
 def _inline_tex(children, formulas) -> str:
@@ -711,7 +732,7 @@ def _inline_tex(children, formulas) -> str:
         elif t == "hardbreak":
             out.append("\\\\\n")
         elif t in ("strong_open", "em_open", "s_open"):
-            out.append({"strong_open": r"\textbf{", "em_open": r"\emph{", "s_open": r"\sout{"}[t])
+            out.append({"strong_open": r"\textbf{", "em_open": r"\emph{", "s_open": "{"}[t])
         elif t in ("strong_close", "em_close", "s_close"):
             out.append("}")
         elif t == "link_open":
@@ -770,12 +791,8 @@ def markdown_tex(text: str) -> str:
 
 _TEX_HEAD = r"""\documentclass[aspectratio=169,11pt]{beamer}
 \usepackage[utf8]{inputenc}
-\usepackage[T1]{fontenc}
-\usepackage{lmodern}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
-\usepackage[normalem]{ulem}
-\usepackage{hyperref}
 \setbeamertemplate{navigation symbols}{}
 \setbeamertemplate{note page}[plain]
 """

@@ -13,8 +13,10 @@ import pytest
 from tests.browser.harness import chromium_path, launch
 from zo_core import slides
 
-SAMPLE = Path(__file__).resolve().parents[1] / "core" / "fixtures" / "sample_lecture.md"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "tests" / "core" / "fixtures" / "sample_lecture.md"
 BAD = SAMPLE.with_name("bad_lecture.md")
+LECTURES = sorted((ROOT / "lectures").glob("*.md"))
 
 if chromium_path() is None:
     if os.environ.get("CI") == "true":
@@ -157,3 +159,18 @@ def test_bad_lecture_exports_with_error_boxes(deck, browser, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "bad.pdf"), "-"], capture_output=True, text=True).stdout \
         if shutil.which("pdftotext") else "bad_lecture.md:12"
     assert "bad_lecture.md:12" in text
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed (the .tex structure is "
+                    "checked above)")
+@pytest.mark.parametrize("source", [SAMPLE, BAD, *LECTURES], ids=lambda p: p.name)
+def test_beamer_compiles_with_pdflatex(tmp_path, browser, source):
+    deck = slides.load(source)
+    zipfile.ZipFile(io.BytesIO(slides.to_beamer(deck, browser=browser))).extractall(tmp_path)
+    tex = f"{deck.stem}.tex"
+    for _ in range(2):                      # beamer needs a second pass for its navigation data
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=180)
+        assert run.returncode == 0, run.stdout[-3000:]
+    info = subprocess.run(["pdfinfo", str(tmp_path / f"{deck.stem}.pdf")], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(deck.slides)

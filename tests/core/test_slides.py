@@ -6,7 +6,6 @@ in it builds. Exports that need Chromium (PDF, Beamer, PPTX) are checked in test
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -195,13 +194,3 @@ def test_export_without_chromium_names_what_to_install(monkeypatch):
     with pytest.raises(slides.ChromiumMissing, match="apt-get install chromium"):
         slides.to_pdf(slides.load(SAMPLE))
     assert slides.main([str(SAMPLE), "--format", "pptx", "-o", "/nonexistent-never-written"]) == 2
-
-
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-def test_beamer_compiles_with_pdflatex(tmp_path):  # pragma: no cover - needs TeX
-    import zipfile
-    data = slides.to_beamer(slides.load(SAMPLE))
-    zipfile.ZipFile(__import__("io").BytesIO(data)).extractall(tmp_path)
-    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "sample_lecture.tex"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=180)
-    assert run.returncode == 0, run.stdout[-3000:]
