@@ -56,7 +56,7 @@ with right.container(border=True):
         getattr(st, kind)(msg)
 
 # --- the deck ---------------------------------------------------------------------------------
-st.subheader(f"Deck ({len(deck)} items)")
+st.subheader(f"Deck ({len(deck)} item{'' if len(deck) == 1 else 's'})")
 if not deck:
     st.info("The deck is empty: press **Add to deck** under a figure (e.g. on the Landscapes page), "
             "or start from a lecture.")

@@ -78,3 +78,22 @@ def test_load_deck_json_and_reject_bad_files():
     at.run()
     no_exception(at)
     assert any("unknown figure 'nope'" in w.value for w in at.warning)
+
+
+def test_lecture_panel_uses_the_slide_parser():
+    from ui import lecture
+    deck = lecture.load("landscapes")
+    assert deck is not None and deck.slides
+    for projector in (0, 1):
+        at = open_page("pages/landscapes.py", params={"projector": projector})
+        no_exception(at)
+        (panel,) = [e for e in at.get("expander") if e.label.startswith("Lecture:")]
+        assert panel.label == f"Lecture: {deck.title}"
+        assert panel.proto.expanded == bool(projector)          # open in projector mode
+        shown = " ".join(m.value for m in panel.markdown)
+        for slide in deck.slides:
+            assert slide.title in shown
+            if slide.notes:
+                assert slide.notes.splitlines()[0] not in shown  # speaker notes stay private
+        figures = " ".join(c.value for c in panel.caption)
+        assert all(f.name in figures for f in deck.figures)

@@ -24,7 +24,7 @@ def test_add_to_deck_then_download_html(tmp_path):
             # Start at the root and navigate inside the app: the deck lives in this browser session.
             # (The first run of a fresh server takes Streamlit's legacy pages/ path, see DESIGN.md's
             # quirks; let it finish before clicking.)
-            page.goto(server.url + "/?landscape=himmelblau")
+            page.goto(server.url + "/")
             wait_idle(page)
             page.wait_for_selector("[data-testid=stSidebarNav] a", timeout=30_000)
             page.wait_for_timeout(1500)
@@ -37,7 +37,7 @@ def test_add_to_deck_then_download_html(tmp_path):
             page.get_by_text("Save and export").wait_for(timeout=30_000)
             wait_idle(page)
             body = page.inner_text("body")
-            assert "Deck (1 items)" in body and "landscape_contour" in body
+            assert "Deck (1 item)" in body and "landscape_contour" in body
             with page.expect_download(timeout=60_000) as info:
                 page.locator(".st-key-sl_export_html button").first.click()
             path = tmp_path / "deck.html"
