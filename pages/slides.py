@@ -30,9 +30,13 @@ with left.container(border=True):
     files = lecture.lectures()
     if files:
         chosen = st.selectbox("Lecture", files, format_func=lambda p: p.stem, key="sl_lecture")
-        if st.button("Start a deck from this lecture", key="sl_from_lecture", icon=":material/school:"):
+        b1, b2 = st.columns(2)
+        new = b1.button("New deck from this lecture", key="sl_from_lecture", icon=":material/school:",
+                        help="Replaces the current deck (save it first if you want to keep it).")
+        append = b2.button("Append this lecture", key="sl_append_lecture", icon=":material/playlist_add:")
+        if new or append:
             parsed = slides.parse_markdown(chosen.read_text(encoding="utf-8"), source=f"lectures/{chosen.name}")
-            deck[:] = slides.deck_items(parsed)
+            deck[:] = (deck if append else []) + slides.deck_items(parsed)
             st.rerun()
     else:
         st.info("No lecture files yet (lectures/*.md).")
@@ -97,7 +101,8 @@ for col, fmt in zip(cols[1:], labels):
     col.download_button(labels[fmt], functools.partial(figures.export, text, fmt), file_name=f"deck{slides.FORMATS[fmt]}",
                         mime=mimes[fmt], key=f"sl_export_{fmt}", icon=":material/download:",
                         disabled=not deck or (fmt != "html" and not chromium))
-st.caption("HTML is one offline file (arrow keys move, **n** shows speaker notes). "
+st.caption("HTML is one offline file (arrow keys move, **n** shows speaker notes). PDF, Beamer and "
+           "PowerPoint take a few seconds: Chromium draws every figure. "
            "Command line: `python -m zo_core.slides lectures/<topic>.md --format pdf -o out/`.")
 
 with st.expander("Show the code", icon=":material/code:"):

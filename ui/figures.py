@@ -44,7 +44,8 @@ def show(name: str, *, caption: str = "", key: str | None = None, **params):
     if st.button("Add to deck", key=f"{key}_deck", icon=":material/add_to_photos:",
                  help="Keep this figure, with its current settings, for the slide export (Slides page)."):
         add_to_deck(name, params, caption)
-        st.toast(f"Added to the deck ({len(deck())} slides). Open the Slides page to export it.",
+        n = len(deck())
+        st.toast(f"Added to the deck ({n} item{'' if n == 1 else 's'}). Open the Slides page to export it.",
                  icon=":material/slideshow:")
     return fig
 

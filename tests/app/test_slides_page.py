@@ -56,6 +56,9 @@ def test_start_from_a_lecture():
     deck = at.session_state["deck"]
     assert deck and all("markdown" in d for d in deck)
     assert len(_labels(at)) == len(deck)
+    first = list(deck)
+    by_key(at.button, "sl_append_lecture").click().run()
+    assert at.session_state["deck"] == first + first
 
 
 def test_load_deck_json_and_reject_bad_files():
