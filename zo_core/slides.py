@@ -233,7 +233,7 @@ def _slide(lines: list[str], start: int, source: str) -> Slide | None:
                 notes.append(line[len("Note:"):].strip())
                 continue
             m = _TITLE.match(line)
-            if m and not title and not any(t.strip() for t in text) and not blocks:
+            if m and not title:
                 title, level = m.group(2), len(m.group(1))
                 continue
             d = _DIRECTIVE.match(line.strip())
@@ -463,8 +463,15 @@ function draw(slide) {
     div.dataset.drawn = '1';
   });
 }
+function release(slide) {
+  // 3-D figures hold a WebGL context each and browsers allow only a few: free them on leaving.
+  slide.querySelectorAll('div.figure[data-drawn]').forEach(div => {
+    if (div._fullLayout && div._fullLayout._has('gl3d')) { Plotly.purge(div); delete div.dataset.drawn; }
+  });
+}
 function show(i) {
   i = Math.max(0, Math.min(slides.length - 1, i));
+  if (i !== current) release(slides[current]);
   slides[current].classList.remove('active');
   current = i;
   slides[current].classList.add('active');
@@ -936,7 +943,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
             box = page.shapes.add_textbox(Inches(0.5), top, width, bottom - top)
             frame = box.text_frame
             frame.word_wrap = True
-            first = True
+            first, size = True, Pt(18 if len(text) < 500 else 15 if len(text) < 1000 else 12)
             for level, runs in _paragraphs(text):
                 p = frame.paragraphs[0] if first else frame.add_paragraph()
                 first = False
@@ -944,7 +951,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                 for content, bold, italic, code in runs:
                     r = p.add_run()
                     r.text = content
-                    r.font.size, r.font.bold, r.font.italic = Pt(18), bold, italic
+                    r.font.size, r.font.bold, r.font.italic = size, bold, italic
                     if code:
                         r.font.name = "DejaVu Sans Mono"
             fig_left = Inches(5.9) if figures else fig_left
