@@ -609,8 +609,11 @@ class Chromium:
 
     def image(self, fig, fmt: str, width: int, height: int, scale: float = 1) -> bytes:
         """The figure as ``fmt`` ("svg", "pdf" or "png") bytes."""
-        return self._run(self._kaleido.calc_fig(fig, opts=dict(format=fmt, width=width, height=height,
-                                                                scale=scale)))
+        try:
+            return self._run(self._kaleido.calc_fig(fig, opts=dict(format=fmt, width=width, height=height,
+                                                                    scale=scale)))
+        except Exception as err:   # kaleido/choreographer errors, timeouts: one clear type for callers
+            raise RuntimeError(f"Chromium could not draw a figure as {fmt}: {err!r}") from err
 
     def print_pdf(self, page_html: str) -> bytes:
         """Print an HTML page (its @page CSS sets the paper) to PDF bytes."""
@@ -1007,7 +1010,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         deck = load(args.source)
         data = export(deck, args.format)
-    except (OSError, ValueError, ChromiumMissing) as err:
+    except (OSError, ValueError, RuntimeError) as err:      # ChromiumMissing is a RuntimeError
         print(f"error: {err}", file=sys.stderr)
         return 2
     out = Path(args.out)
