@@ -542,7 +542,8 @@ def to_html(deck: Deck) -> str:
     def live(spec: FigureSpec) -> str:
         fig = built[id(spec)]
         layout = fig.layout.to_plotly_json()
-        layout.pop("height", None), layout.pop("width", None)
+        for size in ("height", "width"):     # the slide's CSS sizes the figure
+            layout.pop(size, None)
         specs.append(pio.to_json({"data": fig.to_plotly_json()["data"], "layout": layout | {"autosize": True}},
                                  validate=False))
         return f'<div class="figure" data-fig="{len(specs) - 1}"></div>'
