@@ -1,34 +1,63 @@
-"""The lecture panel beside each demo: lectures/<topic>.md, collapsible, in full in projector mode."""
+"""The lecture panel beside each demo: lectures/<topic>.md, collapsible, in full in projector mode.
+
+The file is read with the slide parser (zo_core.slides), so the panel, the Slides page and the
+exports agree on what a slide is. Speaker notes stay private; figure directives are listed (the
+demo above draws the live figure), and a broken directive shows its file and line.
+"""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
+from zo_core import slides
+
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
 
 
-def _slides(topic: str) -> list[str]:
+def lectures() -> list[Path]:
+    """Every lecture file, by name."""
+    return sorted(LECTURES.glob("*.md")) if LECTURES.is_dir() else []
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _parse(path: str, mtime: float) -> slides.Deck:
+    # mtime is part of the cache key: an edited lecture is read again.
+    file = Path(path)
+    return slides.parse_markdown(file.read_text(encoding="utf-8"), source=f"lectures/{file.name}")
+
+
+def load(topic: str) -> slides.Deck | None:
+    """The parsed lecture for ``topic`` (None when there is no file)."""
     path = LECTURES / f"{topic}.md"
     if not topic or not path.is_file():
-        return []
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # front matter
-    slides = []
-    for chunk in re.split(r"^---\s*$", text, flags=re.M):
-        body = re.split(r"^Note:", chunk, maxsplit=1, flags=re.M)[0]          # speaker notes stay private
-        body = re.sub(r"^::: figure.*$", "", body, flags=re.M).strip()         # figures live in the demo
-        if body:
-            slides.append(body)
-    return slides
+        return None
+    return _parse(str(path), path.stat().st_mtime)
+
+
+def _figure_line(spec: slides.FigureSpec) -> None:
+    if spec.error:
+        st.error(f"`{spec.where}`: {spec.error}", icon=":material/broken_image:")
+        return
+    params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
+    text = f"Figure `{spec.name}({params})`" + (f" — {spec.caption}" if spec.caption else "")
+    st.caption(f":material/insert_chart: {text}")
 
 
 def panel(topic: str, *, projector: bool) -> None:
     """Show the lecture for ``topic``: an expander for students, open in projector mode."""
-    slides = _slides(topic)
-    if not slides:
+    deck = load(topic)
+    if deck is None or not deck.slides:
         return
-    with st.expander("Lecture notes", expanded=projector, icon=":material/school:"):
-        st.markdown("\n\n---\n\n".join(slides))
+    with st.expander(f"Lecture: {deck.title}", expanded=projector, icon=":material/school:"):
+        for i, slide in enumerate(deck.slides):
+            if i:
+                st.divider()
+            if slide.title:
+                st.markdown(("### " if slide.level == 1 else "#### ") + slide.title)
+            for block in slide.blocks:
+                if isinstance(block, str):
+                    st.markdown(block)
+                else:
+                    _figure_line(block)

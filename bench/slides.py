@@ -1,0 +1,66 @@
+"""Slide export speed: a 20-slide deck with 10 figures -> HTML (median of 3) and PDF.
+
+Targets: HTML <= 3 s, PDF <= 20 s (PDF includes starting Chromium once and drawing every figure).
+Run: .venv/bin/python bench/slides.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zo_core import slides  # noqa: E402
+
+LANDSCAPES = ["rosenbrock", "himmelblau", "rastrigin", "sharp_flat", "quadratic"]
+
+
+def deck_markdown() -> str:
+    """20 slides: 10 with a figure (8 contours, 2 surfaces), 10 with text and math."""
+    parts = ["---\ntitle: Bench deck\n---"]
+    for i in range(20):
+        if i % 2 == 0:
+            k = i // 2
+            name = "landscape_surface" if k in (3, 7) else "landscape_contour"
+            extra = " n=61" if name == "landscape_surface" else " n=121 arrows=12"
+            body = (f"::: figure {name} landscape={LANDSCAPES[k % len(LANDSCAPES)]}{extra} "
+                    f'caption="Figure {k + 1}"')
+        else:
+            body = ("Smoothing: $f_\\mu(x) = \\mathbb{E} f(x + \\mu u)$ and\n\n"
+                    "$$\\nabla f_\\mu(x) = \\frac{1}{\\mu}\\mathbb{E}[f(x + \\mu u) u]$$\n\n"
+                    "- forward difference: $O(\\mu)$ bias\n- central difference: $O(\\mu^2)$ bias\n\n"
+                    "Note: speaker notes for this slide.")
+        parts.append(f"## Slide {i + 1}\n\n{body}")
+    return "\n\n---\n\n".join(parts) + "\n"
+
+
+def main() -> None:
+    text = deck_markdown()
+    deck = slides.parse_markdown(text, source="bench.md")
+    assert len(deck.slides) == 20 and len(deck.figures) == 10, (len(deck.slides), len(deck.figures))
+
+    html_times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        html = slides.to_html(slides.parse_markdown(text, source="bench.md"))
+        html_times.append(time.perf_counter() - t0)
+    html_s = statistics.median(html_times)
+    print(f"HTML export, 20 slides / 10 figures: median {html_s:.2f} s of 3 "
+          f"({', '.join(f'{t:.2f}' for t in html_times)}), {len(html) / 1e6:.1f} MB   target <= 3 s: "
+          f"{'OK' if html_s <= 3 else 'MISSED'}")
+
+    if slides.chromium_path() is None:
+        print(f"PDF export skipped: {slides.INSTALL_CHROMIUM}")
+        return
+    t0 = time.perf_counter()
+    pdf = slides.to_pdf(slides.parse_markdown(text, source="bench.md"))
+    pdf_s = time.perf_counter() - t0
+    print(f"PDF export, 20 slides / 10 figures (one Chromium, incl. start): {pdf_s:.2f} s, "
+          f"{len(pdf) / 1e6:.1f} MB   target <= 20 s: {'OK' if pdf_s <= 20 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
