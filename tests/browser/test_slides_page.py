@@ -16,18 +16,14 @@ if chromium_path() is None:
 
 def _landscapes_page(page, base_url: str) -> None:
     """Open the app at its root and go to Landscapes through the navigation (the deck lives in this
-    browser session). A fresh server's first sessions can take Streamlit's legacy pages/ path
-    (DESIGN.md's quirks: the page then runs without app.py); start again when that happens."""
-    for _ in range(4):
-        page.goto(base_url + "/")
-        wait_idle(page)
-        page.get_by_role("link", name="Landscapes").first.click()
-        wait_idle(page)
-        page.wait_for_selector(".st-key-fig_landscape_contour_deck button, [data-testid=stException]",
-                               timeout=30_000)
-        if not exceptions(page):
-            return
-    raise AssertionError(f"the Landscapes page did not open:\n{page.inner_text('body')[:1500]}")
+    browser session). The server is fresh, so this also checks the first-request pages/ quirk."""
+    page.goto(base_url + "/")
+    wait_idle(page)
+    page.get_by_role("link", name="Landscapes").first.click()
+    wait_idle(page)
+    page.wait_for_selector(".st-key-fig_landscape_contour_deck button, [data-testid=stException]",
+                           timeout=30_000)
+    assert not exceptions(page), page.inner_text("body")[:1500]
 
 
 def test_add_to_deck_then_download_html(tmp_path):
