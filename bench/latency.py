@@ -42,7 +42,7 @@ def main(moves: int = 12):
             slider.focus()
         assert not harness.exceptions(page)
         browser.close()
-    print(f"latency: slider key press -> updated chart (Landscapes, Himmelblau, n=161), {moves} moves")
+    print(f"latency: slider key press -> updated chart (Landscapes, Himmelblau, default n=121), {moves} moves")
     print(f"  median: {statistics.median(times):.0f} ms   p95: {_common.percentile(times, 95):.0f} ms"
           f"   (target median <= 250 ms)")
     print(f"  all (ms): {', '.join(f'{t:.0f}' for t in times)}")

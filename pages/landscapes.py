@@ -19,7 +19,7 @@ st.latex(L.latex)
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 view = urlstate.choice("View", "view", ["contour", "surface", "both"], default="contour", widget="segmented",
                        where=c1)
-n = urlstate.slider("Grid resolution", "n", min_value=41, max_value=301, default=161, step=20, where=c2,
+n = urlstate.slider("Grid resolution", "n", min_value=41, max_value=301, default=121, step=20, where=c2,
                     help="Points per axis of the evaluation grid.")
 arrows = urlstate.slider("Descent arrows per axis", "arrows", min_value=0, max_value=30, default=15, where=c3,
                          help="−∇f on a coarse grid; arrow length grows with log |∇f|.")

@@ -65,7 +65,7 @@ def test_invalid_url_values_fall_back_with_a_warning():
 def test_invalid_page_values_in_url_fall_back_to_defaults():
     at = open_page(LANDSCAPES, params={"n": "9999", "arrows": "abc", "log": "maybe"})
     no_exception(at)
-    assert by_key(at.slider, "n").value == 161 and _param(at, "n") == "161"
+    assert by_key(at.slider, "n").value == 121 and _param(at, "n") == "121"
     assert by_key(at.slider, "arrows").value == 15 and by_key(at.selectbox, "log").value == "auto"
 
 

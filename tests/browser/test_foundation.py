@@ -74,8 +74,8 @@ def test_invalid_link_shows_a_warning_and_defaults(page, server):
     goto(page, server, "landscapes?n=5000&landscape=rosenbrock")
     page.wait_for_selector("[data-testid=stAlert]")
     alert = page.locator("[data-testid=stAlert]").first.inner_text()
-    assert "n=5000" in alert and "161" in alert
-    assert "n=161" in page.url and "landscape=rosenbrock" in page.url
+    assert "n=5000" in alert and "121" in alert
+    assert "n=121" in page.url and "landscape=rosenbrock" in page.url
 
 
 def test_custom_formula_from_link_is_drawn(page, server):

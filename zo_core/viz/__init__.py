@@ -18,6 +18,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -143,6 +145,25 @@ def _load_all() -> None:
         importlib.import_module(f"{__name__}.{mod.name}")
 
 
+def _load(name: str) -> None:
+    """Register the figure ``name``, importing only the submodule that defines it.
+
+    Some submodules pull in torch or scikit-learn; a page that draws a landscape should not pay
+    seconds of imports for them. The defining module is found by its source text; if none
+    matches, every submodule is imported.
+    """
+    if name in FIGURES:
+        return
+    pattern = re.compile(rf"^def {re.escape(name)}\(", re.M)
+    for mod in pkgutil.iter_modules(__path__):
+        source = Path(__path__[0], f"{mod.name}.py")
+        if source.is_file() and pattern.search(source.read_text(encoding="utf-8")):
+            importlib.import_module(f"{__name__}.{mod.name}")
+            if name in FIGURES:
+                return
+    _load_all()
+
+
 def figure(func: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
     """Register a named figure; its keyword parameters (with defaults) are its directive parameters."""
     FIGURES[func.__name__] = func
@@ -151,7 +172,7 @@ def figure(func: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
 
 def parameters(name: str) -> dict[str, object]:
     """The parameters of a named figure and their defaults."""
-    _load_all()
+    _load(name)
     if name not in FIGURES:
         raise ValueError(f"unknown figure {name!r}; known figures: {', '.join(sorted(FIGURES))}")
     sig = inspect.signature(FIGURES[name])
@@ -166,8 +187,6 @@ def build(name: str, **params) -> go.Figure:
         raise ValueError(f"figure {name!r} has no parameter {', '.join(sorted(unknown))}; "
                          f"it takes {', '.join(allowed)}")
     return FIGURES[name](**params)
-
-
 
 
 def names() -> list[str]:

@@ -33,7 +33,7 @@ def _log(L, log: str) -> bool:
 
 
 @figure
-def landscape_contour(landscape: str = "rosenbrock", n: int = 161, log: str = "auto", arrows: int = 15,
+def landscape_contour(landscape: str = "rosenbrock", n: int = 121, log: str = "auto", arrows: int = 15,
                       projector: bool = False) -> go.Figure:
     """Contour of a landscape with its minima and (optionally) the descent field −∇f."""
     L = landscapes.resolve(landscape)
