@@ -5,4 +5,5 @@ Import the submodule you need (``from zo_core import landscapes, estimators``); 
 No module here imports streamlit: the core works the same in a notebook.
 """
 
-__all__ = ["landscapes", "expressions", "viz"]
+__all__ = ["landscapes", "expressions", "estimators", "theory", "objectives", "optimizers",
+           "attack", "tuning", "mezo", "lm", "viz", "slides"]
