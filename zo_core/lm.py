@@ -9,9 +9,9 @@
 * Prompt-based classification, as in the MeZO paper, so zero-shot accuracy is above chance:
   a masked LM scores the label words at ``[MASK]`` in "<text> It was [MASK]."; a causal LM scores
   the next token after "<text>\\nSentiment:"; an encoder without an LM head (the MiniLM checkpoint
-  is a bare ``BertModel``) compares the mean-pooled sentence embedding by cosine with the
-  embeddings of two label prompts ("A negative opinion." / "A positive opinion."), computed once at load
-  time and kept fixed: ``logits = cos(h(x), h_c) / tau``.
+  is a bare ``BertModel``) compares the mean-pooled sentence embedding by cosine with two label
+  prototypes, initialised to the embeddings of the label prompts "A negative opinion." / "A positive
+  opinion.": ``logits_c = h(x) . p_c / tau + b_c`` (the prototypes p and bias b form its "head").
 
 Training (:func:`train`) runs MeZO or a first-order baseline (SGD / Adam with backprop) through
 the same data loop; the loss is the cross-entropy of the two label scores.
@@ -123,13 +123,17 @@ class PromptClassifier(nn.Module):
     """logits (B, 2) for a batch of texts from a pretrained LM, by one of three prompt scorings.
 
     ``kind``: ``"mlm"`` (label words at [MASK]), ``"causal"`` (next-token label words) or
-    ``"encoder"`` (cosine of mean-pooled embeddings to fixed label prototypes, / ``tau``).
+    ``"encoder"`` (cosine of mean-pooled embeddings to label prototypes, / ``tau``, plus a bias).
     """
 
-    def __init__(self, backbone: nn.Module, tokenizer, kind: str, *, tau: float = 0.02, max_length: int = 64):
+    def __init__(self, backbone: nn.Module, tokenizer, kind: str, *, tau: float = 0.05, max_length: int = 64):
         super().__init__()
         self.backbone, self.tokenizer, self.kind = backbone, tokenizer, kind
         self.tau, self.max_length = tau, max_length
+        # head-only training of an encoder: the frozen backbone's features of a batch do not depend
+        # on the head, so the 2n forward passes of a MeZO step share one backbone pass
+        self.cache_features = False
+        self._cached: dict[int, tuple] = {}         # id(enc) -> (enc, features)
         if kind == "mlm":
             self.label_ids = [tokenizer.convert_tokens_to_ids(w) for w in MLM_WORDS]
         elif kind == "causal":
@@ -139,8 +143,10 @@ class PromptClassifier(nn.Module):
         if kind == "encoder":
             with torch.no_grad():
                 enc = tokenizer(list(ENCODER_PROMPTS), padding=True, return_tensors="pt")
-                self.register_buffer("prototypes", self._embed(
-                    {k: v.to(self.device) for k, v in enc.items()}))       # (2, H), unit norm
+                protos = self._embed({k: v.to(self.device) for k, v in enc.items()})     # (2, H), unit norm
+            # the head: label prototypes (start: the label prompts' embeddings) and a bias, both tunable
+            self.prototypes = nn.Parameter(protos, requires_grad=False)
+            self.bias = nn.Parameter(torch.zeros(2, dtype=protos.dtype, device=protos.device), requires_grad=False)
 
     @property
     def device(self) -> torch.device:
@@ -173,9 +179,24 @@ class PromptClassifier(nn.Module):
         m = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
         return F.normalize((h * m).sum(1) / m.sum(1), dim=-1)           # (B, H)
 
+    def features(self, enc) -> torch.Tensor:
+        """Mean-pooled unit embeddings (B, H), reused for the same batch when ``cache_features``."""
+        hit = self._cached.get(id(enc))
+        if self.cache_features and hit is not None and hit[0] is enc:
+            return hit[1]
+        h = self._embed(enc)
+        if self.cache_features:
+            self._cached[id(enc)] = (enc, h.detach())
+        return h
+
+    def uncache(self, keep: list | tuple = ()) -> None:
+        """Forget cached features except those of the batches in ``keep``."""
+        ids = {id(e) for e in keep}
+        self._cached = {i: v for i, v in self._cached.items() if i in ids}
+
     def forward(self, enc: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.kind == "encoder":
-            return self._embed(enc) @ self.prototypes.T / self.tau       # (B, 2)
+            return self.features(enc) @ self.prototypes.T / self.tau + self.bias     # (B, 2)
         out = self.backbone(**enc).logits                                # (B, T, V)
         if self.kind == "mlm":
             pos = (enc["input_ids"] == self.tokenizer.mask_token_id).float().argmax(1)
@@ -189,12 +210,10 @@ class PromptClassifier(nn.Module):
 
     def head_parameters(self) -> list[nn.Parameter]:
         """The scoring head: the LM head (and final norm) if there is one; for a bare encoder, the
-        last block's output projection and LayerNorm (what the pooled embedding is read from)."""
+        label prototypes and the bias (2 H + 2 numbers)."""
         bb = self.backbone
         if self.kind == "encoder":
-            last = self.blocks()[-1]
-            sub = getattr(last, "output", last)
-            return list(sub.parameters())
+            return [self.prototypes, self.bias]
         params = []
         norm = getattr(getattr(bb, "model", bb), "norm", None)
         if norm is not None:
@@ -280,14 +299,17 @@ def loss_fn(clf: PromptClassifier, enc: dict, labels: torch.Tensor) -> torch.Ten
     return F.cross_entropy(clf(enc), labels.to(clf.device))
 
 
+def encode_batches(clf: PromptClassifier, texts: list[str], batch_size: int = 64) -> list[dict]:
+    return [clf.encode(texts[i:i + batch_size]) for i in range(0, len(texts), batch_size)]
+
+
 @torch.no_grad()
-def accuracy(clf: PromptClassifier, texts: list[str], labels: torch.Tensor, *, batch_size: int = 64) -> float:
-    """Fraction of texts whose higher-scored label word is the true label."""
-    correct = 0
-    for i in range(0, len(texts), batch_size):
-        enc = clf.encode(texts[i:i + batch_size])
-        correct += int((clf(enc).argmax(1).cpu() == labels[i:i + batch_size]).sum())
-    return correct / max(len(texts), 1)
+def accuracy(clf: PromptClassifier, texts: list[str], labels: torch.Tensor, *, batch_size: int = 64,
+             batches: list[dict] | None = None) -> float:
+    """Fraction of texts whose higher-scored label is the true label (``batches``: pre-encoded texts)."""
+    batches = batches if batches is not None else encode_batches(clf, texts, batch_size)
+    pred = torch.cat([clf(enc).argmax(1).cpu() for enc in batches]) if batches else torch.zeros(0)
+    return float((pred == labels[:len(pred)]).float().mean()) if len(pred) else 0.0
 
 
 @dataclass
@@ -349,6 +371,7 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     if max_length:
         clf.max_length = int(max_length)
     params = mezo.select(clf, subset, k)
+    clf.cache_features = clf.kind == "encoder" and subset == "head"
     first_order = method in ("sgd", "adam")
     for p in clf.parameters():
         p.requires_grad_(False)
@@ -365,7 +388,10 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = task.data.train, task.data.validation, task.data.test
     te_x, te_y = te_x[:eval_size], te_y[:eval_size]
     va_x, va_y = va_x[:eval_size], va_y[:eval_size]
-    acc_before = accuracy(clf, te_x, te_y)
+    te_b = encode_batches(clf, te_x)               # encoded once; with cached features, embedded once too
+    va_b = encode_batches(clf, va_x) if eval_every else []
+    keep = te_b + va_b
+    acc_before = accuracy(clf, te_x, te_y, batches=te_b)
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(tr_x), generator=gen)
     losses, val_acc, queries = [], [], 0
@@ -405,15 +431,18 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
         losses.append(loss)
         rec = Record(step + 1, loss)
         if eval_every and (step + 1) % eval_every == 0:
-            rec.acc = accuracy(clf, va_x, va_y)
+            rec.acc = accuracy(clf, va_x, va_y, batches=va_b)
             val_acc.append((step + 1, rec.acc))
+        clf.uncache(keep)
         if callback is not None:
             callback(rec)
     seconds = time.perf_counter() - t0
     for p in params:
         p.requires_grad_(False)
         p.grad = None
-    acc_after = accuracy(clf, te_x, te_y)
+    acc_after = accuracy(clf, te_x, te_y, batches=te_b)
+    clf.cache_features = False
+    clf.uncache()
     return TrainResult(len(losses), losses, val_acc, acc_before, acc_after, seconds, queries, fwd, noise, stopped)
 
 

@@ -281,6 +281,24 @@ def param_groups(model: nn.Module, params: Iterable[nn.Parameter], weight_decay:
             if g["params"]]
 
 
+def two_layer_memory(m: int, n: int) -> dict[str, dict[str, int]]:
+    """Numbers held for one update of y2 = W2 W1 x (x in R^m, W1 n x m, W2 1 x n), by what holds them.
+
+    Backprop keeps the weights, the activations the backward pass needs (x for dW1, y1 for dW2)
+    and a gradient as large as the weights; Adam adds two moments. MeZO keeps the weights, one
+    layer's perturbation at a time (regenerated from the seed, never stored) and the current
+    activation only.
+    """
+    weights = n * m + n
+    return {
+        "backprop + Adam": dict(weights=weights, activations=m + n + 1, gradients=weights, optimizer=2 * weights),
+        "backprop + SGD": dict(weights=weights, activations=m + n + 1, gradients=weights, optimizer=0),
+        "MeZO": dict(weights=weights, activations=max(m, n), gradients=0, optimizer=0,
+                     perturbation=max(n * m, n)),
+        "inference": dict(weights=weights, activations=max(m, n), gradients=0, optimizer=0),
+    }
+
+
 # --- restore error in fp32 / bf16 / fp16 -----------------------------------------------------
 
 def restore_error(dtype: torch.dtype = torch.float32, *, numel: int = 1_000_000, eps: float = 1e-3,
