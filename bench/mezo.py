@@ -60,7 +60,10 @@ def _opt_peak(size: str, mode: str, batch: int, tokens: int, dtype: torch.dtype)
     model = OPTForCausalLM(cfg).to("cuda", dtype).eval()
     gen = torch.Generator(device="cuda").manual_seed(0)
     ids = torch.randint(0, cfg.vocab_size, (batch, tokens), device="cuda", generator=gen)
-    loss = lambda: model(input_ids=ids, labels=ids).loss  # noqa: E731
+
+    def loss():
+        return model(input_ids=ids, labels=ids).loss
+
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     times = []
@@ -84,9 +87,7 @@ def _opt_peak(size: str, mode: str, batch: int, tokens: int, dtype: torch.dtype)
             opt.step()
         torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-    peak = torch.cuda.max_memory_allocated() / 2**20
-    del model, opt
-    return peak, statistics.median(times[1:])
+    return torch.cuda.max_memory_allocated() / 2**20, statistics.median(times[1:])
 
 
 def gpu_figures(repeats: int) -> None:

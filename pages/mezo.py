@@ -112,10 +112,7 @@ def finish_stopped(state: dict) -> None:
 
 @st.fragment
 def run_panel(cfg: dict) -> None:
-    b1, b2, _ = st.columns([1, 1, 4])
-    start = b1.button("Run", key="mz_run", type="primary", icon=":material/play_arrow:")
-    b2.button("Stop", key="mz_stop", icon=":material/stop:",
-              help="Interrupts the run; the curves so far and the accuracy reached are kept.")
+    start = st.button("Run", key="mz_run", type="primary", icon=":material/play_arrow:")
     status, bar, chart = st.empty(), st.empty(), st.empty()
     state = st.session_state.get(RUN)
     if state is not None and state["status"] == "running" and not start:
@@ -163,6 +160,9 @@ st.caption("Task: positive vs negative tweets about self-driving cars (the `empy
 if not model:
     st.warning("Type a model directory, or pick one of the installed models.")
 else:
+    # Stop lives outside the fragment: a full rerun interrupts a running fragment, a fragment one waits
+    st.button("Stop", key="mz_stop", icon=":material/stop:",
+              help="Interrupts the run; the curves so far and the accuracy reached are kept.")
     run_panel(cfg)
 
 st.subheader("Memory: MeZO needs what inference needs")
