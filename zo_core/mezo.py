@@ -150,12 +150,20 @@ class MeZO(torch.optim.Optimizer):
             torch.cuda.synchronize()
         return time.perf_counter()
 
+    def _evaluate(self, closure, seed: int, offset: float) -> float:
+        """closure() at theta + offset z; if it raises (out of memory, ...), theta is restored first."""
+        try:
+            return float(closure())
+        except BaseException:
+            self._shift([(seed, -offset)])
+            raise
+
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor | float]) -> float:
         """One n-SPSA step; ``closure()`` returns the loss (no graph needed). Returns mean(L+, L-).
 
         A non-finite loss restores the parameters to where the step began and raises
-        ``FloatingPointError``; nothing else has changed.
+        ``FloatingPointError``; an exception in the closure (e.g. out of memory) restores them too.
         """
         if closure is None:
             raise ValueError("MeZO.step needs a closure that returns the loss")
@@ -168,11 +176,11 @@ class MeZO(torch.optim.Optimizer):
             # restore direction i-1 and perturb along direction i in one pass
             self._shift([(seeds[i - 1], eps), (seed, eps)] if i else [(seed, eps)])
             t1 = self._sync()
-            loss_plus = float(closure())
+            loss_plus = self._evaluate(closure, seed, eps)
             t2 = self._sync()
             self._shift([(seed, -2 * eps)])
             t3 = self._sync()
-            loss_minus = float(closure())
+            loss_minus = self._evaluate(closure, seed, -eps)
             t4 = self._sync()
             noise += (t1 - t0) + (t3 - t2)
             fwd += (t2 - t1) + (t4 - t3)

@@ -137,6 +137,24 @@ def test_nan_loss_restores_and_raises():
     assert (flat(net) - before).abs().max() <= 1e-6 * before.abs().max()
 
 
+def test_exception_in_closure_restores_parameters():
+    net = small_net()
+    x, y = data()
+    before = flat(net).clone()
+    opt = MeZO(net.parameters(), lr=0.1, eps=1e-3, n=2, seed=0)
+    calls = []
+
+    def closure():
+        calls.append(1)
+        if len(calls) == 3:                          # direction 2, theta + eps z_2
+            raise RuntimeError("out of memory (simulated)")
+        return mse(net, x, y)()
+
+    with pytest.raises(RuntimeError, match="simulated"):
+        opt.step(closure)
+    assert (flat(net) - before).abs().max() <= 1e-6 * before.abs().max()
+
+
 @pytest.mark.parametrize("kw, match", [(dict(lr=-1.0), "lr"), (dict(lr=2.0), "lr"), (dict(eps=0.0), "eps"),
                                        (dict(eps=float("nan")), "eps"), (dict(n=0), "n "),
                                        (dict(weight_decay=-1.0), "weight_decay")])
