@@ -134,16 +134,20 @@ class MeZO(torch.optim.Optimizer):
 
     @torch.no_grad()
     def _update(self, last_seed: int, seeds: list[int], grads: list[float]) -> None:
-        """theta += eps z_last - lr (mean_i g_i z_i + wd theta): restore fused with the update."""
-        restore = dict()
+        """theta <- (theta + eps z_last)(1 - lr wd) - lr mean_i g_i z_i: restore fused with the update.
+
+        Each distinct z is generated once: with n = 1 the restore and the update share z, so this
+        pass costs one draw, and a step three in all.
+        """
         gens = [dict() for _ in seeds]
         for group, p in self._params():
             lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-            p.add_(self._z(p, restore, last_seed), alpha=eps)
-            if wd and p.ndim >= 2:
-                p.mul_(1.0 - lr * wd)
+            decay = 1.0 - lr * wd if wd and p.ndim >= 2 else 1.0
+            if decay != 1.0:
+                p.mul_(decay)
             for seed, g, gen in zip(seeds, grads, gens):
-                p.add_(self._z(p, gen, seed), alpha=-lr * g / len(seeds))
+                alpha = -lr * g / len(seeds) + (eps * decay if seed == last_seed else 0.0)
+                p.add_(self._z(p, gen, seed), alpha=alpha)
 
     def _sync(self):
         if self.times is not None and torch.cuda.is_available():
