@@ -23,7 +23,7 @@ one call per step, so every worker applies the identical update and the paramete
 bitwise-identical without ever exchanging a tensor of parameter size. Launch with torchrun::
 
     # one node, 4 GPUs (nccl) or 4 CPU processes (gloo)
-    torchrun --standalone --nproc_per_node 4 -m zo_core.mezo train --distributed --steps 200
+    torchrun --standalone --nproc_per_node 4 -m zo_core.mezo train --distributed --steps 200 --directions 4
     # two nodes with 8 GPUs each: run on every node, with node_rank 0 and 1
     torchrun --nnodes 2 --nproc_per_node 8 --node_rank 0 --master_addr 10.0.0.1 --master_port 29500 \\
         -m zo_core.mezo train --distributed --steps 200
@@ -418,7 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--steps", type=int, default=100)
     tr.add_argument("--lr", type=float, default=1e-4)
     tr.add_argument("--eps", type=float, default=1e-3)
-    tr.add_argument("--n", type=int, default=1)
+    tr.add_argument("--directions", "--n", dest="n", type=int, default=1,
+                    help="n-SPSA directions a step (spell it --directions under torchrun)")
     tr.add_argument("--weight-decay", type=float, default=0.0)
     tr.add_argument("--subset", default="all", choices=SUBSETS)
     tr.add_argument("--k", type=int, default=1)

@@ -244,3 +244,18 @@ def test_gpu_restore_and_determinism():
         for _ in range(5):
             o.step(mse(m, x, y))
     assert torch.equal(flat(a), flat(b))
+
+
+def test_named_figures_build_with_defaults():
+    from zo_core import viz
+    fig = viz.build("mezo_memory_table")
+    assert [t.name for t in fig.data][0] == "Zero-shot / MeZO" and list(fig.data[0].y)[0] == 4
+    assert viz.build("mezo_two_layer", m=64, n=32, projector=True).data
+    assert len(viz.build("mezo_restore_error", numel=10_000, steps=2).data[0].y) == 3
+
+
+def test_two_layer_memory_counts():
+    mem = mezo.two_layer_memory(512, 256)
+    weights = 512 * 256 + 256
+    assert mem["backprop + SGD"]["gradients"] == weights and mem["MeZO"]["gradients"] == 0
+    assert sum(mem["backprop + Adam"].values()) > 3 * sum(mem["inference"].values())
