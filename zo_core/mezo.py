@@ -47,7 +47,8 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-SUBSETS = ("all", "last", "head")   # every parameter / the last k blocks and the head / the head only
+SUBSETS = ("all", "last", "head")
+CHUNK = 1 << 20                      # numbers of z drawn at once: bounds the transient memory of a pass   # every parameter / the last k blocks and the head / the head only
 
 
 # --- the optimizer ------------------------------------------------------------------------
@@ -117,12 +118,23 @@ class MeZO(torch.optim.Optimizer):
                 yield group, p
 
     @staticmethod
-    def _z(p: torch.Tensor, gens: dict, seed: int) -> torch.Tensor:
+    def _add_z(p: torch.Tensor, gens: dict, seed: int, alpha: float) -> None:
+        """p += alpha z, z drawn from this direction's generator on p's device.
+
+        A large tensor gets z in chunks of CHUNK numbers, so the transient copy stays small; the
+        chunks come from one stream in a fixed order, so every pass regenerates the same z.
+        """
         g = gens.get(p.device)
         if g is None:
             g = gens[p.device] = torch.Generator(device=p.device)
             g.manual_seed(seed)
-        return torch.randn(p.shape, generator=g, device=p.device, dtype=p.dtype)
+        if p.numel() <= CHUNK or not p.is_contiguous():
+            p.add_(torch.randn(p.shape, generator=g, device=p.device, dtype=p.dtype), alpha=alpha)
+            return
+        flat = p.view(-1)
+        for start in range(0, flat.numel(), CHUNK):
+            part = flat[start:start + CHUNK]
+            part.add_(torch.randn(part.shape, generator=g, device=p.device, dtype=p.dtype), alpha=alpha)
 
     @torch.no_grad()
     def _shift(self, terms: list[tuple[int, float]]) -> None:
@@ -130,7 +142,7 @@ class MeZO(torch.optim.Optimizer):
         gens = [dict() for _ in terms]
         for _, p in self._params():
             for (seed, scale), gen in zip(terms, gens):
-                p.add_(self._z(p, gen, seed), alpha=scale)
+                self._add_z(p, gen, seed, scale)
 
     @torch.no_grad()
     def _update(self, last_seed: int, seeds: list[int], grads: list[float]) -> None:
@@ -147,7 +159,7 @@ class MeZO(torch.optim.Optimizer):
                 p.mul_(decay)
             for seed, g, gen in zip(seeds, grads, gens):
                 alpha = -lr * g / len(seeds) + (eps * decay if seed == last_seed else 0.0)
-                p.add_(self._z(p, gen, seed), alpha=alpha)
+                self._add_z(p, gen, seed, alpha)
 
     def _sync(self):
         if self.times is not None and torch.cuda.is_available():
@@ -306,7 +318,7 @@ def two_layer_memory(m: int, n: int) -> dict[str, dict[str, int]]:
         "backprop + Adam": dict(weights=weights, activations=m + n + 1, gradients=weights, optimizer=2 * weights),
         "backprop + SGD": dict(weights=weights, activations=m + n + 1, gradients=weights, optimizer=0),
         "MeZO": dict(weights=weights, activations=max(m, n), gradients=0, optimizer=0,
-                     perturbation=max(n * m, n)),
+                     perturbation=min(max(n * m, n), CHUNK)),
         "inference": dict(weights=weights, activations=max(m, n), gradients=0, optimizer=0),
     }
 

@@ -60,6 +60,12 @@ def test_restore_error_reported_per_dtype():
     assert ebf < 0.5
 
 
+def test_chunked_noise_restores_and_repeats(monkeypatch):
+    monkeypatch.setattr(mezo, "CHUNK", 50)            # every weight of the net is drawn in chunks
+    test_fp32_restore_is_exact_with_lr_zero(2)
+    test_same_seed_same_trajectory_other_seed_other_one()
+
+
 def test_same_seed_same_trajectory_other_seed_other_one():
     x, y = data()
     runs = []

@@ -39,10 +39,12 @@ def mezo_memory_table(log: bool = True, projector: bool = False) -> go.Figure:
         fig.add_trace(go.Bar(x=PAPER_SIZES, y=y, name=method, marker_color=color, text=text,
                              textposition="outside", customdata=PAPER_GPUS[method],
                              hovertemplate="%{x}: %{y} GB on %{customdata}<extra>" + method + "</extra>"))
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.12, x=0))
     fig.update_xaxes(title="OPT model size")
     fig.update_yaxes(title="peak GPU memory (GB)", type="log" if log else "linear")
-    return theme(fig, projector=projector, title="Memory of fine-tuning OPT (MeZO paper, Table 22)")
+    fig = theme(fig, projector=projector, title="Memory of fine-tuning OPT (MeZO paper, Table 22)", height=560)
+    fig.update_layout(barmode="group", legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+                      margin=dict(b=130))
+    return fig
 
 
 @figure
@@ -60,9 +62,11 @@ def mezo_two_layer(m: int = 512, n: int = 256, projector: bool = False) -> go.Fi
     totals = [sum(v.values()) for v in mem.values()]
     fig.add_trace(go.Scatter(y=methods, x=totals, mode="text", text=[f"  {t:,}" for t in totals],
                              textposition="middle right", showlegend=False, hoverinfo="skip"))
-    fig.update_layout(barmode="stack", legend=dict(orientation="h", y=1.12, x=0))
     fig.update_xaxes(title=f"floats held (x ∈ R^{m}, y1 ∈ R^{n}, y2 ∈ R)", range=[0, max(totals) * 1.25])
-    return theme(fig, projector=projector, title="Two-layer example: what each method keeps", height=380)
+    fig = theme(fig, projector=projector, title="Two-layer example: what each method keeps", height=420)
+    fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+                      margin=dict(b=120))
+    return fig
 
 
 @figure
