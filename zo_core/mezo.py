@@ -47,8 +47,8 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-SUBSETS = ("all", "last", "head")
-CHUNK = 1 << 20                      # numbers of z drawn at once: bounds the transient memory of a pass   # every parameter / the last k blocks and the head / the head only
+SUBSETS = ("all", "last", "head")   # every parameter / the last k blocks and the head / the head only
+CHUNK = 1 << 20                      # numbers of z drawn at once: bounds the transient memory of a pass
 
 
 # --- the optimizer ------------------------------------------------------------------------
