@@ -220,8 +220,14 @@ def _dp_worker(rank: int, world: int, port: int, out: str, steps: int):
 
 def test_two_process_gloo_matches_one_process(tmp_path):
     steps = 6
-    mp.start_processes(_dp_worker, args=(2, _free_port(), str(tmp_path), steps), nprocs=2, join=True,
-                       start_method="spawn")
+    for attempt in range(2):               # a second try on a fresh port if another process took ours
+        try:
+            mp.start_processes(_dp_worker, args=(2, _free_port(), str(tmp_path), steps), nprocs=2, join=True,
+                               start_method="spawn")
+            break
+        except mp.ProcessRaisedException:
+            if attempt:
+                raise
     r0, r1 = (torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1))
     assert torch.equal(r0["params"], r1["params"])                 # bitwise identical on both ranks
     # float64, so the summation order of the loss (two shards vs one batch) stays invisible
