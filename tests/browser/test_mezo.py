@@ -1,0 +1,70 @@
+"""In real Chromium: the MeZO page runs a short fine-tuning live, and Stop ends a long one cleanly."""
+
+import os
+import re
+
+import pytest
+
+from tests.browser.harness import Server, chromium_path, exceptions, launch, wait_idle
+
+if chromium_path() is None:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("Chromium is required for the browser tests in CI")
+    pytest.skip("Chromium not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+SMALL = "mz_subset=head&mz_batch=4&mz_eval=20&mz_n=2"
+
+
+
+@pytest.fixture(scope="module")
+def server():
+    with Server() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def open_mezo(browser, server, query: str):
+    """Open the MeZO page by its URL with settings in the query string. The first request after the
+    server starts runs in Streamlit's legacy pages/ mode (see DESIGN's quirks), so open "/" first."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server.url, timeout=60_000)
+    page.wait_for_selector("h1", timeout=60_000)
+    wait_idle(page)
+    page.goto(f"{server.url}/mezo?{query}", timeout=60_000)
+    wait_idle(page)
+    page.wait_for_selector("h1:has-text('MeZO: fine-tuning')", timeout=60_000)
+    wait_idle(page)
+    return page
+
+
+def test_short_run_shows_live_curves_and_accuracy(server, browser):
+    page = open_mezo(browser, server, f"mz_steps=5&{SMALL}")
+    assert not exceptions(page)
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Test accuracy after").wait_for(timeout=180_000)
+    wait_idle(page, timeout=120_000)
+    assert not exceptions(page)
+    assert page.locator("[data-testid=stMetric]").count() >= 4
+    assert "mz_steps=5" in page.url and "mz_eval=20" in page.url
+    page.close()
+
+
+def test_stop_ends_a_long_run_and_keeps_its_progress(server, browser):
+    page = open_mezo(browser, server, f"mz_steps=1000&{SMALL}")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"step [1-9]\d* of 1000")).first.wait_for(timeout=180_000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("stopped by the user", exact=False).first.wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert not exceptions(page)
+    assert page.get_by_text("Test accuracy reached").count() == 1
+    page.close()
