@@ -26,14 +26,20 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright for the whole session: a second sync_playwright() would clash with its loop."""
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = harness.launch(p)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    b = harness.launch(playwright)
+    yield b
+    b.close()
 
 
 @pytest.fixture

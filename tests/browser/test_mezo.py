@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, launch, wait_idle
+from tests.browser.harness import Server, chromium_path, exceptions, wait_idle
 
 if chromium_path() is None:
     if os.environ.get("CI") == "true":
@@ -22,14 +22,6 @@ SMALL = "mz_subset=head&mz_batch=4&mz_eval=20&mz_n=2"
 def server():
     with Server() as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def open_mezo(browser, server, query: str):

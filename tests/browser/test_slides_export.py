@@ -58,45 +58,42 @@ def _open_offline(playwright, path: Path):
 
 
 @pytest.mark.parametrize("source", [SAMPLE, BAD], ids=["sample", "bad"])
-def test_html_deck_offline_renders_every_figure_and_formula(tmp_path, source):
-    from playwright.sync_api import sync_playwright
-
+def test_html_deck_offline_renders_every_figure_and_formula(tmp_path, source, playwright):
     deck = slides.load(source)
     html_file = tmp_path / "deck.html"
     html_file.write_text(slides.to_html(deck), encoding="utf-8")
     good = [f for f in deck.figures if not f.error]
-    with sync_playwright() as p:
-        chromium, page, errors, blocked = _open_offline(p, html_file)
-        try:
-            for walk in range(2):           # the second walk re-draws 3-D figures freed on leaving
-                drawn, boxes, math_seen = 0, 0, 0
-                for i, slide in enumerate(deck.slides):
-                    active = page.locator("section.slide.active")
-                    assert active.get_attribute("id") == f"slide-{i + 1}"   # arrow keys move one slide
-                    n_good = sum(1 for f in slide.figures if not f.error)
-                    if n_good:
-                        page.wait_for_function(
-                            "document.querySelectorAll('section.slide.active .js-plotly-plot .main-svg').length"
-                            f" >= {n_good}", timeout=30_000)
-                    drawn += active.locator(".plot-container").count()
-                    boxes += active.locator(".figure-error").count()
-                    maths = active.locator("math")
-                    for k in range(maths.count()):
-                        box = maths.nth(k).bounding_box()
-                        assert box and box["width"] > 0 and box["height"] > 0, f"formula {k}, slide {i + 1}"
-                    math_seen += maths.count()
-                    assert not active.locator(".notes").is_visible(), "speaker notes are visible"
-                    page.keyboard.press("ArrowRight")
-                    page.wait_for_timeout(50)
-                assert drawn == len(good)
-                assert boxes == len(deck.figures) - len(good)
-                assert math_seen == page.locator("math").count() and (math_seen > 0) == (source == SAMPLE)
-                page.keyboard.press("Home")
-            assert page.locator("section.slide.active").get_attribute("id") == "slide-1"
-            assert not blocked, f"the deck tried the network: {blocked}"
-            assert not errors, f"console errors: {errors}"
-        finally:
-            chromium.close()
+    chromium, page, errors, blocked = _open_offline(playwright, html_file)
+    try:
+        for walk in range(2):           # the second walk re-draws 3-D figures freed on leaving
+            drawn, boxes, math_seen = 0, 0, 0
+            for i, slide in enumerate(deck.slides):
+                active = page.locator("section.slide.active")
+                assert active.get_attribute("id") == f"slide-{i + 1}"   # arrow keys move one slide
+                n_good = sum(1 for f in slide.figures if not f.error)
+                if n_good:
+                    page.wait_for_function(
+                        "document.querySelectorAll('section.slide.active .js-plotly-plot .main-svg').length"
+                        f" >= {n_good}", timeout=30_000)
+                drawn += active.locator(".plot-container").count()
+                boxes += active.locator(".figure-error").count()
+                maths = active.locator("math")
+                for k in range(maths.count()):
+                    box = maths.nth(k).bounding_box()
+                    assert box and box["width"] > 0 and box["height"] > 0, f"formula {k}, slide {i + 1}"
+                math_seen += maths.count()
+                assert not active.locator(".notes").is_visible(), "speaker notes are visible"
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(50)
+            assert drawn == len(good)
+            assert boxes == len(deck.figures) - len(good)
+            assert math_seen == page.locator("math").count() and (math_seen > 0) == (source == SAMPLE)
+            page.keyboard.press("Home")
+        assert page.locator("section.slide.active").get_attribute("id") == "slide-1"
+        assert not blocked, f"the deck tried the network: {blocked}"
+        assert not errors, f"console errors: {errors}"
+    finally:
+        chromium.close()
 
 
 def test_pdf_has_one_page_per_slide_with_vector_figures(tmp_path, deck, browser):

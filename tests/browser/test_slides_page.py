@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, launch, wait_idle
+from tests.browser.harness import Server, chromium_path, exceptions, wait_idle
 from zo_core import landscapes
 
 if chromium_path() is None:
@@ -26,13 +26,10 @@ def _landscapes_page(page, base_url: str) -> None:
     assert not exceptions(page), page.inner_text("body")[:1500]
 
 
-def test_add_to_deck_then_download_html(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with Server() as server, sync_playwright() as p:
-        browser = launch(p)
+def test_add_to_deck_then_download_html(tmp_path, browser):
+    with Server() as server:
+        page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
         try:
-            page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
             _landscapes_page(page, server.url)
             page.locator(".st-key-fig_landscape_contour_deck button").first.click()
             wait_idle(page)
@@ -52,4 +49,4 @@ def test_add_to_deck_then_download_html(tmp_path):
             assert landscapes.get(landscape).title in text        # the figure the page showed
             assert not exceptions(page)
         finally:
-            browser.close()
+            page.close()
