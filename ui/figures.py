@@ -38,7 +38,7 @@ def show(name: str, *, caption: str = "", key: str | None = None, **params):
     """Build the named figure with ``params`` (cached on them) and draw it; returns the figure."""
     fig = cached(name, tuple(sorted(params.items())))
     key = key or f"fig_{name}"
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
     if caption:
         st.caption(caption)
     if st.button("Add to deck", key=f"{key}_deck", icon=":material/add_to_photos:",
