@@ -66,6 +66,22 @@ def _check_t(t: float) -> float:
     return t
 
 
+def _check_objective(kind: str, kinds, law: str, radius: float, t: float, n: int, n_min: int):
+    """Validate the knobs shared by :func:`monte_carlo` and :func:`grid`; returns (law, radius, t, n).
+
+    max_loss always uses the ball, whatever ``law`` says."""
+    if kind not in kinds:
+        raise ValueError(f"kind must be one of {', '.join(kinds)}, got {kind!r}")
+    if kind == "max_loss":
+        law = "ball"
+    radius = _check_law(law, radius)
+    t = _check_t(t)
+    n = int(n)
+    if n < n_min:
+        raise ValueError(f"n must be at least {n_min}, got {n}")
+    return law, radius, t, n
+
+
 def _points(X) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if X.ndim == 0:
@@ -284,15 +300,7 @@ def monte_carlo(f, X, *, kind: str, law: str = "gaussian", radius: float, t: flo
     kind="max_loss": the largest sampled value (law must be "ball"); a biased-low estimate whose
     stderr is reported as NaN.
     """
-    if kind not in ("smoothed", "tilted", "max_loss"):
-        raise ValueError(f"kind must be smoothed, tilted or max_loss, got {kind!r}")
-    if kind == "max_loss":
-        law = "ball"
-    radius = _check_law(law, radius)
-    t = _check_t(t)
-    n = int(n)
-    if n < 2:
-        raise ValueError(f"n must be at least 2, got {n}")
+    law, radius, t, n = _check_objective(kind, KINDS[1:], law, radius, t, n, n_min=2)
     X = _points(X)
     flat = X.reshape(-1, X.shape[-1])
     value, stderr = np.empty(len(flat)), np.empty(len(flat))
@@ -491,15 +499,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
     -------
     Grid(xs (n,), ys (n,), Z (n, n)) with Z[i, j] = value at (xs[j], ys[i]).
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    if kind == "max_loss":
-        law = "ball"
-    radius = _check_law(law, radius)
-    t = _check_t(t)
-    n = int(n)
-    if n < 3:
-        raise ValueError(f"n must be at least 3, got {n}")
+    law, radius, t, n = _check_objective(kind, KINDS, law, radius, t, n, n_min=3)
     (x0, x1), (y0, y1) = map(float, xlim), map(float, ylim)
     if not (x1 > x0 and y1 > y0):
         raise ValueError(f"empty window: xlim={xlim}, ylim={ylim}")

@@ -1,27 +1,12 @@
 """In real Chromium: the MeZO page runs a short fine-tuning live, and Stop ends a long one cleanly."""
 
-import os
 import re
 
-import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, wait_idle
-
-if chromium_path() is None:
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("Chromium is required for the browser tests in CI")
-    pytest.skip("Chromium not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.harness import exceptions, wait_idle
 
 SMALL = "mz_subset=head&mz_batch=4&mz_eval=20&mz_n=2"
 
-
-
-@pytest.fixture(scope="module")
-def server():
-    with Server() as s:
-        yield s
 
 
 def open_mezo(browser, server, query: str):

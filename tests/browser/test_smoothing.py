@@ -1,18 +1,9 @@
 """In real Chromium: the Smoothing page renders, the t slider changes the tilted panel, the race animates."""
 
 import json
-import os
 
-import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, wait_idle
-
-if chromium_path() is None:
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("Chromium is required for the browser tests in CI")
-    pytest.skip("Chromium not installed", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
+from tests.browser.harness import exceptions, wait_idle
 
 # The tilted curve of the slice (the first Plotly chart on the page): its name and first 50 values
 # (_fullData: Plotly's decoded arrays; .data keeps the typed-array payload).
@@ -22,12 +13,6 @@ TILTED = """(() => {
   const t = plots[0]._fullData.find(t => (t.name || '').startsWith('tilted'));
   return t ? JSON.stringify([t.name, Array.from(t.y).slice(0, 50)]) : null;
 })()"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with Server() as s:
-        yield s
 
 
 def open_through_router(page, server, title: str) -> None:
