@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test test-core test-app test-browser bench clean
+.PHONY: run test test-core test-app test-browser bench clean serve-class stop-class
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "ZO Lab needs Python 3.11+"'
@@ -38,6 +38,15 @@ test-browser: $(VENV)/.dev-stamp
 
 bench: $(VENV)/.dev-stamp
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# A class on one machine: REPLICAS streamlit processes behind nginx on one port (deploy/serve_class.py).
+#   make serve-class [REPLICAS=N] [PORT=8080] [HOST=0.0.0.0 to serve the classroom LAN]; make stop-class
+REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
+CLASS_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
+serve-class: $(VENV)/.req-stamp
+	$(PY) deploy/serve_class.py start --replicas $(REPLICAS) --port $(CLASS_PORT) --host $(HOST)
+stop-class:
+	$(PYTHON) deploy/serve_class.py stop
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache
