@@ -4,6 +4,9 @@
     python deploy/serve_class.py status
     python deploy/serve_class.py stop
 
+Several hosts (docs/serving.md): on each app host `start --no-proxy --replica-address 0.0.0.0`;
+on the front host `start --backends hostA:8081,hostA:8082,hostB:8081` (nginx only).
+
 Replicas listen on 127.0.0.1 at consecutive ports; nginx (Debian's package) listens on --host:--port,
 keeps each browser on one replica with a cookie, and passes the websocket through. Every process
 started is recorded in a pid file under the run directory (--run-dir, default .zolab/run), which
@@ -101,15 +104,21 @@ def _spawn(cmd: list[str], log: Path, env: dict | None = None) -> subprocess.Pop
 
 
 def start(replicas: int, port: int, backend_port: int, run: Path, host: str = "127.0.0.1",
-          timeout: float = 120.0) -> list[str]:
-    """Start the replicas and nginx; return the replicas' URLs. Stops what it started on failure."""
+          timeout: float = 120.0, *, backends: list[str] | None = None, proxy: bool = True,
+          replica_address: str = "127.0.0.1") -> list[str]:
+    """Start the replicas and nginx; return the replicas' URLs. Stops what it started on failure.
+
+    backends: replicas already running elsewhere ("host:port"); then only nginx starts here.
+    proxy=False: only the replicas start (an app host behind a front host's nginx).
+    """
     nginx = nginx_binary()
-    if nginx is None:
+    if proxy and nginx is None:
         raise SystemExit("nginx not found: install Debian's package (apt-get install nginx)")
     if any(_alive(int(p.read_text())) for p in _pidfiles(run) if p.read_text().strip().isdigit()):
         raise SystemExit(f"a class is already running from {run}; `make stop-class` first")
-    ports = list(range(backend_port, backend_port + replicas))
-    busy = [p for p in [port] + ports if not port_free(p, host if p == port else "127.0.0.1")]
+    ports = [] if backends else list(range(backend_port, backend_port + replicas))
+    busy = [p for p in ports if not port_free(p, replica_address)] + \
+           ([port] if proxy and not port_free(port, host) else [])
     if busy:
         raise SystemExit(f"port(s) {busy} in use; choose --port / --backend-port elsewhere")
     run.mkdir(parents=True, exist_ok=True)
@@ -120,15 +129,25 @@ def start(replicas: int, port: int, backend_port: int, run: Path, host: str = "1
                # replica restart still presents a valid XSRF cookie. Passed by env, not argv (ps).
                STREAMLIT_SERVER_COOKIE_SECRET=os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")
                or secrets.token_urlsafe(32))
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    here = "127.0.0.1" if replica_address in ("0.0.0.0", "") else replica_address
+    urls = [f"http://{b}" for b in backends] if backends else [f"http://{here}:{p}" for p in ports]
     try:
         for p in ports:
             proc = _spawn([sys.executable, "-m", "streamlit", "run", "app.py",
-                           "--server.address", "127.0.0.1", "--server.port", str(p),
+                           "--server.address", replica_address, "--server.port", str(p),
                            "--server.headless", "true", "--browser.gatherUsageStats", "false",
                            "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
                           run / f"streamlit-{p}.log", env)
             (run / f"streamlit-{p}.pid").write_text(str(proc.pid))
+            (run / f"streamlit-{p}.url").write_text(f"http://{here}:{p}")
+        deadline = time.monotonic() + timeout
+        for u in urls:
+            while not healthy(u):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"replica {u} not healthy within {timeout:.0f} s; see {run}/streamlit-*.log")
+                time.sleep(0.2)
+        if not proxy:
+            return urls
         conf = run / "nginx.conf"
         conf.write_text(render_config(run, f"{host}:{port}", [u.removeprefix("http://") for u in urls]))
         # -e: the error log before the config is read, so Debian's /var/log/nginx is never opened.
@@ -136,12 +155,6 @@ def start(replicas: int, port: int, backend_port: int, run: Path, host: str = "1
                               capture_output=True, text=True)
         if test.returncode:
             raise RuntimeError(f"nginx rejected {conf}: {test.stderr.strip()}")
-        deadline = time.monotonic() + timeout
-        for u in urls:
-            while not healthy(u):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"replica {u} not healthy within {timeout:.0f} s; see {run}/streamlit-*.log")
-                time.sleep(0.2)
         proc = _spawn([nginx, "-p", str(run), "-c", str(conf), "-e", str(run / "nginx-error.log")],
                       run / "nginx-stdout.log")
         (run / "nginx-master.pid").write_text(str(proc.pid))
@@ -181,6 +194,7 @@ def stop(run: Path, timeout: float = 15.0) -> list[int]:
         _reap(pid)
     for f in pids.values():
         f.unlink(missing_ok=True)
+        f.with_suffix(".url").unlink(missing_ok=True)
     (run / "nginx.pid").unlink(missing_ok=True)
     return list(pids)
 
@@ -200,7 +214,9 @@ def status(run: Path) -> list[tuple[str, int, bool, str]]:
         pid, name = int(f.read_text()), f.stem
         health = "-"
         if name.startswith("streamlit-"):
-            health = "ok" if healthy(f"http://127.0.0.1:{name.split('-')[1]}") else "down"
+            url_file = f.with_suffix(".url")
+            url = url_file.read_text() if url_file.exists() else f"http://127.0.0.1:{name.split('-')[1]}"
+            health = "ok" if healthy(url) else "down"
         rows.append((name, pid, _alive(pid), health))
     return rows
 
@@ -212,14 +228,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=8080, help="the one port students open")
     ap.add_argument("--host", default="127.0.0.1", help="nginx's listen address (0.0.0.0 for a classroom LAN)")
     ap.add_argument("--backend-port", type=int, default=None, help="first replica port (default port+1)")
+    ap.add_argument("--backends", default="", help="host:port,... of replicas on other hosts: start nginx only")
+    ap.add_argument("--no-proxy", action="store_true", help="start the replicas only (an app host)")
+    ap.add_argument("--replica-address", default="127.0.0.1", help="the replicas' listen address")
     ap.add_argument("--run-dir", type=Path, default=Path(os.environ.get("ZOLAB_RUN_DIR", DEFAULT_RUN)))
     a = ap.parse_args(argv)
     run = a.run_dir.resolve()
     if a.command == "start":
         if a.replicas < 1:
             raise SystemExit("--replicas must be at least 1")
-        urls = start(a.replicas, a.port, a.backend_port or a.port + 1, run, host=a.host)
-        print(f"ZO Lab class: http://{a.host}:{a.port}  ({len(urls)} replicas: {', '.join(urls)})")
+        backends = [b.strip() for b in a.backends.split(",") if b.strip()]
+        urls = start(a.replicas, a.port, a.backend_port or a.port + 1, run, host=a.host,
+                     backends=backends, proxy=not a.no_proxy, replica_address=a.replica_address)
+        if a.no_proxy:
+            print(f"ZO Lab replicas (no proxy): {', '.join(urls)}")
+        else:
+            print(f"ZO Lab class: http://{a.host}:{a.port}  ({len(urls)} replicas: {', '.join(urls)})")
         print(f"logs and pid files in {run}; stop with `make stop-class`")
     elif a.command == "stop":
         pids = stop(run)
