@@ -119,14 +119,15 @@ class Store:
                 return
         con.close()
 
-    def _run(self, con, work: Callable):
+    def _run(self, con, work: Callable, write: bool = True):
         """work(cursor) in one transaction on con: commit, or roll back and re-raise."""
         if self.postgres:
             with con.transaction():
                 with con.cursor() as cur:
                     return work(_Cursor(cur, postgres=True))
         cur = con.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        # Writers lock up front; readers (a class polling its room) take no write lock at all.
+        cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             result = work(_Cursor(cur, postgres=False))
         except BaseException:
@@ -135,22 +136,22 @@ class Store:
         cur.execute("COMMIT")
         return result
 
-    def _transaction(self, work: Callable):
+    def _transaction(self, work: Callable, write: bool = True):
         con = self._checkout()
         try:
-            result = self._run(con, work)
+            result = self._run(con, work, write)
         except Exception:
             if self.postgres and con.closed:     # the server went away: drop this connection
-                return self._run_fresh(work)
+                return self._run_fresh(work, write)
             self._checkin(con)
             raise
         self._checkin(con)
         return result
 
-    def _run_fresh(self, work: Callable):
+    def _run_fresh(self, work: Callable, write: bool):
         con = self._connect()
         try:
-            return self._run(con, work)
+            return self._run(con, work, write)
         finally:
             self._checkin(con)
 
@@ -195,7 +196,8 @@ class Store:
         """The deck's items, or None if no deck has this id (a malformed id is simply unknown)."""
         if not isinstance(deck_id, str) or not _DECK_ID.fullmatch(deck_id):
             return None
-        row = self._transaction(lambda c: c.one("SELECT body FROM zolab_decks WHERE id = ?", (deck_id,)))
+        row = self._transaction(lambda c: c.one("SELECT body FROM zolab_decks WHERE id = ?", (deck_id,)),
+                                write=False)
         return None if row is None else json.loads(row[0])
 
     # ---- rooms -------------------------------------------------------------------------------
@@ -254,7 +256,8 @@ class Store:
         """The room's last published state ({'lecture': ...} until the first publish), None if no live room."""
         code, now = normalize_code(code), self.clock()
         row = self._transaction(lambda c: c.one(
-            "SELECT state FROM zolab_rooms WHERE code = ? AND updated >= ?", (code, now - ROOM_TTL_S)))
+            "SELECT state FROM zolab_rooms WHERE code = ? AND updated >= ?", (code, now - ROOM_TTL_S)),
+            write=False)
         return None if row is None else json.loads(row[0])
 
     # ---- monitor heartbeats (ui.monitor writes one row per process) ---------------------------
@@ -269,7 +272,8 @@ class Store:
         """{process: body} of the heartbeats younger than max_age_s."""
         since = self.clock() - max_age_s
         rows = self._transaction(lambda c: c.all(
-            "SELECT process, body FROM zolab_monitor WHERE updated >= ? ORDER BY process", (since,)))
+            "SELECT process, body FROM zolab_monitor WHERE updated >= ? ORDER BY process", (since,)),
+            write=False)
         return {p: json.loads(b) for p, b in rows}
 
 

@@ -26,14 +26,19 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def pg_url():
+def pg_server():
     why = postgres.missing()
     if why:
         if os.environ.get("CI") == "true":
             pytest.fail(why + " — required in CI", pytrace=False)
         pytest.skip(why)
     with postgres.Postgres() as pg:
-        yield pg.url
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_server):
+    return pg_server.url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -203,6 +208,17 @@ def test_two_processes_write_at_once(url):
     assert len(set(all_codes)) == len(all_codes)
     last = db.current(code)
     assert last["i"] == N_WRITES - 1 and last["writer"] in ("a", "b")
+    db.close()
+
+
+def test_a_postgres_restart_is_survived(pg_server):
+    db = store.Store(pg_server.url)
+    deck_id = db.save_deck([{"kept": True}])
+    code, key = db.open_room("restart")
+    pg_server.restart()                  # the pooled connection is now dead
+    assert db.load_deck(deck_id) == [{"kept": True}]
+    db.publish(code, key, {"slide": 5})
+    assert db.current(code) == {"slide": 5}
     db.close()
 
 
