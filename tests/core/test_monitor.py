@@ -1,5 +1,6 @@
 """ui.monitor: slow reruns are logged, sessions and the slowest reruns are counted, replicas merge."""
 
+import contextlib
 import logging
 import time
 
@@ -18,7 +19,7 @@ class Clock:
 
 def _run(m, clock, page, session, seconds, fail=False):
     """One rerun of `seconds` on the injected clock (the monitor's timer and clock are the same)."""
-    with monitor.contextlib.suppress(ValueError):
+    with contextlib.suppress(ValueError):
         with m.timed_run(page, session, store=None):
             clock.t += seconds
             if fail:
@@ -31,7 +32,7 @@ def clock():
 
 
 @pytest.fixture
-def m(clock, tmp_path):
+def m(clock):
     mon = monitor.Monitor(process="host:1", clock=clock, timer=clock, keep=3)
     mon.heartbeat = lambda store=None, force=False: None      # these tests look at one process only
     return mon
@@ -107,9 +108,13 @@ def test_a_broken_store_never_breaks_a_page(clock, caplog):
             raise OSError("disk full")
 
     mon = monitor.Monitor(process="p", clock=clock, timer=clock)
-    with mon.timed_run("p", "s", store=Broken()):
-        clock.t += 0.1
-    assert mon.summary()["reruns"] == 1
+    with caplog.at_level(logging.INFO, logger="zolab.monitor"):
+        for _ in range(3):
+            with mon.timed_run("p", "s", store=Broken()):
+                clock.t += 0.1
+            clock.t += monitor.HEARTBEAT_S              # so every rerun tries a heartbeat
+    assert mon.summary()["reruns"] == 3
+    assert [r.getMessage() for r in caplog.records] == ["monitor heartbeat not stored: disk full"]
 
 
 def test_panel_renders_in_streamlit(tmp_path, monkeypatch):
