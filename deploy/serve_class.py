@@ -159,6 +159,7 @@ def start(replicas: int, port: int, backend_port: int, run: Path, host: str = "1
                       run / "nginx-stdout.log")
         (run / "nginx-master.pid").write_text(str(proc.pid))
         front = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+        (run / "nginx-master.url").write_text(front)
         while not healthy(front):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"nginx did not answer on {front}; see {run}/nginx-error.log")
@@ -183,6 +184,7 @@ def stop(run: Path, timeout: float = 15.0) -> list[int]:
                 os.kill(int(text), signal.SIGTERM)   # nginx: fast shutdown; streamlit: clean exit
         else:
             f.unlink(missing_ok=True)
+            f.with_suffix(".url").unlink(missing_ok=True)
     deadline = time.monotonic() + timeout
     for pid in pids:
         while _alive(pid) and time.monotonic() < deadline:
@@ -212,11 +214,8 @@ def status(run: Path) -> list[tuple[str, int, bool, str]]:
         if f.name == "nginx.pid" or not f.read_text().strip().isdigit():   # nginx.pid: nginx's own copy
             continue
         pid, name = int(f.read_text()), f.stem
-        health = "-"
-        if name.startswith("streamlit-"):
-            url_file = f.with_suffix(".url")
-            url = url_file.read_text() if url_file.exists() else f"http://127.0.0.1:{name.split('-')[1]}"
-            health = "ok" if healthy(url) else "down"
+        url_file = f.with_suffix(".url")       # nginx: /_stcore/health through the proxy
+        health = ("ok" if healthy(url_file.read_text()) else "down") if url_file.exists() else "-"
         rows.append((name, pid, _alive(pid), health))
     return rows
 
@@ -251,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows = status(run)
         for name, pid, alive, health in rows:
-            print(f"{name:22s} pid {pid:<8d} {'running' if alive else 'gone':8s} health {health}")
+            print(f"{name:22s} pid {pid:<8d} {'running' if alive else 'gone':8s} /_stcore/health {health}")
         if not rows:
             print("nothing running")
         return 0 if rows and all(r[2] and r[3] != "down" for r in rows) else 1
