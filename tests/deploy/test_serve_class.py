@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -91,7 +92,13 @@ def test_two_replicas_behind_nginx(tmp_path):
         assert seen["exceptions"] == [] and seen["js_errors"] == [], seen
         assert seen["route"], "nginx set no route cookie"
 
-        log = (run / "nginx-access.log").read_text()
+        # nginx logs a websocket when it closes: give the closed browser's line a moment to land
+        stream = re.compile(rf'"GET /_stcore/stream HTTP/1.1" 101 route={seen["route"]} ')
+        for _ in range(50):
+            log = (run / "nginx-access.log").read_text()
+            if stream.search(log):
+                break
+            time.sleep(0.1)
         routes: dict[str, set] = {}
         for line in log.splitlines():
             m = re.search(r'"(\S+) (\S+) [^"]*" \d+ route=(\S+) upstream=(\S+)', line)
@@ -102,7 +109,7 @@ def test_two_replicas_behind_nginx(tmp_path):
         assert len(routes["student-7"]) == 1
         assert len(routes[seen["route"]]) == 1, routes[seen["route"]]
         # the browser's websocket went through the proxy, to that same replica
-        assert re.search(rf'"GET /_stcore/stream HTTP/1.1" 101 route={seen["route"]} ', log), log[-2000:]
+        assert stream.search(log), log[-2000:]
     finally:
         stopped = subprocess.run(cmd + ["stop"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert stopped.returncode == 0, stopped.stderr
