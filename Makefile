@@ -15,11 +15,12 @@ PORT   ?= 8501
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "ZO Lab needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip setuptools==84.2.1   # setuptools builds the editable zo_core
+	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.req-stamp: requirements.txt requirements-nodeps.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(PY) -m pip install --quiet setuptools==84.2.1      # the build backend of pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
