@@ -1,22 +1,27 @@
 # ZO Lab: two commands for a fresh machine with Python 3.11.
 #   make run   -> creates .venv, installs requirements, serves the app on http://127.0.0.1:8501
-#   make test  -> same venv + dev requirements, runs tests/core, tests/app and tests/browser
+#   make test  -> same venv + dev requirements, runs everything under tests/ (core, app, browser,
+#                 notebooks, ...) and the doctests of zo_core (pytest.ini: testpaths, --doctest-modules)
+# Both install zo_core itself in editable mode (pip install -e . --no-deps), so notebooks and bench
+# scripts import it from any directory; its dependencies come from the pinned requirements.txt.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: run test test-core test-app test-browser bench clean serve-class stop-class
+.PHONY: run test test-core test-app test-browser test-notebooks bench clean serve-class stop-class
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "ZO Lab needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.req-stamp: requirements.txt requirements-nodeps.txt | $(PY)
+$(VENV)/.req-stamp: requirements.txt requirements-nodeps.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	$(PY) -m pip install --quiet setuptools==84.2.1      # the build backend of pyproject.toml
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp
@@ -27,17 +32,19 @@ run: $(VENV)/.req-stamp
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(VENV)/.dev-stamp
-	$(PY) -m pytest tests/core tests/app tests/browser
+	$(PY) -m pytest
 
 test-core: $(VENV)/.dev-stamp
-	$(PY) -m pytest tests/core
+	$(PY) -m pytest tests/core zo_core
 test-app: $(VENV)/.dev-stamp
 	$(PY) -m pytest tests/app
 test-browser: $(VENV)/.dev-stamp
 	$(PY) -m pytest tests/browser
+test-notebooks: $(VENV)/.dev-stamp
+	$(PY) -m pytest tests/notebooks
 
 bench: $(VENV)/.dev-stamp
-	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in bench/[!_]*.py; do n=$$(basename $$b .py); echo "== $$b"; $(PY) -m bench.$$n || exit 1; done
 
 # A class on one machine: REPLICAS streamlit processes behind nginx on one port (deploy/serve_class.py).
 #   make serve-class [REPLICAS=N] [PORT=8080] [HOST=0.0.0.0 to serve the classroom LAN]; make stop-class
@@ -49,4 +56,4 @@ stop-class:
 	$(PYTHON) deploy/serve_class.py stop
 
 clean:
-	rm -rf $(VENV) artifacts .pytest_cache
+	rm -rf $(VENV) artifacts .pytest_cache build *.egg-info

@@ -1,14 +1,12 @@
-"""Shared bits of the bench scripts: repository on sys.path, percentiles."""
+"""Shared bits of the bench scripts: percentiles.
 
-import sys
-from pathlib import Path
+Every script runs as a module from the repository root (``.venv/bin/python -m bench.latency``), so
+``zo_core`` is the installed package (``pip install -e .``) and ``devtools`` (the browser / AppTest
+harness the tests use too) is importable without patching ``sys.path``.
+"""
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
 
 
 def percentile(values, q):
-    import numpy as np
-
     return float(np.percentile(np.asarray(values, float), q))

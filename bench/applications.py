@@ -4,20 +4,16 @@
   and median queries to success beside white-box PGD's success rate.
 * The tuning landscape (41 x 41 >= 30 x 30) computed once: <= 30 s; then served from the cache.
 
-Run: .venv/bin/python bench/applications.py
+Run (from the repository root): .venv/bin/python -m bench.applications
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from zo_core import attack, tuning  # noqa: E402
-from zo_core.viz import applications as app_viz  # noqa: E402
+from zo_core import attack, tuning
+from zo_core.viz import applications as app_viz
 
 REPEATS = 3
 

@@ -11,7 +11,7 @@ Everything runs on 127.0.0.1 with fresh replicas per run (`deploy/serve_class.py
 front even for one replica, so both columns pay the same proxy hop); each run stops itself
 after --seconds, and every process started is stopped at the end.
 
-Run: .venv/bin/python bench/classroom.py --students 10,30,60 --replicas 1,2 --seconds 30
+Run: .venv/bin/python -m bench.classroom --students 10,30,60 --replicas 1,2 --seconds 30
 Targets (issue 16): 30 students on 2 cores p95 <= 1 s, 0 errors, no memory growth;
 N replicas >= 1.5x better p95 than one process at 60 students.
 """
@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import _common
+from bench import _common
 import psutil
 
 from deploy import serve_class
-from tests.browser import harness
+from devtools import browser as harness
 
 MAX_STUDENTS = 200
 ARROWS_JS = ("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"

@@ -3,21 +3,17 @@
 1. 10,000 estimates at d = 1,000 (gaussian, central, q = 1) on a quadratic: target <= 0.5 s on 2 cores.
 2. The Estimator variance page's whole sweep (its figures built from scratch): target <= 1 s.
 
-Run: .venv/bin/python bench/estimators.py
+Run (from the repository root): .venv/bin/python -m bench.estimators
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from zo_core import estimators  # noqa: E402
+from zo_core import estimators
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -68,7 +64,7 @@ def bench_variance_sweep(repeat: int = 5) -> None:
 def bench_cached_slider(repeat: int = 5) -> None:
     """Server time of a slider move on the Estimator variance page whose figures are already cached
     (AppTest runs the script in-process: the time is the whole script run, sidebar included)."""
-    from tests.app.helpers import open_page
+    from devtools.apptest import open_page
 
     at = open_page("pages/estimator_variance.py")
     slider = lambda: next(s for s in at.slider if s.key == "ev_q")  # noqa: E731

@@ -3,16 +3,16 @@
 Each move presses ArrowRight on the 'Descent arrows per axis' slider, to a value not drawn before
 (so the figure cache never helps), and waits until the Plotly chart holds the new arrow field.
 Prints median and p95 of the moves. Target: median <= 250 ms.
-Run: .venv/bin/python bench/latency.py [MOVES]
+Run (from the repository root): .venv/bin/python -m bench.latency [MOVES]
 """
 
 import statistics
 import sys
 
-import _common
 from playwright.sync_api import sync_playwright
 
-from tests.browser import harness
+from bench._common import percentile
+from devtools import browser as harness
 
 ARROWS_JS = ("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
              " if (!p || !p._fullData) return -1;"
@@ -43,7 +43,7 @@ def main(moves: int = 12):
         assert not harness.exceptions(page)
         browser.close()
     print(f"latency: slider key press -> updated chart (Landscapes, Himmelblau, default n=121), {moves} moves")
-    print(f"  median: {statistics.median(times):.0f} ms   p95: {_common.percentile(times, 95):.0f} ms"
+    print(f"  median: {statistics.median(times):.0f} ms   p95: {percentile(times, 95):.0f} ms"
           f"   (target median <= 250 ms)")
     print(f"  all (ms): {', '.join(f'{t:.0f}' for t in times)}")
 

@@ -15,13 +15,10 @@ import gc
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
-
-from zo_core import lm, mezo  # noqa: E402
+from zo_core import lm, mezo
 
 # OPT configurations of the paper's family (facebook/opt-*), built from a config: nothing is downloaded.
 OPT = {

@@ -8,7 +8,7 @@ Prints, for the sharp-vs-flat landscape on a 201 x 201 grid:
 * the race and the basin map (the race page's cached computations);
 * the browser: t slider key press -> the tilted chart updated, median over 10 presses (target <= 300 ms).
 
-Run: ``.venv/bin/python bench/objectives.py [--no-browser]``
+Run (from the repository root): ``.venv/bin/python -m bench.objectives [--no-browser]``
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from zo_core import landscapes, objectives  # noqa: E402
+from zo_core import landscapes, objectives
 
 L = landscapes.get("sharp_flat")
 N = 201
@@ -120,7 +117,7 @@ def bench_browser(presses=10):
     try:
         from playwright.sync_api import sync_playwright
 
-        from tests.browser.harness import Server, chromium_path, launch, wait_idle
+        from devtools.browser import Server, chromium_path, launch, wait_idle
     except ImportError as err:
         print(f"\nbrowser: skipped ({err})")
         return

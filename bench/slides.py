@@ -1,19 +1,15 @@
 """Slide export speed: a 20-slide deck with 10 figures -> HTML (median of 3) and PDF.
 
 Targets: HTML <= 3 s, PDF <= 20 s (PDF includes starting Chromium once and drawing every figure).
-Run: .venv/bin/python bench/slides.py
+Run (from the repository root): .venv/bin/python -m bench.slides
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from zo_core import slides  # noqa: E402
+from zo_core import slides
 
 LANDSCAPES = ["rosenbrock", "himmelblau", "rastrigin", "sharp_flat", "quadratic"]
 

@@ -1,15 +1,14 @@
 """Seconds from `streamlit run` to the first chart visible in Chromium (Landscapes page), median of 3.
 
-Target: <= 5 s.  Run: .venv/bin/python bench/startup.py
+Target: <= 5 s.  Run (from the repository root): .venv/bin/python -m bench.startup
 """
 
 import statistics
 import time
 
-import _common  # noqa: F401  (puts the repository on sys.path)
 from playwright.sync_api import sync_playwright
 
-from tests.browser import harness
+from devtools import browser as harness
 
 RUNS = 3
 

@@ -6,4 +6,4 @@ No module here imports streamlit: the core works the same in a notebook.
 """
 
 __all__ = ["landscapes", "expressions", "estimators", "theory", "objectives", "optimizers",
-           "attack", "tuning", "mezo", "lm", "viz", "slides"]
+           "attack", "tuning", "mezo", "lm", "viz", "slides", "exercises"]

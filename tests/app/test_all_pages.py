@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.helpers import no_exception, open_page
+from devtools.apptest import no_exception, open_page
 from ui import registry
 from zo_core import landscapes
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 from zo_core import attack
 
 ATTACK = "pages/adversarial_attack.py"

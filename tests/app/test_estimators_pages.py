@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 GE = "pages/gradient_estimators.py"
 EV = "pages/estimator_variance.py"

@@ -1,6 +1,6 @@
 """Sidebar, custom formulas and URL state, through Streamlit's AppTest."""
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 LANDSCAPES = "pages/landscapes.py"
 

@@ -1,6 +1,6 @@
 """The MeZO page: opens fast, runs a tiny fine-tuning, and survives bad input."""
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 PAGE = "pages/mezo.py"
 

@@ -3,7 +3,7 @@ save and load the deck as JSON (with clear errors for a bad file)."""
 
 import json
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 SLIDES = "pages/slides.py"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 SMOOTHING = "pages/smoothing.py"
 RACE = "pages/algorithms_race.py"

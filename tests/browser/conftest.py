@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.browser import harness
+from devtools import browser as harness
 
 
 def _require_chromium():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.harness import exceptions, wait_idle
+from devtools.browser import exceptions, wait_idle
 
 CHARTS = "[data-testid=stPlotlyChart]"
 

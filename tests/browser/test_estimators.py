@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.browser import harness
+from devtools import browser as harness
 
 # The x coordinates of the first 20 estimates of the cloud (the first Plotly chart on the page).
 CLOUD_X = """(() => {

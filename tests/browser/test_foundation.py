@@ -3,7 +3,7 @@ sidebar, a keyboard slider move redraws the chart, and an invalid link shows a w
 
 import pytest
 
-from tests.browser import harness
+from devtools import browser as harness
 from ui import registry
 
 PAGES = [registry.HOME] + registry.available()

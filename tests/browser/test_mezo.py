@@ -3,7 +3,7 @@
 import re
 
 
-from tests.browser.harness import exceptions, wait_idle
+from devtools.browser import exceptions, wait_idle
 
 SMALL = "mz_subset=head&mz_batch=4&mz_eval=20&mz_n=2"
 

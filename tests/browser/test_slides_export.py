@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import chromium_path, launch
+from devtools.browser import chromium_path, launch
 from zo_core import slides
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.harness import Server, chromium_path, exceptions, wait_idle
+from devtools.browser import Server, chromium_path, exceptions, wait_idle
 from zo_core import landscapes
 
 if chromium_path() is None:

@@ -3,7 +3,7 @@
 import json
 
 
-from tests.browser.harness import exceptions, wait_idle
+from devtools.browser import exceptions, wait_idle
 
 # The tilted curve of the slice (the first Plotly chart on the page): its name and first 50 values
 # (_fullData: Plotly's decoded arrays; .data keeps the typed-array payload).

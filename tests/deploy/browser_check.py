@@ -11,7 +11,7 @@ import sys
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser import harness
+from devtools import browser as harness
 
 ARROWS_JS = ("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
              " if (!p || !p._fullData) return -1;"

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.browser.harness import free_port
+from devtools.browser import free_port
 
 
 def bindir() -> Path | None:

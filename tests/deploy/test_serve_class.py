@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from deploy import serve_class
-from tests.browser import harness
+from devtools import browser as harness
 
 ROOT = Path(__file__).resolve().parents[2]
 
