@@ -89,11 +89,6 @@ def test_unknown_name_is_a_clear_error():
         landscapes.get("nope")
 
 
-def test_resolve_accepts_names_and_formulas():
-    assert landscapes.resolve("rosenbrock").name == "rosenbrock"
-    assert float(landscapes.resolve("x^2 + y").f([2.0, 1.0])) == 5.0
-
-
 def test_bad_point_shape():
     with pytest.raises(ValueError, match="last axis of length 2"):
         landscapes.get("quadratic").f(np.zeros((4, 3)))
