@@ -181,7 +181,8 @@ class _Parser:
         """A checked node: constants finite and moderate, degree bounded."""
         if const is not None:
             if not math.isfinite(const) or abs(const) > MAX_CONSTANT:
-                raise self.fail(tok, f"a constant here is too large (constants are at most {MAX_CONSTANT:g})")
+                size = _fmt(const) if math.isfinite(const) else "infinite"
+                raise self.fail(tok, f"a constant here is {size}, too large (constants are at most {MAX_CONSTANT:g})")
             const = float(const)
         if degree > MAX_DEGREE:
             raise self.fail(tok, f"the formula's degree is {degree}; the limit is {MAX_DEGREE}")
@@ -316,33 +317,120 @@ def parse_tree(text: str) -> Node:
     return _Parser(text).parse()
 
 
-_SYMPY_BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-                 "/": lambda a, b: a / b, "^": lambda a, b: a**b}
+_NEG_ONE = sp.Integer(-1)
 
 
-def to_sympy(node: Node) -> sp.Expr:
-    """The exact sympy expression of a checked tree (integers stay integers: x/3 is x/3)."""
+def _terms(a: sp.Expr, cls) -> tuple:
+    """a's operands if a is an Add (Mul), so a chain x + y + z becomes one n-ary Add, not nested pairs."""
+    return a.args if isinstance(a, cls) else (a,)
+
+
+_SYMPY_BINARY = {
+    "+": lambda a, b, ev: sp.Add(*_terms(a, sp.Add), b, evaluate=ev),
+    "-": lambda a, b, ev: sp.Add(*_terms(a, sp.Add), sp.Mul(_NEG_ONE, b, evaluate=ev), evaluate=ev),
+    "*": lambda a, b, ev: sp.Mul(*_terms(a, sp.Mul), b, evaluate=ev),
+    "/": lambda a, b, ev: sp.Mul(*_terms(a, sp.Mul), sp.Pow(b, _NEG_ONE, evaluate=ev), evaluate=ev),
+    "^": lambda a, b, ev: sp.Pow(a, b, evaluate=ev),
+}
+MAX_EXACT_DIGITS = 60   # exact rationals stay small: ((999999/10^6)^100)^100 would have 600,000 digits
+
+
+def to_sympy(node: Node, *, evaluate: bool = True) -> sp.Expr:
+    """The sympy expression of a checked tree.
+
+    ``evaluate=False`` (what a Landscape keeps for its LaTeX) builds the expression as typed and asks
+    sympy no questions about signs or integrality, which for towers such as (x+y)^(x+y)^... cost a
+    query per level; ``evaluate=True`` (what algebra such as theory's expand needs) simplifies as
+    sympy always does. The flag goes to each constructor: sympy's global switch is shared by threads.
+
+    Constants stay exact only where sympy's exact arithmetic is cheap and obviously finite:
+    rationals of at most ``MAX_EXACT_DIGITS`` digits (``x/3`` stays ``x/3``) and rational multiples of
+    powers of pi and e (``sin(2*pi*x)``). Every other constant subtree (``sqrt(2)``, ``exp(1) - 1``,
+    ``cos(1)^2 + sin(1)^2 - 1``) becomes the float the parser computed, because sympy would otherwise
+    query its sign by numerical evaluation at growing precision, which can take seconds.
+    """
+    return _sym(node, evaluate)[0]
+
+
+def _sym(node: Node, ev: bool) -> tuple[sp.Expr, str, int]:
+    """(expression, kind, digits): kind "q" exact rational, "m" rational times pi^a e^b, "v" has x or y, "" float."""
     if node.op == "num":
-        return sp.Integer(int(node.text)) if node.text.isdigit() else sp.Float(node.const)
+        if node.text.isdigit() and len(node.text) <= MAX_EXACT_DIGITS:
+            return sp.Integer(int(node.text)), "q", len(node.text)
+        return sp.Float(node.const), "", 0
     if node.op in VARIABLES:
-        return VARIABLES[node.op]
+        return VARIABLES[node.op], "v", 0
     if node.op in CONSTANTS:
-        return CONSTANTS[node.op][0]
-    args = [to_sympy(a) for a in node.args]
+        return CONSTANTS[node.op][0], "m", 1
+    args = [_sym(a, ev) for a in node.args]
+    if node.const is not None:
+        kinds = {k for _, k, _ in args}
+        digits = sum(d for _, _, d in args)
+        if node.op in ("+", "-"):
+            kind = "q" if kinds == {"q"} else ""
+        elif node.op in ("neg", "*", "/"):
+            kind = "q" if kinds == {"q"} else "m" if kinds <= {"q", "m"} else ""
+        elif node.op == "^" and args[1][1] == "q" and float(node.args[1].const).is_integer():
+            kind, digits = args[0][1], args[0][2] * max(1, int(abs(node.args[1].const)))
+        else:
+            kind = ""
+        if kind == "" or digits > MAX_EXACT_DIGITS:
+            return sp.Float(node.const), "", 0
+    else:
+        kind, digits = "v", 0
+    exprs = [e for e, _, _ in args]
     if node.op == "neg":
-        return -args[0]
+        return sp.Mul(_NEG_ONE, exprs[0], evaluate=ev), kind, digits
     if node.op in _SYMPY_BINARY:
-        return _SYMPY_BINARY[node.op](*args)
-    return FUNCTIONS[node.op](args[0])
+        return _SYMPY_BINARY[node.op](*exprs, ev), kind, digits
+    return FUNCTIONS[node.op](exprs[0], evaluate=ev), kind, digits
+
+
+_TEX_NAMES = {"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan", "ln": r"\ln"}
+_TEX_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "^": 4}
+
+
+def to_latex(node: Node) -> str:
+    """LaTeX of a checked tree, written from the tree in one pass (sympy's printer evaluates as it prints,
+    which for some typed formulas costs a tenth of a second or more)."""
+    op, args = node.op, node.args
+    if op == "num":
+        mantissa, _, power = node.text.lower().partition("e")
+        return mantissa + (rf" \cdot 10^{{{int(power)}}}" if power else "")
+    if op in ("x", "y", "e"):
+        return op
+    if op == "pi":
+        return r"\pi"
+    if op == "/":
+        return rf"\frac{{{to_latex(args[0])}}}{{{to_latex(args[1])}}}"
+    if op in _TEX_PRECEDENCE:
+        prec = _TEX_PRECEDENCE[op]
+
+        def part(child: Node, tight: bool) -> str:   # tight: parenthesise equal precedence too
+            p = _TEX_PRECEDENCE.get(child.op, 9 if child.op != "num" or "e" not in child.text.lower() else 2)
+            tex = to_latex(child)
+            return rf"\left({tex}\right)" if p < prec or (tight and p == prec) else tex
+
+        if op == "neg":
+            return "-" + part(args[0], True)
+        if op == "^":
+            return f"{part(args[0], True)}^{{{to_latex(args[1])}}}"
+        left, right = part(args[0], False), part(args[1], op == "-")
+        if op == "*":   # juxtaposition, except where digits or a sign would run together
+            times = r" \cdot " if right[:1].isdigit() or right[:1] == "-" else " "
+            return left + times + right
+        return f"{left} {op} {right}"
+    inner = to_latex(args[0])
+    if op == "sqrt":
+        return rf"\sqrt{{{inner}}}"
+    if op == "abs":
+        return rf"\left|{inner}\right|"
+    return _TEX_NAMES.get(op, "\\" + op) + rf"\left({inner}\right)"
 
 
 def parse_expr_safe(text: str) -> sp.Expr:
-    """The sympy expression for ``text``, built from a checked tree of whitelisted tokens only."""
-    return _checked_sympy(parse_tree(text))
-
-
-def _checked_sympy(tree: Node) -> sp.Expr:
-    expr = to_sympy(tree)
+    """The (evaluated) sympy expression for ``text``, built from a checked tree of whitelisted tokens only."""
+    expr = to_sympy(parse_tree(text))
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
         raise ValueError("the formula is undefined everywhere (division by zero or similar)")
     return expr
@@ -374,13 +462,13 @@ def parse(text: str, *, bounds=((-3.0, 3.0), (-3.0, 3.0))) -> Landscape:
     """
     bounds = _check_bounds(bounds)
     tree = parse_tree(text)
-    L = Landscape("custom", " ".join(text.split()), _checked_sympy(tree), bounds, description="A formula you typed.",
-                  evaluator=jets.compile_tree(tree))
+    L = Landscape("custom", " ".join(text.split()), to_sympy(tree, evaluate=False), bounds,
+                  description="A formula you typed.", evaluator=jets.compile_tree(tree), tex=to_latex(tree))
     _, _, P = L.mesh(SAMPLES)
     if not np.isfinite(L.f(P)).any():
         (x0, x1), (y0, y1) = bounds
         raise ValueError(f"the formula has no real, finite value anywhere in the window "
-                         f"[{x0:g}, {x1:g}] x [{y0:g}, {y1:g}] (e.g. sqrt(-1 - x^2))")
+                         f"[{x0:g}, {x1:g}] x [{y0:g}, {y1:g}]: it is complex, infinite or undefined there")
     return L
 
 

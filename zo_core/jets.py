@@ -118,8 +118,8 @@ def power(u: list, v: list, p: float | None) -> list:
 
 
 def _jet(node, x, y, n: int) -> list:
-    if node.const is not None:
-        return [node.const] + [None] * (n - 1)
+    if node.const is not None:   # a numpy float: 1/0 is inf (a gap), not a ZeroDivisionError
+        return [np.float64(node.const)] + [None] * (n - 1)
     if node.op in ("x", "y"):
         return [x if node.op == "x" else y] + [1.0 if node.op == "x" else None,
                                                None if node.op == "x" else 1.0, None, None, None][: n - 1]

@@ -84,6 +84,7 @@ class Landscape:
     evaluator : optional ``(x, y, order) -> [f, f_x, f_y, f_xx, f_xy, f_yy][:1|3|6]`` computing f and its
         exact derivatives numerically (typed formulas, see :mod:`zo_core.jets`); without one, the
         derivatives are derived from ``expr`` with sympy and lambdified.
+    tex : LaTeX of the formula's right-hand side, when the caller has it; else sympy prints ``expr``.
     """
 
     name: str
@@ -94,6 +95,7 @@ class Landscape:
     description: str = ""
     log_scale: bool = False   # colour by log(f - min f) by default (for wide-ranging functions)
     evaluator: Callable | None = None
+    tex: str = ""   # LaTeX of the right-hand side when the caller has it (typed formulas); else printed by sympy
 
     def __post_init__(self):
         object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
@@ -116,7 +118,7 @@ class Landscape:
     @property
     def latex(self) -> str:
         """The formula as LaTeX, ``f(x, y) = ...``."""
-        return "f(x, y) = " + sp.latex(self.expr)
+        return "f(x, y) = " + (self.tex or sp.latex(self.expr))
 
     def f(self, P) -> np.ndarray:
         """f(P) for points P of shape (..., 2); returns shape (...). NaN where undefined."""
