@@ -1,10 +1,11 @@
 """Parse time of the formula parser over a hostile corpus (issue 10, class 3). Target: max <= 0.2 s.
 
-Parsing includes everything a page needs: the checks, the sympy expression, the LaTeX and the
-numpy evaluator (sampled once on the window). The corpus: the formulas the testers reported, the longest legal formulas we could think of that
-make derivatives big (products of trig factors, towers x^x^..., 20 nested functions), random
-formulas from the grammar with huge literals and towers of exp/cosh, and random text. Every
-parse starts with sympy's cache cleared, so each one pays what a formula never seen before pays.
+A parse includes all a page needs: the checks, the sympy expression, the LaTeX and the numpy
+evaluator of f, its gradient and Hessian (sampled once on the window). The corpus: the formulas
+the testers reported, the longest legal formulas we could think of that make derivatives big
+(products of trig factors, towers x^x^..., 20 nested functions), random formulas from the
+grammar with huge literals and towers of exp/cosh, and random text. Every parse starts with
+sympy's cache cleared, so each one pays what a formula never seen before pays.
 
 Run: .venv/bin/python bench/parser.py [n_random]
 """
