@@ -15,11 +15,12 @@ While the tree grows, every constant subtree is evaluated with plain floats and 
 logarithm or fractional power of a negative number), and a constant exponent is at most
 ``MAX_EXPONENT``. That is what keeps ``2^exp(exp(exp(100)))`` from running for minutes inside
 sympy. A formula also has at most ``MAX_LENGTH`` characters, ``MAX_DEPTH`` nested levels and
-degree ``MAX_DEGREE``. The tree is then turned into a sympy expression (for LaTeX and exact
-algebra) and compiled into numpy closures that evaluate f with its exact gradient and Hessian
-by forward-mode differentiation (:mod:`zo_core.jets`), so the cost of a parse is bounded by
-the length of the text, not by the size of a symbolic Hessian. Every rejection is a
-``ValueError`` that says what and where.
+degree ``MAX_DEGREE``. From the checked tree come the LaTeX (written directly), a sympy
+expression (for students' notebooks and exact algebra; constants that would make sympy evaluate
+numerically are folded to floats) and numpy closures that evaluate f with its exact gradient and
+Hessian by forward-mode differentiation (:mod:`zo_core.jets`): no symbolic Hessian is built, so
+the cost of a parse is bounded by the length of the text (``bench/parser.py`` prints it). Every
+rejection is a ``ValueError`` that says what and where.
 
 >>> float(parse("x**2 + 10*sin(y)").f([1.0, 0.0]))
 1.0
@@ -194,7 +195,7 @@ class _Parser:
             return fn(*args)
         except ValueError as err:
             raise self.fail(tok, str(err)) from None
-        except (OverflowError, ZeroDivisionError, ArithmeticError):
+        except ArithmeticError:   # OverflowError, ZeroDivisionError: no constant of ours may raise them
             raise self.fail(tok, f"a constant here is not a moderate real number (at most {MAX_CONSTANT:g})") from None
 
     # -- grammar
@@ -406,16 +407,17 @@ def to_latex(node: Node) -> str:
     if op in _TEX_PRECEDENCE:
         prec = _TEX_PRECEDENCE[op]
 
-        def part(child: Node, tight: bool) -> str:   # tight: parenthesise equal precedence too
+        def part(child: Node, tight: bool) -> str:   # tight: parenthesise equal precedence (or a sign) too
             p = _TEX_PRECEDENCE.get(child.op, 9 if child.op != "num" or "e" not in child.text.lower() else 2)
             tex = to_latex(child)
-            return rf"\left({tex}\right)" if p < prec or (tight and p == prec) else tex
+            return rf"\left({tex}\right)" if p < prec or (tight and (p == prec or child.op == "neg")) else tex
 
         if op == "neg":
             return "-" + part(args[0], True)
         if op == "^":
             return f"{part(args[0], True)}^{{{to_latex(args[1])}}}"
-        left, right = part(args[0], False), part(args[1], op == "-")
+        left = part(args[0], False)
+        right = part(args[1], op == "-" or args[1].op == "neg")   # a - (-x), not a - -x
         if op == "*":   # juxtaposition, except where digits or a sign would run together
             times = r" \cdot " if right[:1].isdigit() or right[:1] == "-" else " "
             return left + times + right

@@ -13,8 +13,8 @@ The tree comes from :func:`zo_core.expressions.parse_tree`; this module only nee
 
 >>> from zo_core.expressions import parse_tree
 >>> jet = compile_tree(parse_tree("x^2 * y"))
->>> [float(v) for v in jet(np.array(3.0), np.array(2.0), 2)]
-[18.0, 12.0, 9.0, 4.0, 6.0, 0.0]
+>>> [None if v is None else float(v) for v in jet(np.array(3.0), np.array(2.0), 2)]   # f_yy = 0 exactly
+[18.0, 12.0, 9.0, 4.0, 6.0, None]
 """
 
 from __future__ import annotations
