@@ -57,7 +57,13 @@ def _add(a, b):
 
 
 def _mul(a, b):
-    return None if a is None or b is None else a * b
+    if a is None or b is None:
+        return None
+    if type(a) is float and a == 1.0:   # x_x = 1: skip a multiplication over the whole grid
+        return b
+    if type(b) is float and b == 1.0:
+        return a
+    return a * b
 
 
 def _neg(a):
@@ -104,15 +110,27 @@ def quotient(a: list, b: list) -> list:
     return q
 
 
+def _pow(u, p: float):
+    """u^p for a constant p; a whole p as an int, so numpy squares (x**2) instead of calling pow."""
+    if p == 0:
+        return np.float64(1.0)   # a numpy float, as every value in a jet: 1/(x^0 - 1) is inf, not ZeroDivisionError
+    if p == 1:
+        return u
+    return u ** int(p) if float(p).is_integer() else u ** p
+
+
 def power(u: list, v: list, p: float | None) -> list:
     """u^v; with a constant exponent p, g' = p u^(p-1) and g'' = p(p-1) u^(p-2), else u^v = exp(v log u)."""
+    if p is not None:
+        value = _pow(u[0], p)
+        if len(u) == 1:
+            return [value]
+        g1 = p * _pow(u[0], p - 1) if p != 0 else None
+        g2 = p * (p - 1) * _pow(u[0], p - 2) if p * (p - 1) != 0 else None
+        return chain(u, value, g1, g2)
     value = np.power(u[0], v[0])
     if len(u) == 1:
         return [value]
-    if p is not None:
-        g1 = p * np.power(u[0], p - 1) if p != 0 else None
-        g2 = p * (p - 1) * np.power(u[0], p - 2) if p * (p - 1) != 0 else None
-        return chain(u, value, g1, g2)
     log_u = chain(u, np.log(u[0]), 1 / u[0], -1 / (u[0] * u[0]))
     return chain(product(v, log_u), value, value, value)
 

@@ -251,6 +251,7 @@ SMOOTH = [
     "x**2 * y + sin(y)", "exp(-x^2 - y^2) * cos(3*x)", "x^y", "2^x * 3^(x*y)", "tan(x/4) + atan(x*y)",
     "asin(x/4) * acos(y/4)", "sinh(x) / cosh(y) + tanh(x*y)", "log(x^2 + 1) / sqrt(y^2 + 2)",
     "(x - y)^3 / (1 + x^2)", "x^(1/3) + y^0.5", "pi*x^e - e*y^pi", "1 / (x*y)", "(x^2 + y^2)^(-1.5)",
+    "(x^0 - 1 + y)^2 * x^1", "exp(x)^y / (2 + sin(x*y))^3",
 ]
 
 
