@@ -135,7 +135,8 @@ def _unary_const(name: str, c: float) -> float:
         raise ValueError(f"{name}({_fmt(c)}) is " + ("minus infinity" if c == 0 else "not a real number"))
     if name in ("asin", "acos") and abs(c) > 1:
         raise ValueError(f"{name}({_fmt(c)}) is not a real number (|argument| must be at most 1)")
-    if name in ("exp", "sinh", "cosh") and abs(c) > math.log(MAX_CONSTANT) + 1:
+    big = math.log(MAX_CONSTANT) + 1   # exp(15) > 1e6 already; exp(-1000) is a harmless 0
+    if (name == "exp" and c > big) or (name in ("sinh", "cosh") and abs(c) > big):
         raise ValueError(f"{name}({_fmt(c)}) is too large (constants are at most {MAX_CONSTANT:g})")
     return jets.FLOAT[name](c)
 

@@ -211,6 +211,7 @@ def test_non_text_is_a_value_error(value):
 
 def test_the_limits_sit_where_documented():
     parse("exp(13)*x")                   # 442413: a constant under 1e6
+    parse("exp(-1000)*x + y")            # tiny constants are harmless
     parse("10^6*x")
     parse("(-8)^(2/2)*x")                # a whole exponent of a negative base is real
     parse("(x+y)^100")                   # degree 100 is the limit
