@@ -95,7 +95,7 @@ class Landscape:
     description: str = ""
     log_scale: bool = False   # colour by log(f - min f) by default (for wide-ranging functions)
     evaluator: Callable | None = None
-    tex: str = ""   # LaTeX of the right-hand side when the caller has it (typed formulas); else printed by sympy
+    tex: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
