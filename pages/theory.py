@@ -34,9 +34,10 @@ try:
     der = derivation(text, method)
     st.session_state[_LAST] = (text, method)
 except ValueError as err:
-    st.error(f"This polynomial cannot be used:\n\n```\n{err}\n```", icon=":material/error:")
+    st.error("This polynomial cannot be used:", icon=":material/error:")
+    st.code(str(err), language=None)     # user text as plain text, never Markdown
     last = st.session_state.get(_LAST, ("x^3 + x*y^2 - 2*y + 1", method))
-    st.caption(f"Showing the last polynomial that worked: `{last[0]}`.")
+    st.text(f"Showing the last polynomial that worked: {last[0]}")
     der = derivation(*last)
 
 st.latex("f(x, y) = " + der.f)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui import urlstate
-from zo_core import landscapes
+from zo_core import expressions, landscapes
 
 CUSTOM = "custom formula"
 DEFAULT_FORMULA = "x**2 + 10*sin(y) + 0.5*y**2"
@@ -17,19 +17,18 @@ _LAST_GOOD = "_last_good_formula"
 @dataclass(frozen=True)
 class Settings:
     seed: int
-    landscape: str        # a built-in name or a formula: what zo_core.landscapes.resolve accepts
+    landscape: str        # a built-in name or a formula: what zo_core.expressions.resolve accepts
     projector: bool
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _resolve(spec: str) -> landscapes.Landscape:
-    # Landscapes are immutable, so sharing one object between sessions is safe.
-    return landscapes.resolve(spec)
-
-
 def landscape(spec: str) -> landscapes.Landscape:
-    """The Landscape for a built-in name or formula (cached; raises ValueError for a bad formula)."""
-    return _resolve(spec)
+    """The Landscape for a built-in name or formula (cached in zo_core; raises ValueError for a bad formula)."""
+    return expressions.resolve(spec)
+
+
+def _plain(text: str) -> str:
+    """Text without control characters other than newlines (they could garble the box)."""
+    return "".join(ch if ch == "\n" or ch.isprintable() else "?" for ch in text)
 
 
 def render() -> Settings:
@@ -52,7 +51,10 @@ def render() -> Settings:
             spec = text
         except ValueError as err:
             last = st.session_state.get(_LAST_GOOD, DEFAULT_FORMULA)
-            sb.error(f"This formula cannot be used:\n\n```\n{err}\n```\n\nShowing the last valid one: `{last}`.")
+            # user text goes out as plain text (st.code / st.text), never through Markdown
+            sb.error("This formula cannot be used:", icon=":material/error:")
+            sb.code(_plain(str(err)), language=None)
+            sb.text(f"Showing the last valid one: {_plain(last)}")
             spec = last
     seed = urlstate.number("Seed", "seed", min_value=0, max_value=2**31 - 1, default=0, step=1, where=sb,
                            help="Every random draw in the app starts from this seed: same seed, same pictures.")

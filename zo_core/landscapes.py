@@ -14,6 +14,7 @@ over points of shape ``(..., 2)`` like ``scipy.optimize.rosen``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -48,6 +49,25 @@ def _vectorise(exprs: list[sp.Expr]):
     return evaluate
 
 
+def _from_jet(evaluator: Callable, order: int, columns: list[int]):
+    """Wrap a jet evaluator ``(x, y, order) -> [f, f_x, ...]`` (None: zero) as a function of points
+    (..., 2) -> (..., len(columns)), keeping the jet's entries ``columns``."""
+    def evaluate(P) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        if P.shape[-1] != 2:
+            raise ValueError(f"points must have a last axis of length 2, got shape {P.shape}")
+        x, y = P[..., 0], P[..., 1]
+        with np.errstate(all="ignore"):  # domain errors become NaN: gaps in the plot
+            jet = evaluator(x, y, order)
+            cols = [np.zeros(x.shape) if c is None else np.broadcast_to(np.asarray(c, dtype=float), x.shape)
+                    for c in jet]
+        out = np.stack([cols[c] for c in columns], axis=-1)
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    return evaluate
+
+
 @dataclass(frozen=True, eq=False)
 class Landscape:
     """A function of two variables with its exact derivatives.
@@ -61,6 +81,10 @@ class Landscape:
     minima : known local minima, array of shape ``(k, 2)`` (possibly empty).
     description : one sentence for the lecture.
     log_scale : whether plots colour by log(f - min f) by default.
+    evaluator : optional ``(x, y, order) -> [f, f_x, f_y, f_xx, f_xy, f_yy][:1|3|6]`` computing f and its
+        exact derivatives numerically (typed formulas, see :mod:`zo_core.jets`); without one, the
+        derivatives are derived from ``expr`` with sympy and lambdified.
+    tex : LaTeX of the formula's right-hand side, when the caller has it; else sympy prints ``expr``.
     """
 
     name: str
@@ -70,14 +94,22 @@ class Landscape:
     minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     description: str = ""
     log_scale: bool = False   # colour by log(f - min f) by default (for wide-ranging functions)
+    evaluator: Callable | None = None
+    tex: str = ""
 
     def __post_init__(self):
+        object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
+        if self.evaluator is not None:
+            object.__setattr__(self, "_f", _from_jet(self.evaluator, 0, [0]))
+            object.__setattr__(self, "_grad", _from_jet(self.evaluator, 1, [1, 2]))
+            # (f_xx, f_xy, f_yy) laid out row-major as the 2x2 Hessian, like the sympy path
+            object.__setattr__(self, "_hess", _from_jet(self.evaluator, 2, [3, 4, 4, 5]))
+            return
         grad = [_drop_distributions(sp.diff(self.expr, v)) for v in (X, Y)]
         hess = [_drop_distributions(sp.diff(g, v)) for g in grad for v in (X, Y)]
         object.__setattr__(self, "_f", _vectorise([self.expr]))
         object.__setattr__(self, "_grad", _vectorise(grad))
         object.__setattr__(self, "_hess", _vectorise(hess))
-        object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
 
     @property
     def d(self) -> int:
@@ -86,7 +118,7 @@ class Landscape:
     @property
     def latex(self) -> str:
         """The formula as LaTeX, ``f(x, y) = ...``."""
-        return "f(x, y) = " + sp.latex(self.expr)
+        return "f(x, y) = " + (self.tex or sp.latex(self.expr))
 
     def f(self, P) -> np.ndarray:
         """f(P) for points P of shape (..., 2); returns shape (...). NaN where undefined."""
@@ -201,11 +233,3 @@ def get(name: str) -> Landscape:
         raise ValueError(f"unknown landscape {name!r}; choose one of {', '.join(names())}")
     return _FACTORIES[name]()
 
-
-def resolve(spec: str) -> Landscape:
-    """A built-in by name, or else a formula in x and y parsed safely (see :mod:`zo_core.expressions`)."""
-    if spec in _FACTORIES:
-        return get(spec)
-    from zo_core import expressions
-
-    return expressions.parse(spec)

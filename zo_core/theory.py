@@ -132,8 +132,11 @@ MAX_DEGREE = 8
 
 def polynomial(text: str) -> sp.Expr:
     """The student's polynomial in x, y from the safe parser; ValueError if it is not a polynomial of small degree."""
-    from zo_core.expressions import parse_expr_safe
+    from zo_core.expressions import parse_expr_safe, parse_tree
 
+    bound = parse_tree(text).degree   # an upper bound, known before expanding: (x+y+1)^100 would take seconds
+    if bound > MAX_DEGREE:
+        raise ValueError(f"the polynomial has degree up to {bound}; the limit is {MAX_DEGREE}")
     expr = sp.expand(parse_expr_safe(text))
     if not expr.is_polynomial(X, Y):
         raise ValueError("exact expectations need a polynomial in x and y (no sin, exp, division by x ...), "

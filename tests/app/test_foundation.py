@@ -21,7 +21,17 @@ def test_invalid_formula_in_a_link_shows_error_and_the_default_formula():
     at = open_page(None, params={"landscape": "custom formula", "formula": "__import__('os')"})
     no_exception(at)
     assert at.error and "cannot be used" in at.error[0].value
-    assert "not allowed" in at.error[0].value
+    assert any("not allowed" in c.value for c in at.sidebar.code)   # the parser's message, as plain text
+
+
+def test_formula_error_is_text_even_with_a_markdown_fence():
+    hostile = "x\n```\n[Log in](https://evil.example) <b>bold</b>"
+    at = open_page(None, params={"landscape": "custom formula", "formula": hostile})
+    no_exception(at)
+    assert at.error and at.error[0].value.strip() == "This formula cannot be used:"
+    shown = " ".join(c.value for c in at.sidebar.code)
+    assert "not allowed" in shown and "```" not in at.error[0].value
+    assert not any("evil.example" in m.value for m in at.sidebar.markdown)   # no Markdown carries it
 
 
 def test_invalid_formula_typed_keeps_the_last_valid_one():

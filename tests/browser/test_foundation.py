@@ -84,4 +84,4 @@ def test_custom_formula_from_link_is_drawn(page, server):
     assert harness.exceptions(page) == []
     assert "cannot be used" not in page.locator("[data-testid=stSidebar]").inner_text()
     assert page.locator("[data-testid=stSidebar] [data-testid=stTextInputField]").input_value() == "abs(x)+y^2"
-    assert "+∣x∣" in page.locator("[data-testid=stMain] .katex").first.inner_text()   # |x| drawn
+    assert "∣x∣+y" in page.locator("[data-testid=stMain] .katex").first.inner_text()   # |x| + y^2 drawn as typed

@@ -89,11 +89,22 @@ def test_unknown_name_is_a_clear_error():
         landscapes.get("nope")
 
 
-def test_resolve_accepts_names_and_formulas():
-    assert landscapes.resolve("rosenbrock").name == "rosenbrock"
-    assert float(landscapes.resolve("x^2 + y").f([2.0, 1.0])) == 5.0
-
-
 def test_bad_point_shape():
     with pytest.raises(ValueError, match="last axis of length 2"):
         landscapes.get("quadratic").f(np.zeros((4, 3)))
+
+
+def test_a_landscape_with_its_own_evaluator_lays_out_grad_and_hess_like_the_sympy_path():
+    """f = x^2 y written as a jet by hand (closed forms), next to the same f derived by sympy."""
+    def jet(x, y, order):
+        full = [x**2 * y, 2 * x * y, x**2, 2 * y, 2 * x, None]   # None: f_yy is identically zero
+        return full[: {0: 1, 1: 3, 2: 6}[order]]
+
+    mine = landscapes.Landscape("jet", "x^2 y", X**2 * Y, ((-1, 1), (-1, 1)), evaluator=jet, tex="x^2 y")
+    ref = landscapes.Landscape("sym", "x^2 y", X**2 * Y, ((-1, 1), (-1, 1)))
+    P = np.random.default_rng(2).uniform(-1, 1, size=(3, 4, 2))
+    for name in ("f", "grad", "hess"):
+        np.testing.assert_allclose(getattr(mine, name)(P), getattr(ref, name)(P), rtol=1e-14, atol=1e-14)
+    assert mine.hess(P).shape == (3, 4, 2, 2) and mine.latex == "f(x, y) = x^2 y"
+    inf = landscapes.Landscape("inf", "1/x", 1 / X, ((-1, 1), (-1, 1)), evaluator=lambda x, y, o: [1 / x][:1])
+    assert np.isnan(inf.f([0.0, 0.0]))   # division by zero is a gap, not inf and not a warning

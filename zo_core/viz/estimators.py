@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from zo_core import estimators, landscapes, theory
+from zo_core import estimators, expressions, theory
 from zo_core.viz import COLORS, color_values, figure, theme
 
 SCHEME_COLORS = {"forward": COLORS["orange"], "central": COLORS["blue"], "one-point": COLORS["vermillion"]}
@@ -83,7 +83,7 @@ def ellipse(center, cov, scale: float = CHI2_95, n: int = 100) -> np.ndarray:
 def cloud_arrays(landscape: str, method: str, scheme: str, mu: float, q: int, n: int, seed: int,
                  x: float, y: float, precision: str):
     """The point, the exact gradient, and n estimates there (for the figure and the page's numbers)."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     p = np.array([x, y], dtype=float)
     grad = L.grad(p)
     if not np.isfinite(grad).all():
@@ -156,7 +156,7 @@ def error_vs_mu(landscape: str = "rosenbrock", method: str = "coordinate", x: fl
                 projector: bool = False) -> go.Figure:
     """Log-log error vs mu for every scheme of ``method``: slope 1 (forward), slope 2 (central),
     the round-off floor eps_machine |f(x)| / mu, and the current mu (if > 0) as a vertical line."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     p = np.array([x, y], dtype=float)
     dtype = _dtype(precision)
     grad = L.grad(p)

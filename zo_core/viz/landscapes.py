@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from zo_core import landscapes
+from zo_core import expressions
 from zo_core.viz import contour, figure, surface, theme
 
 
@@ -36,7 +36,7 @@ def _log(L, log: str) -> bool:
 def landscape_contour(landscape: str = "rosenbrock", n: int = 121, log: str = "auto", arrows: int = 15,
                       projector: bool = False) -> go.Figure:
     """Contour of a landscape with its minima and (optionally) the descent field −∇f."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     xs, ys, P = L.mesh(int(n))
     Z = L.f(P)
     field = gradient_field(L, int(arrows)) if int(arrows) > 0 else None
@@ -48,7 +48,7 @@ def landscape_contour(landscape: str = "rosenbrock", n: int = 121, log: str = "a
 def landscape_surface(landscape: str = "rosenbrock", n: int = 81, log: str = "auto",
                       projector: bool = False) -> go.Figure:
     """3-D surface of a landscape with its minima marked."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     xs, ys, P = L.mesh(int(n))
     Z = L.f(P)
     values = L.f(L.minima) if len(L.minima) else None

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from zo_core import landscapes, objectives
+from zo_core import expressions, landscapes, objectives
 from zo_core.viz import COLORS, SEQUENTIAL, figure, theme
 
 ORDER = 24  # quadrature nodes per axis on the slices (1,152 ball nodes): fast, and within 1e-4 here
@@ -62,7 +62,7 @@ def _frozen(*arrays):
 def _slice_base(landscape: str, mu: float, rho: float, law: str, n: int):
     """What the slice needs that does not depend on t: the line, f, the node values V and weights w
     of the law's quadrature, the max-loss, and where the known minima project."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     s, P, label = slice_line(L, n)
     V, w = objectives.node_values(L.f, P, law=law, radius=_radius(law, mu, rho), order=ORDER)
     top = objectives.max_loss(L.f, P, radius=rho)
@@ -87,7 +87,7 @@ def slice_values(landscape: str, t: float, mu: float, rho: float, law: str, n: i
 
 @lru_cache(maxsize=32)
 def _grid(landscape: str, n: int, kind: str, law: str, radius: float, t: float) -> objectives.Grid:
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     G = objectives.grid(L.f, *L.bounds, n=n, kind=kind, law=law, radius=radius, t=t)
     _frozen(G.Z)
     return G
@@ -141,7 +141,7 @@ def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float =
                      law: str = "gaussian", n: int = 151, projector: bool = False) -> go.Figure:
     """f, the smoothed mean, the max-loss and the tilted objective side by side; each one's minimiser
     on the grid is the yellow star, the landscape's own minima are white dots."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     radius = _radius(law, mu, rho)
     (x0, x1), (y0, y1) = L.bounds
     spec = [("f", dict(kind="f")), (f"smoothed ({law} {radius:g})", dict(kind="smoothed", law=law, radius=radius)),

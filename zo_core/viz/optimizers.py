@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from zo_core import landscapes, optimizers
+from zo_core import expressions, landscapes, optimizers
 from zo_core.viz import COLORS, contour, figure, theme
 
 METHOD_COLORS = {"gd": COLORS["black"], "sam": COLORS["orange"], "zo-sgd": COLORS["sky"],
@@ -88,7 +88,7 @@ def basin_bars(fractions: dict[str, np.ndarray], labels: list[str], *, n_starts:
 
 
 def _run_race(landscape, budget, seed, x0, y0, lr, mu, t, rho, kl, n):
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     runs = optimizers.race(L.f, L.grad, [x0, y0], budget=int(budget), seed=int(seed), lr=lr, mu=mu, t=t,
                            n=int(n), q=int(n), rho=rho, kl=kl)
     return L, runs
@@ -123,7 +123,7 @@ def basin_labels(L: landscapes.Landscape) -> list[str]:
 def basin_map(landscape: str = "sharp_flat", budget: int = 400, seed: int = 0, lr: float = 0.02, mu: float = 0.05,
               n: int = 1, n_starts: int = 100, ts: str = "1,3,10,30", projector: bool = False) -> go.Figure:
     """Fraction of n_starts random starts ending in each basin, for ZO-SGD and for ZEST at several t."""
-    L = landscapes.resolve(landscape)
+    L = expressions.resolve(landscape)
     if len(L.minima) < 2:
         raise ValueError(f"the basin map needs a landscape with at least two known minima; {L.title} has "
                          f"{len(L.minima)}")
