@@ -7,7 +7,7 @@ the testers reported, the longest legal formulas we could think of that make der
 grammar with huge literals and towers of exp/cosh, and random text. Every parse starts with
 sympy's cache cleared, so each one pays what a formula never seen before pays.
 
-Run: .venv/bin/python bench/parser.py [n_random]
+Run: .venv/bin/python -m bench.parser [n_random]
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import statistics
 import sys
 import time
 
-import _common  # noqa: F401  (puts the repository on sys.path)
-from _common import percentile
+from bench._common import percentile
 from sympy.core.cache import clear_cache
 
 from zo_core import expressions
