@@ -18,7 +18,7 @@ st.markdown(
 
 c1, c2 = st.columns([3, 1])
 text = urlstate.text("Polynomial f(x, y)", "th_poly", default="x^3 + x*y^2 - 2*y + 1", max_chars=120, where=c1,
-                     help="Numbers, x, y, + - * / ^ and parentheses; degree at most 8. "
+                     help="Numbers, x, y, + - * / ^ and parentheses; degree at most 4, at most 10 terms. "
                           "The text is parsed by a whitelist parser, never evaluated.")
 method = urlstate.choice("Directions", "th_method", ["gaussian", "sphere"], default="gaussian", widget="segmented",
                          where=c2, help="sphere: u uniform on the unit circle, scaled by φ = d = 2.")
