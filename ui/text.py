@@ -4,9 +4,10 @@ Streamlit renders ``st.warning``/``st.error``/``st.caption`` bodies as Markdown,
 LaTeX between ``$`` and ``:red[...]`` directives. A value from a link (``?n=[Log in](https://...)``),
 a deck or a formula goes through one of these two helpers before it joins such a message:
 
-* :func:`escape_markdown` backslash-escapes every ASCII punctuation character (CommonMark allows
-  an escape before any of them, and an escaped character starts no construct: no link, image,
-  emphasis, HTML tag, autolink, math or directive), and flattens line breaks so no new block starts;
+* :func:`escape_markdown` backslash-escapes every character that can open an inline construct
+  (link, image, emphasis, code, HTML tag or entity, autolink, math, strikethrough, directive) and
+  flattens line breaks, so no new block starts; an escaped character starts nothing (CommonMark);
+  the rest (``-``, ``+``, ``.``, ``=``, digits) stays as typed, so messages stay readable;
 * :func:`code_span` puts the text in an inline code span whose fence is longer than any run of
   backticks inside it, so it shows literally, in monospace.
 """
@@ -15,7 +16,12 @@ from __future__ import annotations
 
 import re
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation character
+# What can open something inline: links and images ([ ] !), emphasis (* _ ~), code (`), HTML and
+# autolinks (< > &), math ($), Streamlit's :directives[...] and :icons: (:), e-mail autolinks (@),
+# table cells (|) and the escape itself (\).
+_INLINE = re.compile(r"([\\`*_\[\]!<>&$~:@|])")
+_BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")      # would start a heading, quote or list at a line start
+_WWW = re.compile(r"\b(www)\.", re.I)                  # GFM turns a bare www.x.org into a link
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -27,7 +33,9 @@ def _flat(text, limit: int | None) -> str:
 
 def escape_markdown(text, limit: int | None = 300) -> str:
     """``text`` as Markdown that renders exactly as the characters typed, on one line."""
-    return _PUNCTUATION.sub(r"\\\1", _flat(text, limit))
+    s = _INLINE.sub(r"\\\1", _flat(text, limit).strip())
+    s = _WWW.sub(r"\1\\.", s)
+    return _BLOCK_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], s)
 
 
 def code_span(text, limit: int | None = 300) -> str:
