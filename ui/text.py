@@ -7,7 +7,10 @@ a deck or a formula goes through one of these two helpers before it joins such a
 * :func:`escape_markdown` backslash-escapes every character that can open an inline construct
   (link, image, emphasis, code, HTML tag or entity, autolink, math, strikethrough, directive) and
   flattens line breaks, so no new block starts; an escaped character starts nothing (CommonMark);
-  the rest (``-``, ``+``, ``.``, ``=``, digits) stays as typed, so messages stay readable;
+  the rest (``-``, ``+``, ``.``, ``=``, digits) stays as typed, so messages stay readable.
+  Streamlit also turns ``https://...``, ``www.`` and ``a@b.c`` into links *after* parsing, in the
+  text itself, where escapes are gone: an invisible WORD JOINER (U+2060) before ``://``, after
+  ``www`` and before ``@`` breaks those patterns without changing what the reader sees;
 * :func:`code_span` puts the text in an inline code span whose fence is longer than any run of
   backticks inside it, so it shows literally, in monospace.
 """
@@ -21,7 +24,8 @@ import re
 # table cells (|) and the escape itself (\).
 _INLINE = re.compile(r"([\\`*_\[\]!<>&$~:@|])")
 _BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")      # would start a heading, quote or list at a line start
-_WWW = re.compile(r"\b(www)\.", re.I)                  # GFM turns a bare www.x.org into a link
+_AUTOLINK = re.compile(r"(?<=\w)(?=://)|(?<=www)(?=\.)|(?=@)", re.I)   # where GFM's text-level linking starts
+JOINER = "\u2060"
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
@@ -33,8 +37,8 @@ def _flat(text, limit: int | None) -> str:
 
 def escape_markdown(text, limit: int | None = 300) -> str:
     """``text`` as Markdown that renders exactly as the characters typed, on one line."""
-    s = _INLINE.sub(r"\\\1", _flat(text, limit).strip())
-    s = _WWW.sub(r"\1\\.", s)
+    s = _AUTOLINK.sub(JOINER, _flat(text, limit).strip())
+    s = _INLINE.sub(r"\\\1", s)
     return _BLOCK_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], s)
 
 
