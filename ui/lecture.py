@@ -42,7 +42,7 @@ def _figure_line(spec: slides.FigureSpec) -> None:
         st.error(f"{code_span(spec.where)}: {escape_markdown(spec.error)}", icon=":material/broken_image:")
         return
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
-    text = f"Figure `{spec.name}({params})`" + (f" — {spec.caption}" if spec.caption else "")
+    text = f"Figure {code_span(f'{spec.name}({params})')}" + (f" — {spec.caption}" if spec.caption else "")
     st.caption(f":material/insert_chart: {text}")
 
 
