@@ -5,6 +5,7 @@ import inspect
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
+from ui.text import escape_markdown
 from zo_core import attack
 
 settings = sidebar.settings()
@@ -46,21 +47,21 @@ def demo(clf: attack.Classifier) -> None:
 
     c1, c2, c3, c4 = st.columns(4)
     if norm == "linf":
-        eps = urlstate.slider("ε (ℓ∞: change per pixel)", "aa_eps_inf", min_value=0.01, max_value=0.5,
+        eps = urlstate.slider("ε (ℓ∞: change per pixel)", "aa_eps_inf", bound="aa_eps_inf",
                               default=0.2, step=0.01, where=c1)
     else:
-        eps = urlstate.slider("ε (ℓ2 length of δ)", "aa_eps_l2", min_value=0.1, max_value=4.0, default=1.0,
+        eps = urlstate.slider("ε (ℓ2 length of δ)", "aa_eps_l2", bound="aa_eps_l2", default=1.0,
                               step=0.1, where=c1)
-    mu = urlstate.log_slider("μ (smoothing radius)", "aa_mu", lo=1e-4, hi=1.0, default=0.01, where=c2,
+    mu = urlstate.log_slider("μ (smoothing radius)", "aa_mu", bound="aa_mu", default=0.01, where=c2,
                              help="Probe distance of the finite differences.")
-    q = urlstate.slider("q (directions per step)", "aa_q", min_value=1, max_value=100, default=20, where=c3)
-    budget = urlstate.number("Query budget per image", "aa_budget", min_value=10, max_value=20000, default=2000,
+    q = urlstate.slider("q (directions per step)", "aa_q", bound="aa_q", default=20, where=c3)
+    budget = urlstate.number("Query budget per image", "aa_budget", bound="aa_budget", default=2000,
                              step=100, where=c4, help="Every image submitted to the model counts, the clean one too.")
 
     c1, c2, c3 = st.columns([2, 2, 1])
-    index = urlstate.slider("Test image", "aa_index", min_value=0, max_value=49, default=0, where=c1,
+    index = urlstate.slider("Test image", "aa_index", bound="aa_index", default=0, where=c1,
                             help="One of 50 correctly classified test digits drawn with the sidebar seed.")
-    n_images = urlstate.slider("Images in the success-rate batch", "aa_n", min_value=10, max_value=100, default=50,
+    n_images = urlstate.slider("Images in the success-rate batch", "aa_n", bound="aa_n", default=50,
                                step=10, where=c2)
     all_methods = urlstate.toggle("All three ZO methods", "aa_all", default=False, where=c3,
                                   help="Draw ZO-SignSGD, ZO-Adam and ZOO together in the success-rate chart.")
@@ -70,7 +71,7 @@ def demo(clf: attack.Classifier) -> None:
     try:
         attack.check(norm=norm, eps=float(eps), mu=float(mu), q=int(q), budget=int(budget), method=method)
     except ValueError as err:
-        st.error(f"These settings cannot run: {err}", icon=":material/block:")
+        st.error(f"These settings cannot run: {escape_markdown(err)}", icon=":material/block:")
     else:
         st.subheader("One digit")
         target = -1 if target_label == "untargeted" else int(target_label)
@@ -87,7 +88,7 @@ def demo(clf: attack.Classifier) -> None:
 try:
     trained = classifier(settings.seed)
 except attack.TrainingError as err:
-    st.error(f"The digit classifier failed to train, so there is nothing to attack: {err}",
+    st.error(f"The digit classifier failed to train, so there is nothing to attack: {escape_markdown(err)}",
              icon=":material/error:")
 else:
     demo(trained)

@@ -39,16 +39,16 @@ st.markdown(
 
 (bx0, bx1), (by0, by1) = L.bounds
 c1, c2, c3, c4 = st.columns(4)
-budget = urlstate.slider("Query budget", "ar_budget", min_value=100, max_value=5000, default=1000, step=100, where=c1)
-x0 = urlstate.slider("Start x", "ar_x0", min_value=-5.0, max_value=5.0, default=-0.8, step=0.05, where=c2)
-y0 = urlstate.slider("Start y", "ar_y0", min_value=-5.0, max_value=5.0, default=0.3, step=0.05, where=c3)
-lr = urlstate.log_slider("Step size lr", "ar_lr", lo=0.001, hi=0.3, default=0.02, per_decade=10, where=c4)
+budget = urlstate.slider("Query budget", "ar_budget", bound="ar_budget", default=1000, step=100, where=c1)
+x0 = urlstate.slider("Start x", "ar_x0", bound="ar_x0", default=-0.8, step=0.05, where=c2)
+y0 = urlstate.slider("Start y", "ar_y0", bound="ar_y0", default=0.3, step=0.05, where=c3)
+lr = urlstate.log_slider("Step size lr", "ar_lr", bound="ar_lr", default=0.02, per_decade=10, where=c4)
 c5, c6, c7, c8, c9 = st.columns([2, 3, 2, 2, 1])
-mu = urlstate.log_slider("μ (ZO radius)", "ar_mu", lo=0.01, hi=1.0, default=0.05, per_decade=10, where=c5)
-t = urlstate.symlog_slider("ZEST tilt t", "ar_t", limit=100.0, default=20.0, per_decade=10, where=c6)
-rho = urlstate.log_slider("SAM ρ", "ar_rho", lo=0.01, hi=1.0, default=0.05, per_decade=10, where=c7)
-kl = urlstate.log_slider("SABO KL radius", "ar_kl", lo=0.0001, hi=0.1, default=0.01, where=c8)
-n = urlstate.slider("pairs n", "ar_n", min_value=1, max_value=8, default=1, where=c9,
+mu = urlstate.log_slider("μ (ZO radius)", "ar_mu", bound="ar_mu", default=0.05, per_decade=10, where=c5)
+t = urlstate.symlog_slider("ZEST tilt t", "ar_t", bound="ar_t", default=20.0, per_decade=10, where=c6)
+rho = urlstate.log_slider("SAM ρ", "ar_rho", bound="ar_rho", default=0.05, per_decade=10, where=c7)
+kl = urlstate.log_slider("SABO KL radius", "ar_kl", bound="ar_kl", default=0.01, where=c8)
+n = urlstate.slider("pairs n", "ar_n", bound="ar_n", default=1, where=c9,
                     help="ZEST's antithetic pairs, SABO's samples, ZO-SGD's directions q.")
 
 start = (float(np.clip(x0, bx0, bx1)), float(np.clip(y0, by0, by1)))
@@ -86,7 +86,7 @@ st.markdown(
     "what it really gives — ± is the binomial standard error, about 4 points at 100 starts."
 )
 b1, b2 = st.columns(2)
-b_budget = urlstate.slider("Budget per start", "ar_bbudget", min_value=100, max_value=2000, default=400, step=100,
+b_budget = urlstate.slider("Budget per start", "ar_bbudget", bound="ar_bbudget", default=400, step=100,
                            where=b1)
 tilts = urlstate.choice("ZEST tilts", "ar_ts", ["1,3,10,30", "0.1,1,10,100", "-10,-1,1,10"], default="1,3,10,30",
                         where=b2)

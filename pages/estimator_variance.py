@@ -26,9 +26,9 @@ method = urlstate.choice("Directions", "ev_method", ["gaussian", "sphere"], defa
 scheme = urlstate.choice("Scheme", "ev_scheme", list(estimators.SCHEMES), default="central", widget="segmented",
                          where=c3)
 c1, c2, c3, c4 = st.columns(4)
-mu = urlstate.log_slider("Smoothing radius μ", "ev_mu", lo=1e-4, hi=1.0, default=0.01, per_decade=4, where=c1)
-q = urlstate.slider("Directions q", "ev_q", min_value=1, max_value=64, default=1, where=c2)
-n = urlstate.slider("Estimates per point n", "ev_n", min_value=50, max_value=1000, default=200, step=50, where=c3)
+mu = urlstate.log_slider("Smoothing radius μ", "ev_mu", bound="ev_mu", default=0.01, per_decade=4, where=c1)
+q = urlstate.slider("Directions q", "ev_q", bound="ev_q", default=1, where=c2)
+n = urlstate.slider("Estimates per point n", "ev_n", bound="ev_n", default=200, step=50, where=c3)
 d = int(urlstate.choice("Dimension d (μ, q, histogram, budget tabs)", "ev_d",
                         ["2", "5", "10", "20", "50", "100", "200", "500", "1000"], default="100", where=c4))
 
@@ -49,7 +49,7 @@ with tabs[3]:
                    caption=f"Exact for q = 1: E|cos| = Γ(d/2)/(√π Γ((d+1)/2)) ≈ √(2/(πd)); "
                            f"at d = {d}: {float(theory.expected_abs_cosine(d)):.3f}.")
 with tabs[4]:
-    coordinate = urlstate.slider("Coordinate i", "ev_coord", min_value=1, max_value=10, default=1)
+    coordinate = urlstate.slider("Coordinate i", "ev_coord", bound="ev_coord", default=1)
     keep_last.show("coordinate_histogram", key="ev_hist", scheme=scheme, mu=float(mu), d=d, q=int(q),
                    coordinate=min(int(coordinate), d) - 1, **(common | dict(n=max(int(n), 1000))),
                    caption="One coordinate of many estimates: centred on the exact partial derivative, "

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import keep_last, lecture, sidebar, urlstate
+from ui.text import escape_markdown
 from zo_core import estimators
 
 settings = sidebar.settings()
@@ -28,16 +29,16 @@ scheme = urlstate.choice("Scheme", "ge_scheme", list(estimators.SCHEMES), defaul
 precision = urlstate.choice("Precision", "ge_precision", ["float64", "float32"], default="float64",
                             widget="segmented", where=c3, help="float32 shows round-off at a larger μ.")
 c1, c2, c3 = st.columns(3)
-mu = urlstate.log_slider("Smoothing radius μ", "ge_mu", lo=1e-12, hi=1.0, default=0.1, per_decade=4, where=c1)
-q = urlstate.slider("Directions averaged q", "ge_q", min_value=1, max_value=50, default=1, where=c2,
+mu = urlstate.log_slider("Smoothing radius μ", "ge_mu", bound="ge_mu", default=0.1, per_decade=4, where=c1)
+q = urlstate.slider("Directions averaged q", "ge_q", bound="ge_q", default=1, where=c2,
                     disabled=method == "coordinate")
-n = urlstate.slider("Estimates drawn n", "ge_n", min_value=10, max_value=2000, default=300, step=10, where=c3)
+n = urlstate.slider("Estimates drawn n", "ge_n", bound="ge_n", default=300, step=10, where=c3)
 c1, c2, _ = st.columns(3)
 (x0, x1), (y0, y1) = L.bounds
-x = urlstate.number("Point x", "ge_x", min_value=-100.0, max_value=100.0, default=0.5, step=0.1, where=c1)
-y = urlstate.number("Point y", "ge_y", min_value=-100.0, max_value=100.0, default=0.5, step=0.1, where=c2)
+x = urlstate.number("Point x", "ge_x", bound="ge_x", default=0.5, step=0.1, where=c1)
+y = urlstate.number("Point y", "ge_y", bound="ge_y", default=0.5, step=0.1, where=c2)
 if not (x0 <= x <= x1 and y0 <= y <= y1):
-    st.warning(f"({x:g}, {y:g}) lies outside the drawn window of {L.title}; the estimates are still computed there.")
+    st.warning(f"({x:g}, {y:g}) lies outside the drawn window of {escape_markdown(L.title)}; the estimates are still computed there.")
 
 common = dict(landscape=settings.landscape, x=float(x), y=float(y), precision=precision,
               projector=settings.projector)

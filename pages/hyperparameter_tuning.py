@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
+from ui.text import escape_markdown
 from zo_core import tuning
 from zo_core.viz import applications as app_viz
 from zo_core.viz import theme
@@ -24,14 +25,14 @@ c1, c2, c3 = st.columns(3)
 dataset = urlstate.choice("Dataset", "ht_dataset", list(tuning.DATASETS), default="diabetes", where=c1,
                           format_func={"diabetes": "diabetes (442 patients, real)",
                                        "friedman": "Friedman #1 (synthetic, 400 points)"}.get)
-budget = urlstate.slider("Query budget", "ht_budget", min_value=4, max_value=300, default=60, step=1, where=c2)
+budget = urlstate.slider("Query budget", "ht_budget", bound="ht_budget", default=60, step=1, where=c2)
 noisy = urlstate.toggle("Noisy loss", "ht_noisy", default=False, where=c3,
                         help="Each query fits on a fresh random half of the training set, as a CV fold would.")
 c1, c2, c3 = st.columns(3)
-lr = urlstate.slider("ZO-SGD step lr (in decades)", "ht_lr", min_value=0.1, max_value=3.0, default=1.0, step=0.1,
+lr = urlstate.slider("ZO-SGD step lr (in decades)", "ht_lr", bound="ht_lr", default=1.0, step=0.1,
                      where=c1, help="Length of the first normalised step, decaying as lr/√(k+1).")
-mu = urlstate.log_slider("ZO-SGD μ (in decades)", "ht_mu", lo=1e-4, hi=3.0, default=0.3, where=c2)
-q = urlstate.slider("ZO-SGD q (directions per step)", "ht_q", min_value=1, max_value=10, default=2, where=c3)
+mu = urlstate.log_slider("ZO-SGD μ (in decades)", "ht_mu", bound="ht_mu", default=0.3, where=c2)
+q = urlstate.slider("ZO-SGD q (directions per step)", "ht_q", bound="ht_q", default=2, where=c3)
 
 
 @st.cache_data(max_entries=4, show_spinner="Computing the validation-loss landscape once…")
@@ -48,7 +49,7 @@ L = landscape(dataset)
 try:
     traces = compare(dataset, int(budget), settings.seed, bool(noisy), float(lr), float(mu), int(q))
 except ValueError as err:
-    st.error(f"These settings cannot run: {err}", icon=":material/block:")
+    st.error(f"These settings cannot run: {escape_markdown(err)}", icon=":material/block:")
     traces = None
 
 if traces is not None:

@@ -7,21 +7,22 @@ import pandas as pd
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
+from ui.text import escape_markdown
 from zo_core.viz import landscapes as landscape_figures
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)
 
 st.title("Landscapes")
-st.markdown(f"**{L.title}.** {L.description}")
+st.markdown(f"**{escape_markdown(L.title)}.** {escape_markdown(L.description)}")
 st.latex(L.latex)
 
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 view = urlstate.choice("View", "view", ["contour", "surface", "both"], default="contour", widget="segmented",
                        where=c1)
-n = urlstate.slider("Grid resolution", "n", min_value=41, max_value=301, default=121, step=20, where=c2,
+n = urlstate.slider("Grid resolution", "n", bound="n", default=121, step=20, where=c2,
                     help="Points per axis of the evaluation grid.")
-arrows = urlstate.slider("Descent arrows per axis", "arrows", min_value=0, max_value=30, default=15, where=c3,
+arrows = urlstate.slider("Descent arrows per axis", "arrows", bound="arrows", default=15, where=c3,
                          help="−∇f on a coarse grid; arrow length grows with log |∇f|.")
 log = urlstate.choice("Colours", "log", ["auto", "linear", "log"], default="auto", where=c4,
                       help="Log colours (log(f − min f)) reveal structure in wide-ranging functions; "

@@ -21,12 +21,12 @@ st.markdown(
 )
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-t = urlstate.symlog_slider("Tilt t", "sm_t", limit=100.0, default=20.0, per_decade=10, where=c1,
+t = urlstate.symlog_slider("Tilt t", "sm_t", bound="sm_t", default=20.0, per_decade=10, where=c1,
                            help="Symmetric log scale: negative values give a soft minimum, 0 the mean.")
 law = urlstate.choice("Perturbation law", "sm_law", list(objectives.LAWS), default="ball", widget="segmented",
                       where=c2, help="gaussian: ε ~ N(0, μ² I); ball: ε uniform in the ball of radius ρ.")
-mu = urlstate.log_slider("μ (gaussian std)", "sm_mu", lo=0.01, hi=1.0, default=0.05, per_decade=10, where=c3)
-rho = urlstate.log_slider("ρ (ball radius)", "sm_rho", lo=0.01, hi=1.0, default=0.126, per_decade=10, where=c4,
+mu = urlstate.log_slider("μ (gaussian std)", "sm_mu", bound="sm_mu", default=0.05, per_decade=10, where=c3)
+rho = urlstate.log_slider("ρ (ball radius)", "sm_rho", bound="sm_rho", default=0.126, per_decade=10, where=c4,
                           help="Also the radius of the max-loss.")
 common = dict(landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 

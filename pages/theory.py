@@ -5,6 +5,7 @@ import inspect
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
+from ui.text import code_span, escape_markdown
 from zo_core import theory
 
 settings = sidebar.settings()
@@ -18,7 +19,7 @@ st.markdown(
 
 c1, c2 = st.columns([3, 1])
 text = urlstate.text("Polynomial f(x, y)", "th_poly", default="x^3 + x*y^2 - 2*y + 1", max_chars=120, where=c1,
-                     help="Numbers, x, y, + - * / ^ and parentheses; degree at most 8. "
+                     help="Numbers, x, y, + - * / ^ and parentheses; degree at most 4, at most 10 terms. "
                           "The text is parsed by a whitelist parser, never evaluated.")
 method = urlstate.choice("Directions", "th_method", ["gaussian", "sphere"], default="gaussian", widget="segmented",
                          where=c2, help="sphere: u uniform on the unit circle, scaled by φ = d = 2.")
@@ -34,10 +35,12 @@ try:
     der = derivation(text, method)
     st.session_state[_LAST] = (text, method)
 except ValueError as err:
-    st.error("This polynomial cannot be used:", icon=":material/error:")
-    st.code(str(err), language=None)     # user text as plain text, never Markdown
+    message, _, where = str(err).partition("\n")
+    st.error(f"This polynomial cannot be used: {escape_markdown(message)}", icon=":material/error:")
+    if where:   # the parser's caret under the offending character; st.code shows it as plain text
+        st.code(where, language=None)
     last = st.session_state.get(_LAST, ("x^3 + x*y^2 - 2*y + 1", method))
-    st.text(f"Showing the last polynomial that worked: {last[0]}")
+    st.caption(f"Showing the last polynomial that worked: {code_span(last[0])}.")
     der = derivation(*last)
 
 st.latex("f(x, y) = " + der.f)
@@ -91,7 +94,7 @@ st.latex(r"\mathbb{E}\|g\|^2 = \frac{d\,f(x)^2}{\mu^2} + (d+2)\left(\|g_0\|^2 + 
          r" + \tfrac{\mu^2}{4}(d+4)\,S \ \text{(one-point)}")
 st.markdown("Nesterov and Spokoiny bound the forward estimator for any $f$ with an $L_1$-Lipschitz gradient: "
             "$\\mathbb{E}\\|g\\|^2 \\le 2(d+4)\\|\\nabla f\\|^2 + \\tfrac{\\mu^2}{2} L_1^2 (d+6)^3$.")
-bound_mu = urlstate.log_slider("μ for the bound", "th_mu", lo=1e-3, hi=1.0, default=0.1, per_decade=3)
+bound_mu = urlstate.log_slider("μ for the bound", "th_mu", bound="th_mu", default=0.1, per_decade=3)
 figures.show("bounds_vs_dim", key="th_bounds", mu=float(bound_mu), projector=settings.projector,
              caption="The bound stays above the exact value at every d. For large d the curvature term wins: "
                      "tr(A) grows with d, so both grow like μ² d³. Move μ down to see the 2(d+4)‖∇f‖² regime.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import figures
+from ui.text import escape_markdown
 
 
 def show(name: str, *, key: str, caption: str = "", **params):
@@ -13,7 +14,7 @@ def show(name: str, *, key: str, caption: str = "", **params):
     try:
         fig = figures.show(name, key=key, caption=caption, **params)
     except ValueError as err:
-        st.error(f"These settings cannot be used: {err}", icon=":material/error:")
+        st.error(f"These settings cannot be used: {escape_markdown(err)}", icon=":material/error:")
         last = st.session_state.get(memo)
         if last is not None:
             st.caption("Showing the last settings that worked.")

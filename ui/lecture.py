@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.text import code_span, escape_markdown
 from zo_core import slides
 
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
@@ -38,10 +39,10 @@ def load(topic: str) -> slides.Deck | None:
 
 def _figure_line(spec: slides.FigureSpec) -> None:
     if spec.error:
-        st.error(f"`{spec.where}`: {spec.error}", icon=":material/broken_image:")
+        st.error(f"{code_span(spec.where)}: {escape_markdown(spec.error)}", icon=":material/broken_image:")
         return
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items())
-    text = f"Figure `{spec.name}({params})`" + (f" — {spec.caption}" if spec.caption else "")
+    text = f"Figure {code_span(f'{spec.name}({params})')}" + (f" — {spec.caption}" if spec.caption else "")
     st.caption(f":material/insert_chart: {text}")
 
 

@@ -8,6 +8,10 @@ Each helper wraps one Streamlit widget under a fixed ``key``:
   of widgets that are not drawn), and written back to the URL on every run;
 * :func:`finalize` (called by ``app.py`` after the page ran) drops URL keys of widgets that were
   not drawn in this run, so the URL always describes exactly the page on screen.
+
+Numeric widgets take their range from the one table of bounds, ``zo_core.bounds.WIDGETS``, with
+``bound=KEY`` (the figures they feed are checked against the same table). Values from the URL are
+shown in the warnings as text, never as Markdown (``ui.text``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import math
 from typing import Any, Callable, Sequence
 
 import streamlit as st
+
+from ui.text import code_span, escape_markdown
+from zo_core import bounds
 
 _KEEP = "_url_keep"        # key -> last value the user chose (survives page switches)
 _SEEDED = "_url_seeded"    # keys already read from the URL in this session
@@ -64,7 +71,8 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
                 keep[key] = parse(raw)
                 ss.pop(key, None)
             except (ValueError, TypeError) as err:
-                warnings().append(f"`{key}={raw[:40]}`: {err}; using {default!r}.")
+                warnings().append(f"{code_span(f'{key}={raw[:40]}')}: {escape_markdown(err)}; "
+                                  f"using {escape_markdown(repr(default))}.")
     if key not in ss:
         ss[key] = keep.get(key, default)
 
@@ -97,16 +105,35 @@ def _fmt_number(v) -> str:
     return str(v) if isinstance(v, int) else f"{v:.10g}"
 
 
-def slider(label: str, key: str, *, min_value, max_value, default, step=None, where=st, **kwargs):
-    """``st.slider`` mirrored into the URL (int when the default is an int, else float)."""
+def _range(key: str, bound: str | None, lo, hi) -> tuple:
+    """(lo, hi) of the widget: from the table of bounds when ``bound`` names an entry, else as given."""
+    if bound is None:
+        if lo is None or hi is None:
+            raise TypeError(f"widget {key!r} needs min/max values or a bound= key of zo_core.bounds.WIDGETS")
+        return lo, hi
+    r = bounds.widget(bound)
+    if r.integer:
+        return int(r.lo), int(r.hi)
+    return float(r.lo), float(r.hi)
+
+
+def slider(label: str, key: str, *, default, min_value=None, max_value=None, step=None, bound: str | None = None,
+           where=st, **kwargs):
+    """``st.slider`` mirrored into the URL (int when the default is an int, else float).
+
+    ``bound``: a key of ``zo_core.bounds.WIDGETS`` giving min_value and max_value.
+    """
+    min_value, max_value = _range(key, bound, min_value, max_value)
     integer = isinstance(default, int) and not isinstance(default, bool)
     _seed(key, default, _number_parser(min_value, max_value, integer))
     value = where.slider(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
     return _publish(key, value, _fmt_number)
 
 
-def number(label: str, key: str, *, min_value, max_value, default, step=None, where=st, **kwargs):
-    """``st.number_input`` mirrored into the URL."""
+def number(label: str, key: str, *, default, min_value=None, max_value=None, step=None, bound: str | None = None,
+           where=st, **kwargs):
+    """``st.number_input`` mirrored into the URL (``bound`` as for :func:`slider`)."""
+    min_value, max_value = _range(key, bound, min_value, max_value)
     integer = isinstance(default, int) and not isinstance(default, bool)
     _seed(key, default, _number_parser(min_value, max_value, integer))
     value = where.number_input(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
@@ -119,9 +146,10 @@ def log_options(lo: float, hi: float, per_decade: int = 4) -> list[float]:
     return [float(f"{lo * (hi / lo) ** (i / (n - 1)):.3g}") for i in range(n)]
 
 
-def log_slider(label: str, key: str, *, lo: float, hi: float, default: float, per_decade: int = 4,
-               where=st, **kwargs) -> float:
+def log_slider(label: str, key: str, *, default: float, lo: float | None = None, hi: float | None = None,
+               per_decade: int = 4, bound: str | None = None, where=st, **kwargs) -> float:
     """A slider on a log scale (``st.select_slider`` over a geometric grid), mirrored into the URL."""
+    lo, hi = _range(key, bound, lo, hi)
     options = log_options(lo, hi, per_decade)
     default = min(options, key=lambda o: abs(math.log(o / default)))
 
@@ -145,9 +173,16 @@ def symlog_options(limit: float, per_decade: int = 3, smallest: float = 0.01) ->
     return [-v for v in reversed(pos)] + [0.0] + pos
 
 
-def symlog_slider(label: str, key: str, *, limit: float, default: float, per_decade: int = 3,
-                  smallest: float = 0.01, where=st, **kwargs) -> float:
-    """A slider over negative and positive values on a symmetric log scale, mirrored into the URL."""
+def symlog_slider(label: str, key: str, *, default: float, limit: float | None = None, per_decade: int = 3,
+                  smallest: float = 0.01, bound: str | None = None, where=st, **kwargs) -> float:
+    """A slider over negative and positive values on a symmetric log scale, mirrored into the URL.
+
+    ``bound``: a key of ``zo_core.bounds.WIDGETS`` whose upper limit is ``limit``.
+    """
+    if bound is not None:
+        limit = bounds.widget(bound).hi
+    if limit is None:
+        raise TypeError(f"widget {key!r} needs a limit or a bound= key of zo_core.bounds.WIDGETS")
     options = symlog_options(limit, per_decade, smallest)
 
     def parse(raw: str) -> float:

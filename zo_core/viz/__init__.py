@@ -25,6 +25,8 @@ from typing import Callable
 import numpy as np
 import plotly.graph_objects as go
 
+from zo_core import bounds
+
 # Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
 COLORS = dict(zip(["black", "orange", "sky", "green", "yellow", "blue", "vermillion", "purple"], PALETTE))
@@ -180,12 +182,18 @@ def parameters(name: str) -> dict[str, object]:
 
 
 def build(name: str, **params) -> go.Figure:
-    """Draw the named figure with the given parameters (unknown names or parameters: ValueError)."""
+    """Draw the named figure with the given parameters.
+
+    Unknown names or parameters, and values outside :data:`zo_core.bounds.FIGURES` (the caps a
+    lecture never needs to exceed), raise ValueError before any work is done: pages, decks and
+    the command line all draw through here.
+    """
     allowed = parameters(name)
     unknown = set(params) - set(allowed)
     if unknown:
         raise ValueError(f"figure {name!r} has no parameter {', '.join(sorted(unknown))}; "
                          f"it takes {', '.join(allowed)}")
+    bounds.check(name, params)
     return FIGURES[name](**params)
 
 
