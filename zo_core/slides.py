@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import hashlib
 import html
 import io
 import json
@@ -48,7 +49,9 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import zipfile
+from html.parser import HTMLParser
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +59,14 @@ from zo_core import viz
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "beamer": ".zip", "pptx": ".pptx"}
 IMAGE_WIDTH, IMAGE_HEIGHT = 820, 460     # CSS pixels of static figures: slide-sized fonts when scaled
+# Bounds on what one deck may ask of a shared server (a lecture uses ~10 slides and 3 figures).
+MAX_BYTES = 2_000_000        # deck JSON or lecture Markdown, in characters
+MAX_ITEMS = 200              # items of a JSON deck
+MAX_SLIDES = 300             # slides of a deck, however they were written
+MAX_FIGURES = 60             # figure directives of a deck
+MAX_DEPTH = 32               # nesting of JSON arrays/objects (a deck needs 4)
+MAX_DIGITS = 20              # digits of a JSON integer
+EXPORT_SECONDS = 120.0       # building every figure of one export
 INSTALL_CHROMIUM = ("this export draws figures with kaleido, which needs a Chromium browser, and none was "
                     "found. Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or "
                     "`kaleido_get_chrome`, or set BROWSER_PATH to a Chrome/Chromium executable.")
@@ -142,7 +153,7 @@ def _coerce(value, default, key: str, name: str):
             raise ValueError(f"parameter {key} of figure {name} expects a number, got {value!r}")
         try:
             number = float(value) if kind is float else _integer(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             word = "an integer" if kind is int else "a number"
             raise ValueError(f"parameter {key} of figure {name} expects {word}, got {value!r}") from None
         if not math.isfinite(number):
@@ -157,7 +168,7 @@ def _coerce(value, default, key: str, name: str):
 
 def _integer(value) -> int:
     number = float(value)
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise ValueError("not an integer")
     return int(number)
 
@@ -253,8 +264,28 @@ def _slide(lines: list[str], start: int, source: str) -> Slide | None:
                  raw="\n".join(lines).strip("\n"))
 
 
+def _check_size(text: str, source: str) -> None:
+    if len(text) > MAX_BYTES:
+        raise ValueError(f"{source}: {len(text):,} characters is more than a deck may hold "
+                         f"({MAX_BYTES:,}); split it into several decks")
+
+
+def _check_counts(deck: "Deck") -> "Deck":
+    if len(deck.slides) > MAX_SLIDES:
+        raise ValueError(f"{deck.source}: {len(deck.slides)} slides is more than a deck may hold ({MAX_SLIDES}); "
+                         "split it into several decks")
+    if len(deck.figures) > MAX_FIGURES:
+        raise ValueError(f"{deck.source}: {len(deck.figures)} figures is more than one export may draw "
+                         f"({MAX_FIGURES}); split it into several decks")
+    return deck
+
+
 def parse_markdown(text: str, source: str = "lecture.md") -> Deck:
-    """Parse lecture Markdown into a Deck (line numbers kept in every slide's and figure's ``where``)."""
+    """Parse lecture Markdown into a Deck (line numbers kept in every slide's and figure's ``where``).
+
+    ValueError when the text exceeds :data:`MAX_BYTES`, :data:`MAX_SLIDES` or :data:`MAX_FIGURES`.
+    """
+    _check_size(text, source)
     lines = text.splitlines()
     meta, first = _front_matter(lines)
     chunks: list[tuple[int, list[str]]] = []
@@ -271,7 +302,7 @@ def parse_markdown(text: str, source: str = "lecture.md") -> Deck:
     chunks.append((start, current))
     slides = [s for s in (_slide(c, n, source) for n, c in chunks) if s is not None]
     title = meta.get("title") or next((s.title for s in slides if s.title), Path(source).stem)
-    return Deck(title=title, slides=slides, source=source, page=meta.get("page", ""), meta=meta)
+    return _check_counts(Deck(title=title, slides=slides, source=source, page=meta.get("page", ""), meta=meta))
 
 
 def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") -> Deck:
@@ -282,6 +313,9 @@ def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") ->
     if not isinstance(items, list):
         raise ValueError(f"{source}: a deck is a JSON list of items, each {{\"figure\": ..., \"params\": {{...}}, "
                          f"\"caption\": ...}} or {{\"markdown\": ...}}")
+    if len(items) > MAX_ITEMS:
+        raise ValueError(f"{source}: {len(items)} items is more than a deck may hold ({MAX_ITEMS}); "
+                         "split it into several decks")
     slides = []
     for i, item in enumerate(items, start=1):
         where = f"{source} item {i}"
@@ -290,8 +324,9 @@ def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") ->
         if "markdown" in item:
             if not isinstance(item["markdown"], str):
                 raise ValueError(f"{where}: 'markdown' must be a string")
-            sub = parse_markdown(item["markdown"], source=where)
-            slides.extend(sub.slides)
+            slides.extend(parse_markdown(item["markdown"], source=where).slides)
+            if len(slides) > MAX_SLIDES:
+                raise ValueError(f"{where}: the deck has more than {MAX_SLIDES} slides; split it into several decks")
             continue
         name, params, caption = item.get("figure"), item.get("params", {}), item.get("caption", "")
         if not isinstance(name, str) or not name:
@@ -303,16 +338,47 @@ def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") ->
         spec = figure_spec(name, params, caption=caption, where=where)
         heading = str(item.get("title") or caption or name.replace("_", " ").capitalize())
         slides.append(Slide(title=heading, blocks=[spec], where=where))
-    return Deck(title=title, slides=slides, source=source)
+    return _check_counts(Deck(title=title, slides=slides, source=source))
+
+
+def _json_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits (at most {MAX_DIGITS})")
+    return int(digits)
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of JSON ``value`` (iterative: a deep value must not exhaust Python's stack)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                break
+            todo.extend((v, level + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def read_json(text: str, source: str = "deck.json"):
+    """The JSON value of a deck file, refused (ValueError) when too big, too deep or holding huge numbers."""
+    _check_size(text, source)
+    try:
+        value = json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{source}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{source}: JSON nested too deeply (a deck nests at most {MAX_DEPTH} levels)") from None
+    except ValueError as err:
+        raise ValueError(f"{source}: not a deck: {err}") from None
+    if _depth(value, MAX_DEPTH) > MAX_DEPTH:
+        raise ValueError(f"{source}: JSON nested too deeply (a deck nests at most {MAX_DEPTH} levels)")
+    return value
 
 
 def parse_json(text: str, source: str = "deck.json") -> Deck:
     """A deck from JSON text (ValueError with the position for invalid JSON or a malformed deck)."""
-    try:
-        items = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{source}: not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
-    return parse_items(items, source=source)
+    return parse_items(read_json(text, source), source=source)
 
 
 def load(path: str | Path) -> Deck:
@@ -349,11 +415,20 @@ def item_label(item: dict) -> str:
 
 # --- figures -------------------------------------------------------------------------------
 
-def build_figures(deck: Deck) -> dict[int, "viz.go.Figure"]:
-    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error``."""
+def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "viz.go.Figure"]:
+    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error``.
+
+    All figures together get ``seconds``: once they are spent, the remaining figures show an error
+    box saying so instead of holding a server thread (each figure is bounded by viz's parameter bounds).
+    """
     built = {}
+    deadline = time.monotonic() + seconds
     for spec in deck.figures:
         if spec.error:
+            continue
+        if time.monotonic() > deadline:
+            spec.error = (f"not drawn: this export's time budget ({seconds:g} s for all figures) is used up; "
+                          "split the deck or lower the figures' sizes")
             continue
         try:
             built[id(spec)] = viz.build(spec.name, **spec.params)
@@ -362,28 +437,159 @@ def build_figures(deck: Deck) -> dict[int, "viz.go.Figure"]:
     return built
 
 
-# --- Markdown with math --------------------------------------------------------------------
+# --- Markdown with math: one escaping discipline for HTML/MathML ---------------------------
 
-_MATH = re.compile(r"(?P<fence>^\s*(```|~~~).*?^\s*\2)|(?P<code>`+[^`]*?`+)|(?P<esc>\\\$)"
-                   r"|\$\$(?P<display>.+?)\$\$|\$(?P<inline>[^\s$](?:[^$\n]*?[^\s$\\])?)\$",
-                   re.S | re.M)
-_PLACEHOLDER = re.compile(r"ZQMATH(\d+)Q")
+# Deck text may come from anyone (a deck passed between instructors), so every formula passes an
+# allow-list of LaTeX math commands before any converter sees it, and every piece of HTML we emit
+# is re-serialised through an element/attribute allow-list with text escaped (by construction, not
+# by filtering out known-bad strings).
+
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+          "pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
+          "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega")
+MATH_COMMANDS = frozenset((_GREEK + " "
+    # fractions, roots, big operators, named functions
+    "frac dfrac tfrac sqrt binom sum prod int iint oint lim limsup liminf sup inf max min arg det dim "
+    "ker deg Pr gcd exp log ln lg sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh "
+    "operatorname limits nolimits displaystyle textstyle scriptstyle "
+    # fonts and text (the text inside is escaped like any other text)
+    "mathbb mathrm mathbf mathcal mathit mathsf mathtt mathfrak boldsymbol text textbf textit "
+    # accents and decorations
+    "hat bar tilde vec dot ddot breve check widehat widetilde overline underline overbrace underbrace "
+    "overset underset stackrel substack prime "
+    # relations, arrows, logic, sets
+    "le leq ge geq ne neq approx sim simeq cong equiv propto ll gg to mapsto gets rightarrow leftarrow "
+    "Rightarrow Leftarrow leftrightarrow Leftrightarrow longrightarrow longleftarrow Longrightarrow "
+    "implies iff uparrow downarrow in notin ni subset subseteq supset supseteq cup cap setminus emptyset "
+    "varnothing forall exists nexists neg lnot land lor wedge vee perp parallel mid nmid not "
+    # binary operators and symbols
+    "times cdot cdots ldots dots dotsc dotsb vdots ddots circ odot otimes oplus ominus pm mp div ast star "
+    "bullet partial nabla infty ell top bot intercal hbar imath jmath aleph Re Im angle triangle "
+    "colon backslash lbrace rbrace langle rangle lfloor rfloor lceil rceil lvert rvert lVert rVert vert Vert "
+    # sizes and spacing
+    "left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr quad qquad "
+    # environments (the name is checked too)
+    "begin end").split())
+MATH_ENVIRONMENTS = frozenset("matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases aligned "
+                              "gathered split array".split())
+_MATH_SYMBOLS = set(",;:!|{}%#&_ \\")           # \, \; \: \! \| \{ \} \% \# \& \_ \  and \\ (a new row)
+_MATH_TOKEN = re.compile(r"\\([A-Za-z]+|.?)|(\^\^)|([{}%#$])|([\x00-\x08\x0b-\x1f\x7f])", re.S)
+_ENV_NAME = re.compile(r"\s*\{([A-Za-z]+\*?)\}")
+MAX_FORMULA = 2000
 
 
-def _protect_math(text: str) -> tuple[str, list[tuple[str, bool]]]:
-    """Replace ``$..$`` / ``$$..$$`` (not inside code) by placeholders; returns (text, [(latex, display)])."""
+def math_problem(latex: str) -> str | None:
+    """Why ``latex`` is refused, or None when every command is in :data:`MATH_COMMANDS`.
+
+    The same check guards MathML and Beamer: only known math commands, no ``^^`` (TeX's
+    character-code escape, which could spell any command), balanced braces, no raw ``%``/``#``/``$``.
+    """
+    if len(latex) > MAX_FORMULA:
+        return f"a formula longer than {MAX_FORMULA} characters"
+    depth = 0
+    for m in _MATH_TOKEN.finditer(latex):
+        command, carets, special, control = m.groups()
+        if command is not None:
+            if command == "":
+                return "a lone backslash at the end"
+            if len(command) == 1 and not command.isalpha():
+                if command not in _MATH_SYMBOLS:
+                    return f"\\{command} is not allowed"
+                continue
+            if command not in MATH_COMMANDS:
+                return f"\\{command} is not an allowed math command"
+            if command in ("begin", "end"):
+                env = _ENV_NAME.match(latex, m.end())
+                if not env or env.group(1) not in MATH_ENVIRONMENTS:
+                    return f"\\{command} needs one of the environments {', '.join(sorted(MATH_ENVIRONMENTS))}"
+        elif carets:
+            return "^^ (a TeX character-code escape) is not allowed"
+        elif control:
+            return "a control character"
+        elif special == "{":
+            depth += 1
+        elif special == "}":
+            depth -= 1
+            if depth < 0:
+                return "unbalanced braces"
+        else:
+            return f"a raw {special} (write \\{special})"
+    return "unbalanced braces" if depth else None
+
+
+_OPEN, _CLOSE = "\ue000", "\ue001"                 # private-use characters: placeholders deck text cannot forge
+_PLACEHOLDER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_SCAN = re.compile(r"^[ \t]*(?:```|~~~)|`+|\\\$|\$", re.M)
+_FENCE_CLOSE = {"`": re.compile(r"^[ \t]*```", re.M), "~": re.compile(r"^[ \t]*~~~", re.M)}
+
+
+def protect_math(text: str) -> tuple[str, list[tuple[str, bool]]]:
+    """Replace ``$..$`` / ``$$..$$`` (not inside code) by placeholders; returns (text, [(latex, display)]).
+
+    One left-to-right scan (linear time: every closing delimiter is found with one ``find``), so a
+    deck of 40,000 blank lines costs twice what 20,000 cost.
+    """
+    text = text.replace(_OPEN, "").replace(_CLOSE, "")
     found: list[tuple[str, bool]] = []
-
-    def swap(m: re.Match) -> str:
-        if m.group("fence") or m.group("code"):
-            return m.group(0)
-        if m.group("esc"):
-            return m.group(0)
-        latex, display = (m.group("display"), True) if m.group("display") is not None else (m.group("inline"), False)
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _SCAN.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            break
+        i, tok = m.start(), m.group(0)
+        end = None                       # where a protected or math span ends (exclusive)
+        if tok.lstrip(" \t")[:3] in ("```", "~~~"):          # a fence: up to its closing line
+            eol = text.find("\n", m.end())
+            close = _FENCE_CLOSE[tok.lstrip(" \t")[0]].search(text, len(text) if eol < 0 else eol + 1)
+            end = len(text) if close is None else close.end()
+        elif tok[0] == "`":                                   # a code span: the next run of as many backticks
+            close = re.compile(f"(?<!`){tok}(?!`)").search(text, m.end())
+            end = m.end() if close is None else close.end()
+        elif tok == "\\$":
+            end = m.end()
+        if end is not None:
+            out.append(text[pos:end])
+            pos = end
+            continue
+        out.append(text[pos:i])
+        span = _math_span(text, i)
+        if span is None:
+            out.append("$")
+            pos = i + 1
+            continue
+        latex, display, pos = span
         found.append((latex.strip(), display))
-        return f"ZQMATH{len(found) - 1}Q"
+        out.append(f"{_OPEN}{len(found) - 1}{_CLOSE}")
+    return "".join(out), found
 
-    return _MATH.sub(swap, text), found
+
+def _math_span(text: str, i: int) -> tuple[str, bool, int] | None:
+    """(latex, display, end) of the formula opening with the ``$`` at ``i``, or None."""
+    if text.startswith("$$", i):
+        j = text.find("$$", i + 3)
+        if j >= 0:
+            return text[i + 2:j], True, j + 2
+        return None
+    j = text.find("$", i + 1)
+    if j < 0 or i + 1 == j or text[i + 1].isspace():
+        return None
+    latex = text[i + 1:j]
+    if "\n" in latex or (len(latex) > 1 and (latex[-1].isspace() or latex[-1] == "\\")):
+        return None
+    return latex, False, j + 1
+
+
+def safe_url(url: str) -> bool:
+    """True for http(s)/mailto links and relative paths; javascript:, data:, vbscript:, file: are refused.
+
+    Browsers drop ASCII whitespace and control characters inside a URL ("java\tscript:"), so the
+    check looks at the URL without them.
+    """
+    bare = re.sub(r"[\x00-\x20\x7f]", "", url)
+    head = re.split(r"[/?#]", bare, maxsplit=1)[0]
+    return ":" not in head or head.split(":", 1)[0].lower() in ("http", "https", "mailto")
 
 
 _MD = None
@@ -394,36 +600,121 @@ def _markdown():
     if _MD is None:
         from markdown_it import MarkdownIt
         _MD = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+        _MD.validateLink = safe_url
     return _MD
 
 
+_TEXT_TAGS = {"p": (), "em": (), "strong": (), "s": (), "del": (), "code": (), "pre": (), "br": (), "hr": (),
+              "ul": (), "ol": ("start",), "li": (), "blockquote": (), "h1": (), "h2": (), "h3": (), "h4": (),
+              "h5": (), "h6": (), "table": (), "thead": (), "tbody": (), "tr": (), "th": ("style",),
+              "td": ("style",), "a": ("href", "title"), "img": ("src", "alt", "title")}
+_MATHML_ATTRS = ("display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "accent",
+                 "accentunder", "movablelimits", "largeop", "symmetric", "minsize", "maxsize", "linethickness",
+                 "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+                 "displaystyle", "scriptlevel", "width", "height", "depth", "notation", "form", "xmlns",
+                 "columnspan", "rowspan", "open", "close", "separators", "align", "voffset")
+_MATHML_TAGS = dict.fromkeys("math mrow mi mn mo ms mtext mspace mfrac msqrt mroot msub msup msubsup munder "
+                             "mover munderover mtable mtr mtd mstyle mpadded mphantom menclose merror "
+                             "mmultiscripts mprescripts none".split(), _MATHML_ATTRS)
+_VOID = {"br", "hr", "img", "mspace", "mprescripts", "none"}
+_TABLE_ALIGN = re.compile(r"^text-align:(left|right|center)$")
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+class _Sanitiser(HTMLParser):
+    """Re-serialise HTML keeping only allow-listed elements and attributes; every text node escaped.
+
+    Placeholders in text nodes become the formulas' (themselves sanitised) MathML; in attribute values
+    they become the formula's LaTeX as text. Output is always well nested: unknown end tags are dropped
+    and open elements are closed at the end.
+    """
+
+    def __init__(self, tags: dict, formulas=()):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.formulas, self.out, self.open = tags, formulas, [], []
+
+    def _attr(self, tag, name, value) -> str | None:
+        value = _PLACEHOLDER.sub(lambda m: self.formulas[int(m.group(1))][0], value or "")
+        if name not in self.tags[tag]:
+            return None
+        if name in ("href", "src") and not safe_url(value):
+            return None
+        if name == "style" and not _TABLE_ALIGN.match(value):     # markdown-it's table alignment only
+            return None
+        if name == "xmlns" and value != MATHML_NS:
+            return None
+        return f' {name}="{html.escape(value, quote=True)}"'
+
+    def handle_starttag(self, tag, attrs, closed=False):
+        if tag not in self.tags:
+            return
+        attrs = "".join(a for a in (self._attr(tag, k, v) for k, v in attrs) if a)
+        if tag in _VOID or closed:
+            self.out.append(f"<{tag}{attrs}/>" if tag in _MATHML_TAGS else f"<{tag}{attrs}>")
+            return
+        self.out.append(f"<{tag}{attrs}>")
+        self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            while self.open:
+                top = self.open.pop()
+                self.out.append(f"</{top}>")
+                if top == tag:
+                    break
+
+    def handle_data(self, data):
+        pieces = _PLACEHOLDER.split(data)
+        for k, piece in enumerate(pieces):
+            if k % 2:
+                self.out.append(mathml(*self.formulas[int(piece)]))
+            elif piece:
+                self.out.append(html.escape(piece, quote=False))
+
+    def result(self) -> str:
+        self.close()
+        return "".join(self.out) + "".join(f"</{t}>" for t in reversed(self.open))
+
+
+def sanitise(markup: str, tags: dict, formulas=()) -> str:
+    """``markup`` with only the allow-listed ``tags`` ({tag: allowed attributes}) and text escaped."""
+    s = _Sanitiser(tags, formulas)
+    s.feed(markup)
+    return s.result()
+
+
+def _math_error(latex: str, why: str) -> str:
+    return (f'<code class="math-error" title="{html.escape(why, quote=True)}">'
+            f"{html.escape(latex, quote=False)}</code>")
+
+
 def mathml(latex: str, display: bool = False) -> str:
-    """LaTeX -> MathML (latex2mathml, offline); a formula it cannot read is shown as code."""
+    """LaTeX -> sanitised MathML (latex2mathml, offline); a refused or unreadable formula is shown as code."""
     from latex2mathml.converter import convert
+    why = math_problem(latex)
+    if why:
+        return _math_error(latex, f"formula not allowed: {why}")
     try:
-        return convert(latex, display="block" if display else "inline")
+        raw = convert(latex, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many kinds of errors on unsupported input
-        return f'<code class="math-error" title="formula not understood">{html.escape(latex)}</code>'
+        return _math_error(latex, "formula not understood")
+    return sanitise(raw, _MATHML_TAGS)
 
 
 def inline_html(text: str) -> str:
-    """One line of Markdown (a title, a caption) with ``$`` math -> HTML without a paragraph."""
-    body, formulas = _protect_math(text)
-    out = _markdown().renderInline(body)
-    return _PLACEHOLDER.sub(lambda m: mathml(*formulas[int(m.group(1))]), out)
+    """One line of Markdown (a title, a caption) with ``$`` math -> safe HTML without a paragraph."""
+    body, formulas = protect_math(text)
+    return sanitise(_markdown().renderInline(body), _TEXT_TAGS, formulas)
 
 
 def markdown_html(text: str) -> str:
-    """Markdown with ``$`` math -> HTML with MathML."""
-    body, formulas = _protect_math(text)
-    out = _markdown().render(body)
-
-    def put(m: re.Match) -> str:
-        latex, display = formulas[int(m.group(1))]
-        return mathml(latex, display)
-
-    out = re.sub(r"<p>(ZQMATH\d+Q)</p>", lambda m: put(_PLACEHOLDER.match(m.group(1))), out)
-    return _PLACEHOLDER.sub(put, out)
+    """Markdown with ``$`` math -> safe HTML with MathML (a formula alone in a paragraph stands alone)."""
+    body, formulas = protect_math(text)
+    out = re.sub(f"<p>({_OPEN}\\d+{_CLOSE})</p>", r"\1", _markdown().render(body))
+    return sanitise(out, _TEXT_TAGS, formulas)
 
 
 # --- HTML ----------------------------------------------------------------------------------
@@ -524,10 +815,28 @@ def _slide_html(slide: Slide, index: int, figure_html) -> str:
     return f'<section class="slide{opener}" id="slide-{index + 1}">' + "\n".join(parts) + "</section>"
 
 
-def _page(title: str, sections: list[str], head: str = "", tail: str = "") -> str:
+def content_security_policy(scripts=()) -> str:
+    """A CSP that runs only ``scripts`` (the deck's own inline code, by sha256) and loads nothing remote.
+
+    Styles stay inline (Plotly sets them from its own code); no 'unsafe-inline' for scripts, so a
+    script, an event handler or a javascript: link that reached the page anyway does not run.
+    """
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
+                      for code in scripts) or "'none'"
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data: blob:; "
+            "font-src data:; base-uri 'none'; form-action 'none'; object-src 'none'; frame-src 'none'")
+
+
+def _page(title: str, sections: list[str], *, css: str = "", scripts=(), data: str = "") -> str:
+    """The HTML document: CSP first in <head>, then the slides, the figure JSON and the deck's ``scripts``."""
+    csp = html.escape(content_security_policy(scripts), quote=True)
+    tail = "".join(f"<script>{code}</script>" for code in scripts)
+    if data:
+        tail = f'<script type="application/json" id="zo-figures">{data}</script>' + tail
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style>{head}</head>\n<body>\n"
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style>{css}</head>\n<body>\n"
             + "\n".join(sections) + f"\n{tail}</body></html>\n")
 
 
@@ -550,10 +859,8 @@ def to_html(deck: Deck) -> str:
 
     sections = [_slide_html(s, i, live) for i, s in enumerate(deck.slides)]
     data = ("[" + ",".join(specs) + "]").replace("</", "<\\/")
-    head = f"<script>{get_plotlyjs()}</script>"
-    tail = (f'<div id="counter"></div><script type="application/json" id="zo-figures">{data}</script>'
-            f"<script>{_JS}</script>")
-    return _page(deck.title, sections, head, tail)
+    sections.append('<div id="counter"></div>')
+    return _page(deck.title, sections, scripts=(get_plotlyjs(), _JS), data=data)
 
 
 # --- one Chromium for every static image and PDF page ---------------------------------------
@@ -627,6 +934,8 @@ class Chromium:
         tab = await self._kaleido.create_tab("")
         try:
             await tab.send_command("Page.enable")
+            # The printed page is deck content: it runs no script at all (its CSP says so too).
+            await tab.send_command("Emulation.setScriptExecutionDisabled", params={"value": True})
             loaded = tab.subscribe_once("Page.loadEventFired")
             await tab.send_command("Page.navigate", params={"url": url})
             await loaded
@@ -684,7 +993,7 @@ def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
                f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
 
     sections = [_slide_html(s, i, svg) for i, s in enumerate(deck.slides)]
-    return browser.print_pdf(_page(deck.title, sections, head=_PRINT_CSS))
+    return browser.print_pdf(_page(deck.title, sections, css=_PRINT_CSS))    # no scripts: CSP runs none
 
 
 # --- Beamer: a .tex file and vector PDF figures in a zip --------------------------------------
@@ -718,9 +1027,12 @@ def _unicode_tex(char: str) -> str:
     return _UNICODE_TEX.get(char, "?")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def tex_escape(text: str) -> str:
     """Plain text -> LaTeX (special characters escaped, Unicode symbols as commands pdflatex knows)."""
-    out = "".join(_TEX_SPECIAL.get(c, c) for c in text)
+    out = "".join(_TEX_SPECIAL.get(c, c) for c in _CONTROL.sub("", text))
     return "".join(c if c.isascii() else _unicode_tex(c) for c in out)
 
 
@@ -732,8 +1044,7 @@ def _inline_tex(children, formulas) -> str:
             pieces = _PLACEHOLDER.split(tok.content)
             for k, piece in enumerate(pieces):
                 if k % 2:
-                    latex, display = formulas[int(piece)]
-                    out.append(f"\\[{latex}\\]" if display else f"${latex}$")
+                    out.append(math_tex(*formulas[int(piece)]))
                 else:
                     out.append(tex_escape(piece))
         elif t == "code_inline":
@@ -753,16 +1064,23 @@ def _inline_tex(children, formulas) -> str:
     return "".join(out)
 
 
+def math_tex(latex: str, display: bool = False) -> str:
+    """A formula for pdflatex: as math when :func:`math_problem` allows it, else shown as code."""
+    if math_problem(latex):
+        return r"\texttt{" + tex_escape(latex) + "}"
+    return f"\\[{latex}\\]" if display else f"${latex}$"
+
+
 def inline_tex(text: str) -> str:
     """One line of Markdown (a title, a caption) with ``$`` math -> LaTeX."""
-    body, formulas = _protect_math(text)
+    body, formulas = protect_math(text)
     tokens = _markdown().parseInline(body)
     return _inline_tex(tokens[0].children if tokens else [], formulas)
 
 
 def markdown_tex(text: str) -> str:
     """Markdown with ``$`` math -> LaTeX body text (lists, emphasis, code, links, tables as rows)."""
-    body, formulas = _protect_math(text)
+    body, formulas = protect_math(text)
     out = []
     for tok in _markdown().parse(body):
         t = tok.type
@@ -800,7 +1118,8 @@ def markdown_tex(text: str) -> str:
     return "".join(out).strip() + "\n"
 
 
-_TEX_HEAD = r"""\documentclass[aspectratio=169,11pt]{beamer}
+_TEX_HEAD = r"""% Compile with: pdflatex -no-shell-escape <this file>   (deck text is escaped; math is allow-listed)
+\documentclass[aspectratio=169,11pt]{beamer}
 \usepackage[utf8]{inputenc}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
@@ -848,7 +1167,7 @@ def _render_beamer(deck: Deck, browser: Chromium) -> bytes:
         flush()
         title = inline_tex(slide.title) if slide.title else ""
         note = f"\\note{{{markdown_tex(slide.notes)}}}\n" if slide.notes else ""
-        frames.append(f"% {slide.where}\n\\begin{{frame}}{{{title}}}\n" + "".join(body) + note + "\\end{frame}\n")
+        frames.append(f"% {tex_escape(slide.where)}\n\\begin{{frame}}{{{title}}}\n" + "".join(body) + note + "\\end{frame}\n")
     tex = (_TEX_HEAD + f"\\title{{{tex_escape(deck.title)}}}\n\\begin{{document}}\n\n"
            + "\n".join(frames) + "\n\\end{document}\n")
     buf = io.BytesIO()
@@ -885,13 +1204,13 @@ def plain_math(latex: str) -> str:
 
 def plain_text(text: str) -> str:
     """One line of Markdown with ``$`` math as plain text (titles in PowerPoint)."""
-    body, formulas = _protect_math(text)
+    body, formulas = protect_math(text)
     return _PLACEHOLDER.sub(lambda m: plain_math(formulas[int(m.group(1))][0]), body)
 
 
 def _paragraphs(text: str) -> list[tuple[int, list[tuple[str, bool, bool, bool]]]]:
     """Markdown -> [(list level, [(text, bold, italic, code)])] for PowerPoint text frames."""
-    body, formulas = _protect_math(text)
+    body, formulas = protect_math(text)
     paras, level, bold, italic = [], 0, False, False
     for tok in _markdown().parse(body):
         if tok.type in ("bullet_list_open", "ordered_list_open"):
@@ -920,6 +1239,11 @@ def _paragraphs(text: str) -> list[tuple[int, list[tuple[str, bool, bool, bool]]
     return paras
 
 
+def _pptx(text: str) -> str:
+    """Plain text for a PowerPoint run: python-pptx escapes XML, control characters are dropped."""
+    return _CONTROL.sub("", text)
+
+
 def to_pptx(deck: Deck, *, browser: Chromium | None = None) -> bytes:
     """A 16:9 PowerPoint file: one slide per slide, figures as PNG (kaleido), notes in the notes pane."""
     return _with_browser(_render_pptx, deck, browser)
@@ -936,7 +1260,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
     layout = prs.slide_layouts[5]        # "Title Only"
     for slide in deck.slides:
         page = prs.slides.add_slide(layout)
-        page.shapes.title.text = plain_text(slide.title)
+        page.shapes.title.text = _pptx(plain_text(slide.title))
         page.shapes.title.left, page.shapes.title.top = Inches(0.5), Inches(0.3)
         page.shapes.title.width, page.shapes.title.height = Inches(12.3), Inches(1.0)
         figures, text = slide.figures, slide.text.strip()
@@ -954,7 +1278,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                 p.level = min(level, 4)
                 for content, bold, italic, code in runs:
                     r = p.add_run()
-                    r.text = content
+                    r.text = _pptx(content)
                     r.font.size, r.font.bold, r.font.italic = size, bold, italic
                     if code:
                         r.font.name = "DejaVu Sans Mono"
@@ -968,7 +1292,7 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                     box = page.shapes.add_textbox(left, top, each - Inches(0.1), Inches(2))
                     box.text_frame.word_wrap = True
                     run = box.text_frame.paragraphs[0].add_run()
-                    run.text = f"{spec.where}: {spec.error}"
+                    run.text = _pptx(f"{spec.where}: {spec.error}")
                     run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
                     continue
                 png = browser.image(built[id(spec)], "png", width=IMAGE_WIDTH, height=IMAGE_HEIGHT, scale=2)
@@ -977,9 +1301,9 @@ def _render_pptx(deck: Deck, browser: Chromium) -> bytes:
                 if spec.caption:
                     cap = page.shapes.add_textbox(left, top + height, each - Inches(0.1), Inches(0.4))
                     run = cap.text_frame.paragraphs[0].add_run()
-                    run.text, run.font.size = spec.caption, Pt(12)
+                    run.text, run.font.size = _pptx(plain_text(spec.caption)), Pt(12)
         if slide.notes:
-            page.notes_slide.notes_text_frame.text = slide.notes
+            page.notes_slide.notes_text_frame.text = _pptx(slide.notes)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
