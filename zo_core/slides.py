@@ -959,8 +959,9 @@ class Chromium:
             self._stop_loop()
 
 
-def _with_browser(render, deck: Deck, browser: Chromium | None) -> bytes:
-    if browser is not None:
+def _with_browser(render, deck: Deck, browser: Chromium | None, *, always: bool = False) -> bytes:
+    """``render(deck, browser)``, starting a Chromium only when one is needed (``always``: to print pages)."""
+    if browser is not None or not (always or any(not f.error for f in deck.figures)):
         return render(deck, browser)
     with Chromium() as b:
         return render(deck, b)
@@ -981,7 +982,7 @@ _PRINT_CSS = """<style>
 
 def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
     """One slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium."""
-    return _with_browser(_render_pdf, deck, browser)
+    return _with_browser(_render_pdf, deck, browser, always=True)
 
 
 def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
