@@ -151,7 +151,7 @@ def test_pdf_printing_runs_no_deck_script(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail("pdftotext (poppler-utils) is required in CI")
         pytest.skip("pdftotext not installed")
-    page = slides._page("t", ['<section class="slide active"><p>visible text</p></section>'])
+    page = slides.html.page("t", ['<section class="slide active"><p>visible text</p></section>'])
     planted = page.replace("<p>", "<script>document.body.innerHTML='PWNED'</script><p>", 1)
     with slides.Chromium() as browser:
         pdf = browser.print_pdf(planted)
