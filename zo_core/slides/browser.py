@@ -17,7 +17,6 @@ INSTALL_CHROMIUM = ("this export draws figures with kaleido, which needs a Chrom
                     "`kaleido_get_chrome`, or set BROWSER_PATH to a Chrome/Chromium executable.")
 
 
-
 def chromium_path() -> str | None:
     """The Chromium/Chrome executable kaleido will use, or None."""
     env = os.environ.get("BROWSER_PATH")

@@ -218,9 +218,9 @@ def _slide(lines: list[str], start: int, source: str) -> Slide | None:
                  raw="\n".join(lines).strip("\n"))
 
 
-def _check_size(text: str, source: str) -> None:
-    if len(text) > MAX_BYTES:
-        raise ValueError(f"{source}: {len(text):,} characters is more than a deck may hold "
+def _check_size(characters: int, source: str) -> None:
+    if characters > MAX_BYTES:
+        raise ValueError(f"{source}: {characters:,} characters is more than a deck may hold "
                          f"({MAX_BYTES:,}); split it into several decks")
 
 
@@ -239,7 +239,7 @@ def parse_markdown(text: str, source: str = "lecture.md") -> Deck:
 
     ValueError when the text exceeds :data:`MAX_BYTES`, :data:`MAX_SLIDES` or :data:`MAX_FIGURES`.
     """
-    _check_size(text, source)
+    _check_size(len(text), source)
     lines = text.splitlines()
     meta, first = _front_matter(lines)
     chunks: list[tuple[int, list[str]]] = []
@@ -270,11 +270,13 @@ def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") ->
     if len(items) > MAX_ITEMS:
         raise ValueError(f"{source}: {len(items)} items is more than a deck may hold ({MAX_ITEMS}); "
                          "split it into several decks")
-    slides = []
+    slides, characters = [], 0
     for i, item in enumerate(items, start=1):
         where = f"{source} item {i}"
         if not isinstance(item, dict):
             raise ValueError(f"{where}: expected an object, got {type(item).__name__}")
+        characters += sum(len(v) for v in item.values() if isinstance(v, str))
+        _check_size(characters, source)           # all items together, not only each one
         if "markdown" in item:
             if not isinstance(item["markdown"], str):
                 raise ValueError(f"{where}: 'markdown' must be a string")
@@ -316,7 +318,7 @@ def _depth(value, limit: int) -> int:
 
 def read_json(text: str, source: str = "deck.json"):
     """The JSON value of a deck file, refused (ValueError) when too big, too deep or holding huge numbers."""
-    _check_size(text, source)
+    _check_size(len(text), source)
     try:
         value = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as err:
