@@ -91,7 +91,11 @@ if parsed.problems:
         "\n".join(parsed.problems))
 
 # --- save and export --------------------------------------------------------------------------
-text = json.dumps(deck, indent=2)
+text = json.dumps(deck, indent=2, ensure_ascii=False)
+if len(text) > slides.MAX_BYTES:        # the items passed, but the saved file could not be loaded back
+    say("error", f"This deck is too big to save or export ({len(text):,} characters, at most "
+                 f"{slides.MAX_BYTES:,}): remove some items.")
+    st.stop()
 
 
 st.subheader("Save and export")
