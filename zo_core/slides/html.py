@@ -147,6 +147,7 @@ def to_html(deck: Deck) -> str:
         return f'<div class="figure" data-fig="{len(specs) - 1}"></div>'
 
     sections = [slide_html(s, i, live) for i, s in enumerate(deck.slides)]
-    data = ("[" + ",".join(specs) + "]").replace("</", "<\\/")
+    # "<" only occurs inside JSON strings, where \u003c means the same: no </script> or <!-- can end the block
+    data = ("[" + ",".join(specs) + "]").replace("<", "\\u003c")
     sections.append('<div id="counter"></div>')
     return page(deck.title, sections, scripts=(get_plotlyjs(), _JS), data=data)
