@@ -1,6 +1,7 @@
-"""Slide export speed: a 20-slide deck with 10 figures -> HTML (median of 3) and PDF.
+"""Slide export speed: a 20-slide deck with 10 figures -> HTML (median of 3) and PDF; parsing is linear.
 
-Targets: HTML <= 3 s, PDF <= 20 s (PDF includes starting Chromium once and drawing every figure).
+Targets: HTML <= 3 s, PDF <= 20 s (PDF includes starting Chromium once and drawing every figure);
+HTML export of 40,000 blank lines takes about twice what 20,000 take (ratio ~2: linear, not 4).
 Run (from the repository root): .venv/bin/python -m bench.slides
 """
 
@@ -33,7 +34,25 @@ def deck_markdown() -> str:
     return "\n\n---\n\n".join(parts) + "\n"
 
 
+def blank_lines(n: int) -> float:
+    """Median seconds of 3 parses + Markdown/math renders of ``n`` blank lines (the quadratic-regex case).
+
+    The full HTML export adds a constant (inlining plotly.js) that would hide the growth.
+    """
+    text = "## Blank\n" + "\n" * n + "text $x$\n"
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        slides.parse_markdown(text, source="blank.md")
+        slides.markdown_html(text)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def main() -> None:
+    t20, t40 = blank_lines(20_000), blank_lines(40_000)
+    print(f"Parsing + rendering blank lines: 20,000 -> {t20:.3f} s, 40,000 -> {t40:.3f} s, ratio {t40 / t20:.2f} "
+          f"(2 = linear, 4 = quadratic)   target < 3: {'OK' if t40 / t20 < 3 else 'MISSED'}")
     text = deck_markdown()
     deck = slides.parse_markdown(text, source="bench.md")
     assert len(deck.slides) == 20 and len(deck.figures) == 10, (len(deck.slides), len(deck.figures))

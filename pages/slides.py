@@ -16,6 +16,14 @@ st.markdown("Figures you keep with **Add to deck** (under every figure in the ap
 deck = figures.deck()
 
 
+def say(kind: str, headline: str, details: str = "") -> None:
+    """Our own ``headline`` in an alert box; deck-derived ``details`` (names, messages) below it as plain
+    text: Markdown would turn a URL in them into a live link even when escaped."""
+    getattr(st, kind)(headline)
+    if details:
+        st.text(details)
+
+
 def move(i: int, j: int) -> None:
     deck[i], deck[j] = deck[j], deck[i]
 
@@ -46,18 +54,18 @@ with right.container(border=True):
     if upload is not None and st.session_state.get("sl_loaded") != upload.file_id:
         st.session_state["sl_loaded"] = upload.file_id
         try:
-            loaded = slides.parse_json(upload.getvalue().decode("utf-8", errors="replace"), source=upload.name)
-            items = json.loads(upload.getvalue())
+            text = upload.getvalue().decode("utf-8", errors="replace")
+            loaded = slides.parse_json(text, source=upload.name)     # refuses big, deep or malformed files
+            items = slides.read_json(text, source=upload.name)
             deck[:] = items if isinstance(items, list) else items.get("items", items.get("slides"))
-            st.session_state["sl_load_msg"] = ("success", f"Loaded {len(deck)} items from {upload.name}.")
+            st.session_state["sl_load_msg"] = ("success", f"Loaded {len(deck)} items from the file", upload.name)
             if loaded.problems:
-                st.session_state["sl_load_msg"] = ("warning", "Loaded, but some figures cannot be drawn:\n\n"
-                                                   + "\n".join(f"- {p}" for p in loaded.problems))
+                st.session_state["sl_load_msg"] = ("warning", "Loaded, but some figures cannot be drawn:",
+                                                   "\n".join(loaded.problems))
         except ValueError as err:
-            st.session_state["sl_load_msg"] = ("error", f"This file is not a deck: {err}")
-    kind, msg = st.session_state.get("sl_load_msg", (None, ""))
-    if kind:
-        getattr(st, kind)(msg)
+            st.session_state["sl_load_msg"] = ("error", "This file is not a deck:", str(err))
+    if "sl_load_msg" in st.session_state:
+        say(*st.session_state["sl_load_msg"])
 
 # --- the deck ---------------------------------------------------------------------------------
 st.subheader(f"Deck ({len(deck)} item{'' if len(deck) == 1 else 's'})")
@@ -66,7 +74,7 @@ if not deck:
             "or start from a lecture.")
 for i, item in enumerate(deck):
     c0, c1, c2, c3 = st.columns([12, 1, 1, 1], vertical_alignment="center")
-    c0.markdown(f"**{i + 1}.** {slides.item_label(item)}")
+    c0.text(f"{i + 1}. {slides.item_label(item)}")
     c1.button(":material/arrow_upward:", key=f"sl_up_{i}", help="Move up", disabled=i == 0,
               on_click=move, args=(i, i - 1))
     c2.button(":material/arrow_downward:", key=f"sl_down_{i}", help="Move down",
@@ -76,14 +84,18 @@ for i, item in enumerate(deck):
 try:
     parsed = slides.parse_items(deck, source="this deck")
 except ValueError as err:       # only a hand-edited session could get here; say so instead of crashing
-    st.error(str(err))
+    say("error", "This deck cannot be read:", str(err))
     st.stop()
 if parsed.problems:
-    st.warning("These figures cannot be drawn; their slides will show an error box:\n\n"
-               + "\n".join(f"- {p}" for p in parsed.problems))
+    say("warning", "These figures cannot be drawn; their slides will show an error box:",
+        "\n".join(parsed.problems))
 
 # --- save and export --------------------------------------------------------------------------
-text = json.dumps(deck, indent=2)
+text = json.dumps(deck, indent=2, ensure_ascii=False)
+if len(text) > slides.MAX_BYTES:        # the items passed, but the saved file could not be loaded back
+    say("error", f"This deck is too big to save or export ({len(text):,} characters, at most "
+                 f"{slides.MAX_BYTES:,}): remove some items.")
+    st.stop()
 
 
 st.subheader("Save and export")

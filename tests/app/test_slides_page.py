@@ -2,15 +2,21 @@
 save and load the deck as JSON (with clear errors for a bad file)."""
 
 import json
+import re
 
 from devtools.apptest import by_key, no_exception, open_page
 
 SLIDES = "pages/slides.py"
 
 
+def _texts(at) -> list[str]:
+    """Plain-text elements (st.text): where the page puts every piece of deck-derived text."""
+    return [t.value for t in at.text]
+
+
 def _labels(at) -> list[str]:
-    """The deck list's rows: '**1.** Figure ...' or '**1.** Slide: ...'."""
-    return [m.value for m in at.markdown if m.value.startswith("**") and ("Figure " in m.value or "Slide: " in m.value)]
+    """The deck list's rows: '1. Figure ...' or '1. Slide: ...'."""
+    return [t for t in _texts(at) if re.match(r"\d+\. (Figure |Slide: )", t)]
 
 
 def test_add_from_landscapes_then_reorder_and_remove():
@@ -74,13 +80,40 @@ def test_load_deck_json_and_reject_bad_files():
     at.file_uploader(key="sl_upload").set_value(("broken.json", b"[{\"params\": {}}]", "application/json"))
     at.run()
     no_exception(at)
-    assert any("broken.json item 1" in e.value and "figure" in e.value for e in at.error)
+    assert any("not a deck" in e.value for e in at.error)
+    assert any("broken.json item 1" in t and "figure" in t for t in _texts(at))
     assert at.session_state["deck"] == items            # a bad file leaves the deck alone
 
     at.file_uploader(key="sl_upload").set_value(("odd.json", b'[{"figure": "nope"}]', "application/json"))
     at.run()
     no_exception(at)
-    assert any("unknown figure 'nope'" in w.value for w in at.warning)
+    assert at.warning and any("unknown figure 'nope'" in t for t in _texts(at))
+
+    deep = b"[" * 3000 + b"]" * 3000
+    at.file_uploader(key="sl_upload").set_value(("deep.json", deep, "application/json"))
+    at.run()
+    no_exception(at)
+    assert at.error and any("nested too deeply" in t for t in _texts(at))
+    assert at.session_state["deck"] == [{"figure": "nope"}]     # the last good deck stays
+
+
+def test_deck_text_is_shown_as_text_not_markdown():
+    """Labels, file names and problems from a deck carry no live link, image, icon or math."""
+    at = open_page(SLIDES)
+    items = [{"markdown": "## [Log in](https://e.x) ![x](http://e.x/i.png) :material/home: $x$"},
+             {"figure": "nope", "caption": "[click](javascript:alert(1))"}]
+    at.file_uploader(key="sl_upload").set_value(("[pwn](https:evil).json", json.dumps(items).encode(),
+                                                 "application/json"))
+    at.run()
+    no_exception(at)
+    hostile = ["[Log in](https://e.x)", "![x](http://e.x/i.png)", ":material/home:", "$x$",
+               "[click](javascript:alert(1))", "[pwn](https:evil)"]
+    markdown = " ".join(m.value for m in at.markdown) + " ".join(
+        e.value for e in [*at.success, *at.warning, *at.error, *at.info])
+    assert "e.x" not in markdown and "javascript" not in markdown and "pwn" not in markdown
+    shown = " ".join(_texts(at))            # ... the deck's text is all there, verbatim, as plain text
+    assert all(bad in shown for bad in hostile), shown
+    assert len(_labels(at)) == 2
 
 
 def test_lecture_panel_uses_the_slide_parser():

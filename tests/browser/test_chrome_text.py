@@ -3,7 +3,7 @@ link, image, math or directive in the page (tests/security/test_chrome_text.py c
 
 from urllib.parse import urlencode
 
-from tests.browser import harness
+from devtools import browser as harness
 
 LINK = "[Log in](https://example.com)"
 IMAGE = "![x](https://example.com/x.png)"

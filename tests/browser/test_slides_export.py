@@ -136,7 +136,9 @@ def test_pptx_reopens_with_slides_pictures_and_notes(deck, browser):
 def test_beamer_zip_holds_tex_and_vector_figures(deck, browser):
     z = zipfile.ZipFile(io.BytesIO(slides.to_beamer(deck, browser=browser)))
     tex = z.read("sample_lecture.tex").decode()
-    assert tex.startswith("\\documentclass[aspectratio=169") and tex.rstrip().endswith("\\end{document}")
+    head, body = tex.split("\n", 1)
+    assert head.startswith("% Compile with: pdflatex -no-shell-escape")
+    assert body.startswith("\\documentclass[aspectratio=169") and tex.rstrip().endswith("\\end{document}")
     assert tex.count("\\begin{frame}") == tex.count("\\end{frame}") == len(deck.slides)
     for env in ("itemize", "center", "minipage", "document"):
         assert tex.count(f"\\begin{{{env}}}") == tex.count(f"\\end{{{env}}}"), env
@@ -167,7 +169,7 @@ def test_beamer_compiles_with_pdflatex(tmp_path, browser, source):
     zipfile.ZipFile(io.BytesIO(slides.to_beamer(deck, browser=browser))).extractall(tmp_path)
     tex = f"{deck.stem}.tex"
     for _ in range(2):                      # beamer needs a second pass for its navigation data
-        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex], cwd=tmp_path,
+        run = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", tex], cwd=tmp_path,
                              capture_output=True, text=True, timeout=180)
         assert run.returncode == 0, run.stdout[-3000:]
     info = subprocess.run(["pdfinfo", str(tmp_path / f"{deck.stem}.pdf")], capture_output=True, text=True).stdout

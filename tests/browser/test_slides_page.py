@@ -1,5 +1,6 @@
 """The deck path in a real browser: Add to deck on Landscapes -> Slides page -> download the HTML export."""
 
+import json
 import os
 import re
 
@@ -47,6 +48,18 @@ def test_add_to_deck_then_download_html(tmp_path, browser):
             landscape = re.search(r"landscape=(\w+)", body).group(1)
             assert "Plotly.newPlot" in text and 'role="alert"' not in text
             assert landscapes.get(landscape).title in text        # the figure the page showed
+            assert not exceptions(page)
+
+            # a hostile deck: its labels and file name show as text, with no live link or remote image
+            hostile = tmp_path / "[pwn](https:evil.example).json"
+            hostile.write_text(json.dumps([{"markdown": "## [Log in](https://evil.example/) ![i](https://evil.example/i.png)"},
+                                           {"figure": "nope", "caption": "[c](https://evil.example/c)"}]))
+            page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(hostile))
+            page.get_by_text("Deck (2 items)").wait_for(timeout=30_000)
+            wait_idle(page)
+            main = page.locator("[data-testid=stMain]")
+            assert main.locator("a[href*='evil.example'], img[src*='evil.example']").count() == 0
+            assert "[Log in](https://evil.example/)" in main.inner_text()
             assert not exceptions(page)
         finally:
             page.close()

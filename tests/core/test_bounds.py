@@ -143,7 +143,7 @@ def _drawn_ranges(at) -> dict[str, tuple[float, float]]:
 
 
 def test_every_page_widget_draws_the_range_of_the_table():
-    from tests.app.helpers import no_exception, open_page
+    from devtools.apptest import no_exception, open_page
 
     seen: dict[str, tuple[float, float]] = {}
     at = open_page(None)                     # the sidebar's widgets are collected on the first run only

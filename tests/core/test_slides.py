@@ -191,7 +191,7 @@ def test_cli_writes_html_and_names_bad_lines(tmp_path):
 
 
 def test_export_without_chromium_names_what_to_install(monkeypatch):
-    monkeypatch.setattr(slides, "chromium_path", lambda: None)
+    monkeypatch.setattr(slides.browser, "chromium_path", lambda: None)
     with pytest.raises(slides.ChromiumMissing, match="apt-get install chromium"):
         slides.to_pdf(slides.load(SAMPLE))
     assert slides.main([str(SAMPLE), "--format", "pptx", "-o", "/nonexistent-never-written"]) == 2

@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import no_exception, open_page
+from devtools.apptest import no_exception, open_page
 from ui.text import JOINER, code_span, escape_markdown
 
 PAYLOADS = [
@@ -65,7 +65,7 @@ def test_helpers_leave_nothing_live_and_keep_the_text(payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS[:4])
 def test_link_values_in_the_url_warning_are_text(payload):
-    # sidebar keys: the warning app.py draws is collected on the first run (see tests/app/helpers.py)
+    # sidebar keys: the warning app.py draws is collected on the first run (see devtools/apptest.py)
     at = open_page(None, params={"seed": payload, "landscape": payload})
     no_exception(at)
     body = "\n".join(w.value for w in at.warning)

@@ -1,0 +1,188 @@
+"""Deck -> Beamer: a zip of ``<stem>.tex`` (pdflatex) and ``figures/figN.pdf`` (vector, via kaleido).
+
+Text is escaped with :func:`tex_escape`; a formula is copied into the .tex only when every command
+in it is on the math allow-list (:func:`zo_core.slides.markup.math_problem`: no \\input, \\write18,
+\\catcode, \\def, ``^^`` ...), otherwise it is shown as code. Compile with ``pdflatex -no-shell-escape``.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from zo_core.slides.browser import Chromium, with_browser
+from zo_core.slides.deck import Deck, FigureSpec
+from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures, rows
+from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"$<$", ">": r"$>$", "|": r"$|$"}
+_TEX_UNICODE = {"μ": r"$\mu$", "∇": r"$\nabla$", "−": "-", "≤": r"$\le$", "≥": r"$\ge$", "→": r"$\to$",
+                "×": r"$\times$", "≈": r"$\approx$", "∞": r"$\infty$", "—": "---", "–": "--", "…": r"\dots{}",
+                "ρ": r"$\rho$", "σ": r"$\sigma$", "θ": r"$\theta$", "ε": r"$\varepsilon$", "λ": r"$\lambda$",
+                "“": "``", "”": "''", "’": "'", "‘": "`", "·": r"$\cdot$", "±": r"$\pm$", "²": r"$^2$"}
+
+
+_UNICODE_TEX: dict[str, str] = {}
+
+
+def _unicode_tex(char: str) -> str:
+    """A pdflatex-safe spelling of one character: as is (ASCII, Latin), a math command, or '?'."""
+    if not _UNICODE_TEX:
+        # latex2mathml ships the unimathsymbols table: code point ^ char ^ LaTeX ^ ... ^ requirements.
+        from latex2mathml import symbols_parser
+        for line in Path(symbols_parser.SYMBOLS_FILE).read_text(encoding="utf-8").splitlines():
+            cols = line.split("^")
+            if line.startswith("#") or len(cols) < 7 or not cols[2]:
+                continue
+            if cols[6] in ("", "amssymb", "amsmath", "mathbb") or cols[6].startswith("-"):
+                _UNICODE_TEX.setdefault(chr(int(cols[0], 16)), f"${cols[2]}$")
+        _UNICODE_TEX.update(_TEX_UNICODE)
+    if ord(char) < 0x180:
+        return _TEX_UNICODE.get(char, char)
+    return _UNICODE_TEX.get(char, "?")
+
+
+def tex_escape(text: str) -> str:
+    """Plain text -> LaTeX (special characters escaped, Unicode symbols as commands pdflatex knows)."""
+    out = "".join(_TEX_SPECIAL.get(c, c) for c in strip_controls(text))
+    return "".join(c if c.isascii() else _unicode_tex(c) for c in out)
+
+
+def _inline_tex(children, formulas) -> str:
+    out = []
+    for tok in children or []:
+        t = tok.type
+        if t == "text":
+            pieces = PLACEHOLDER.split(tok.content)
+            for k, piece in enumerate(pieces):
+                if k % 2:
+                    out.append(math_tex(*formulas[int(piece)]))
+                else:
+                    out.append(tex_escape(piece))
+        elif t == "code_inline":
+            out.append(r"\texttt{" + tex_escape(tok.content) + "}")
+        elif t in ("softbreak",):
+            out.append("\n")
+        elif t == "hardbreak":
+            out.append("\\\\\n")
+        elif t in ("strong_open", "em_open", "s_open"):
+            out.append({"strong_open": r"\textbf{", "em_open": r"\emph{", "s_open": "{"}[t])
+        elif t in ("strong_close", "em_close", "s_close"):
+            out.append("}")
+        elif t == "link_open":
+            out.append(r"\href{" + tex_escape(tok.attrs.get("href", "")) + "}{")
+        elif t == "link_close":
+            out.append("}")
+    return "".join(out)
+
+
+def math_tex(latex: str, display: bool = False) -> str:
+    """A formula for pdflatex: as math when :func:`math_problem` allows it, else shown as code."""
+    if math_problem(latex):
+        return r"\texttt{" + tex_escape(latex) + "}"
+    return f"\\[{latex}\\]" if display else f"${latex}$"
+
+
+def inline_tex(text: str) -> str:
+    """One line of Markdown (a title, a caption) with ``$`` math -> LaTeX."""
+    body, formulas = protect_math(text)
+    tokens = markdown_parser().parseInline(body)
+    return _inline_tex(tokens[0].children if tokens else [], formulas)
+
+
+def markdown_tex(text: str) -> str:
+    """Markdown with ``$`` math -> LaTeX body text (lists, emphasis, code, links, tables as rows)."""
+    body, formulas = protect_math(text)
+    out = []
+    for tok in markdown_parser().parse(body):
+        t = tok.type
+        if t == "inline":
+            out.append(_inline_tex(tok.children, formulas))
+        elif t == "paragraph_close" and not tok.hidden:
+            out.append("\n\n")
+        elif t == "heading_open":
+            out.append(r"\textbf{")
+        elif t == "heading_close":
+            out.append("}\n\n")
+        elif t == "bullet_list_open":
+            out.append("\\begin{itemize}\n")
+        elif t == "bullet_list_close":
+            out.append("\\end{itemize}\n")
+        elif t == "ordered_list_open":
+            out.append("\\begin{enumerate}\n")
+        elif t == "ordered_list_close":
+            out.append("\\end{enumerate}\n")
+        elif t == "list_item_open":
+            out.append(r"\item ")
+        elif t == "list_item_close":
+            out.append("\n")
+        elif t in ("fence", "code_block"):
+            lines = [tex_escape(x) or "~" for x in tok.content.rstrip("\n").split("\n")]
+            out.append("{\\small\\ttfamily " + "\\\\\n".join(lines) + "}\n\n")
+        elif t == "blockquote_open":
+            out.append("\\begin{quote}\n")
+        elif t == "blockquote_close":
+            out.append("\\end{quote}\n")
+        elif t in ("th_close", "td_close"):
+            out.append(" \\quad ")
+        elif t == "tr_close":
+            out.append("\\\\\n")
+    return "".join(out).strip() + "\n"
+
+
+_TEX_HEAD = r"""% Compile with: pdflatex -no-shell-escape <this file>   (deck text is escaped; math is allow-listed)
+\documentclass[aspectratio=169,11pt]{beamer}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath,amssymb}
+\usepackage{graphicx}
+\setbeamertemplate{navigation symbols}{}
+\setbeamertemplate{note page}[plain]
+"""
+
+
+def to_beamer(deck: Deck, *, browser: Chromium | None = None) -> bytes:
+    """A zip with ``<stem>.tex`` (beamer, pdflatex) and ``figures/figN.pdf`` (vector, via kaleido)."""
+    return with_browser(_render_beamer, deck, browser)
+
+
+def _figure_row(row: list[FigureSpec], built: dict, files: dict, browser: Chromium, height: str) -> str:
+    """A row of figures side by side (minipages); a figure that cannot be drawn is a red box."""
+    width = 0.98 / len(row)
+    cells = []
+    for spec in row:
+        if spec.error:
+            cells.append("\\fcolorbox{red}{red!8}{\\parbox{0.9\\linewidth}{\\small\\ttfamily "
+                         + tex_escape(f"{spec.where}: {spec.error}") + "}}\n")
+            continue
+        name = f"figures/fig{len(files) + 1}.pdf"
+        files[name] = browser.image(built[id(spec)], "pdf", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
+        cap = f"\\\\ {{\\scriptsize {inline_tex(spec.caption)}}}" if spec.caption else ""
+        cells.append(f"\\begin{{minipage}}{{{width:.2f}\\linewidth}}\\centering\n"
+                     f"\\includegraphics[width=\\linewidth,height={height}\\textheight,keepaspectratio]"
+                     f"{{{name}}}{cap}\n\\end{{minipage}}\n")
+    return "\\begin{center}\n" + "\\hfill\n".join(cells) + "\\end{center}\n"
+
+
+def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
+    built = build_figures(deck)
+    files: dict[str, bytes] = {}
+    frames = []
+    for slide in deck.slides:
+        height = "0.42" if slide.text.strip() else "0.72"
+        body = [markdown_tex(row) if isinstance(row, str) else _figure_row(row, built, files, browser, height)
+                for row in rows(slide)]
+        title = inline_tex(slide.title) if slide.title else ""
+        note = f"\\note{{{markdown_tex(slide.notes)}}}\n" if slide.notes else ""
+        frames.append(f"% {tex_escape(slide.where)}\n\\begin{{frame}}{{{title}}}\n" + "".join(body) + note
+                      + "\\end{frame}\n")
+    tex = (_TEX_HEAD + f"\\title{{{tex_escape(deck.title)}}}\n\\begin{{document}}\n\n"
+           + "\n".join(frames) + "\n\\end{document}\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{deck.stem}.tex", tex)
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()

@@ -1,0 +1,41 @@
+"""Deck -> PDF: one slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium.
+
+The printed page runs no script: its CSP allows none and the tab has JavaScript switched off.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from zo_core.slides.browser import Chromium, with_browser
+from zo_core.slides.deck import Deck, FigureSpec
+from zo_core.slides.html import page, slide_html
+from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures
+
+_PRINT_CSS = """<style>
+@page { size: 13.333in 7.5in; margin: 0; }
+.slide { display: flex !important; width: 13.333in; height: 7.5in; overflow: hidden;
+  page-break-after: always; break-after: page; padding: 0.35in 0.55in 0.45in; }
+.slide:last-of-type { page-break-after: auto; break-after: auto; }
+.text { font-size: 20px; overflow: hidden; } .slide h1 { font-size: 40px; } .slide h2.title { font-size: 32px; }
+.slide.opener h1 { font-size: 52px; } .caption { font-size: 15px; } .figure-error { font-size: 15px; }
+.figures { min-height: 2.5in; }
+</style>"""
+
+
+def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
+    """One slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium."""
+    return with_browser(_render_pdf, deck, browser, always=True)
+
+
+def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
+    built = build_figures(deck)
+
+    def svg(spec: FigureSpec) -> str:
+        data = browser.image(built[id(spec)], "svg", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
+        return f'<div class="figure"><img alt="{escape(spec.name)}" ' \
+               f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
+
+    sections = [slide_html(s, i, svg) for i, s in enumerate(deck.slides)]
+    return browser.print_pdf(page(deck.title, sections, css=_PRINT_CSS))    # no scripts: CSP runs none
