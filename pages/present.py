@@ -111,6 +111,22 @@ def show_slide(deck, name: str, slide: int, *, locked: bool, code: str | None) -
         return present.lecture_slide(deck.slides[slide - 2], slide, disabled=locked)
 
 
+def publish(name: str, slide: int, values: dict) -> None:
+    """Send the slide and its widget values to the room (only when they changed)."""
+    state = present.room_state(name, slide, values)
+    if not ss.get(ROOM) or state == ss.get(PUBLISHED):
+        return
+    try:
+        store.publish(ss[ROOM]["code"], ss[ROOM]["key"], state)
+        ss[PUBLISHED] = state
+    except KeyError:
+        ss.pop(ROOM)
+        st.warning("The room has expired; open a new one on the title slide.", icon=":material/timer_off:")
+    except Exception as err:  # noqa: BLE001 - keep presenting; followers catch up on the next change
+        st.warning(f"Students' screens did not get this change ({type(err).__name__}).",
+                   icon=":material/sync_problem:")
+
+
 def load_or_explain(name) -> object | None:
     deck = lecture.load(name) if isinstance(name, str) and present.valid_lecture_name(name) else None
     if deck is None or not deck.slides:
@@ -161,8 +177,8 @@ if ss.get(FOLLOW):
     pin("slide", None)
     present.chrome()
     bar(slide, n, locked=True, note=f"Following room `{code}`")
+    present.poll(code, state)        # before the slide: a newer state interrupts a slow figure
     show_slide(deck, state["lecture"], slide, locked=True, code=code)
-    present.poll(code, state)
     st.stop()
 
 name = ss.get(LECTURE)
@@ -181,17 +197,9 @@ pin("follow", None)
 room = ss.get(ROOM)
 present.chrome()
 bar(slide, n, locked=False, note=f"Room `{room['code']}`: students follow this screen" if room else "")
-values = show_slide(deck, name, slide, locked=False, code=room["code"] if room else None)
 
-if room:
-    state = present.room_state(name, slide, values)
-    if state != ss.get(PUBLISHED):
-        try:
-            store.publish(room["code"], room["key"], state)
-            ss[PUBLISHED] = state
-        except KeyError:
-            ss.pop(ROOM)
-            st.warning("The room has expired; open a new one on the title slide.", icon=":material/timer_off:")
-        except Exception as err:  # noqa: BLE001 - keep presenting; followers catch up on the next change
-            st.warning(f"Students' screens did not get this change ({type(err).__name__}).",
-                       icon=":material/sync_problem:")
+# Publish before drawing (widget values are already in session state), so followers need not
+# wait for this slide's figures to be computed; then once more with the values drawn.
+publish(name, slide, {k: v for k, v in ss.to_dict().items() if k.startswith(f"pp_{slide}_")})
+publish(name, slide, show_slide(deck, name, slide, locked=False, code=room["code"] if room else None))
+
