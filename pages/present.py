@@ -62,13 +62,14 @@ def join() -> None:
 
 def picker() -> None:
     st.title("Present a lecture")
-    decks = {p.stem: lecture.load(p.stem) for p in lecture.lectures()}
-    names = [k for k, d in decks.items() if d is not None and d.slides]
+    # Titles from the front matter: parsing every deck would import every figure's module (torch...).
+    titles = {p.stem: present.lecture_title(p.read_text(encoding="utf-8"), p.stem) for p in lecture.lectures()}
+    names = list(titles)
     if ss.get("present_pick") not in names:
         ss["present_pick"] = ss.get(LECTURE) if ss.get(LECTURE) in names else (names[0] if names else None)
     left, right = st.columns(2, gap="large")
     with left:
-        choice = st.selectbox("Lecture", names, key="present_pick", format_func=lambda k: decks[k].title)
+        choice = st.selectbox("Lecture", names, key="present_pick", format_func=titles.get)
         with_room = st.toggle("Open a room so students can follow on their phones", value=True,
                               key="present_with_room")
         st.button("Present this lecture", type="primary", icon=":material/slideshow:", key="present_start",

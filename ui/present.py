@@ -55,6 +55,18 @@ def valid_lecture_name(name: str) -> bool:
     return bool(_LECTURE_NAME.fullmatch(name or ""))
 
 
+def lecture_title(text: str, fallback: str) -> str:
+    """The ``title:`` of a lecture file's front matter (read without parsing its slides and figures)."""
+    lines = text.splitlines()
+    if lines and lines[0].strip() == "---":
+        for line in lines[1:40]:
+            if line.strip() == "---":
+                break
+            if line.startswith("title:") and line[6:].strip():
+                return line[6:].strip()
+    return fallback
+
+
 def room_code(text: str) -> str | None:
     """A typed room code ('abc 234') -> 'ABC234', or None when it cannot be a code."""
     code = store.normalize_code(text or "")
