@@ -191,6 +191,7 @@ CSS = """
 .st-key-present_slide [data-testid="stMarkdownContainer"] li { font-size: 1.7rem; line-height: 1.45; }
 .st-key-present_slide [data-testid="stWidgetLabel"] p { font-size: 1.3rem; }
 .st-key-present_counter p { font-size: 1.5rem; font-weight: 600; text-align: center; margin: 0.3rem 0; }
+.st-key-present_slide [data-testid="stCode"] code { font-size: 1.4rem; }
 .st-key-present_room_code code { font-size: 3rem; letter-spacing: 0.15em; }
 </style>
 """
@@ -288,13 +289,17 @@ def lecture_slide(slide: slides.Slide, number: int, disabled: bool) -> dict:
     """Title, Markdown (trusted lecture text) and live figures of one lecture slide."""
     if slide.title:
         st.markdown(("# " if slide.level == 1 else "## ") + slide.title)
-    values, k = {}, 0
-    for block in slide.blocks:
-        if isinstance(block, str):
+    text = [b for b in slide.blocks if isinstance(b, str)]
+    specs = slide.figures
+    # Text beside the figure, so a 1080-pixel projector shows both without scrolling.
+    left, right = st.columns([2, 3], gap="large") if text and specs else (st.container(), st.container())
+    with left:
+        for block in text:
             st.markdown(block)
-        else:
-            values |= figure_block(block, number, k, disabled)
-            k += 1
+    values = {}
+    with right:
+        for k, spec in enumerate(specs):
+            values |= figure_block(spec, number, k, disabled)
     return values
 
 
