@@ -141,7 +141,7 @@ def load_or_explain(name) -> object | None:
 if (raw := from_url("follow")) is not None:
     ss[FOLLOW] = raw
 if (raw := from_url("lecture")) is not None:
-    ss[LECTURE] = raw
+    ss[LECTURE], ss[SLIDE] = raw, 1     # a link to a lecture starts at its title, unless it names a slide
     if "follow" not in st.query_params:
         ss[FOLLOW] = None
 if (raw := from_url("slide")) is not None:

@@ -109,6 +109,16 @@ def test_buttons_move_the_slide_and_the_url_follows():
     no_exception(at)
 
 
+def test_a_link_to_another_lecture_starts_at_its_title_slide():
+    at = open_page(PAGE, params={"lecture": "tilting", "slide": "3"})
+    assert _counter(at) == "3 / 10"
+    at.query_params["lecture"] = "landscapes"        # e.g. a "Present this lecture" link on another page
+    del at.query_params["slide"]
+    at.run()
+    no_exception(at)
+    assert _counter(at) == "1 / 8" and at.query_params["slide"] == "1"
+
+
 def test_slide_past_the_end_shows_the_last_slide():
     at = open_page(PAGE, params={"lecture": "tilting", "slide": "99"})
     no_exception(at)
