@@ -71,6 +71,15 @@ def test_keys_move_slides_and_the_url_keeps_the_slide(hall, browser):
         _wait_counter(pg, "3 / 10")
         pg.locator(".st-key-present_prev button").click()       # the on-screen buttons, for touch
         _wait_counter(pg, "2 / 10")
+        harness.wait_idle(pg)
+        pg.keyboard.press("Space")          # the focus is on the Back button: still exactly one step
+        _wait_counter(pg, "3 / 10")
+        pg.wait_for_timeout(1500)
+        assert _counter(pg) == "3 / 10"
+        pg.keyboard.press("f")
+        pg.wait_for_function("() => document.fullscreenElement !== null", timeout=5_000)
+        pg.keyboard.press("f")
+        pg.wait_for_function("() => document.fullscreenElement === null", timeout=5_000)
         pg.keyboard.press("Escape")                               # leave: back to the lecture picker
         pg.wait_for_selector("text=Present a lecture", timeout=15_000)
         assert "lecture" not in parse_qs(urlparse(pg.url).query)
