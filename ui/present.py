@@ -18,7 +18,6 @@ import streamlit as st
 from ui import figures, store, urlstate
 from zo_core import estimators, landscapes, objectives, slides, viz
 
-PAGE = "pages/present.py"
 NEXT, PREV, LEAVE, COUNTER = "present_next", "present_prev", "present_leave", "present_counter"
 LIVE = ("t", "mu", "rho", "q", "n")    # exposed on every figure that has them
 _POSITIVE = ("mu", "rho", "eps", "lr", "kl", "cond")  # a radius or a step: only positive values mean anything
@@ -193,6 +192,14 @@ CSS = """
 .st-key-present_counter p { font-size: 1.5rem; font-weight: 600; text-align: center; margin: 0.3rem 0; }
 .st-key-present_slide [data-testid="stCode"] code { font-size: 1.4rem; }
 .st-key-present_room_code code { font-size: 3rem; letter-spacing: 0.15em; }
+@media (max-width: 640px) {   /* a student's phone: the projector's sizes would fill the screen */
+  [data-testid="stMainBlockContainer"] { padding: 0.5rem 1rem 1rem 1rem; }
+  .st-key-present_slide h1 { font-size: 2rem !important; }
+  .st-key-present_slide h2 { font-size: 1.6rem !important; }
+  .st-key-present_slide [data-testid="stMarkdownContainer"] p,
+  .st-key-present_slide [data-testid="stMarkdownContainer"] li { font-size: 1.05rem; }
+  .st-key-present_room_code code { font-size: 2rem; }
+}
 </style>
 """
 
