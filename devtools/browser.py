@@ -40,15 +40,16 @@ def free_port() -> int:
 class Server:
     """A `streamlit run app.py` subprocess on 127.0.0.1, stopped by its own PID."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, env: dict | None = None):
         self.port = port or free_port()
+        self.env = dict(env or {})          # extra environment for the server (e.g. ZOLAB_DB_PATH)
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = ARTIFACTS / f"streamlit-{self.port}.log"
 
     def start(self, timeout: float = 60.0) -> "Server":
         ARTIFACTS.mkdir(exist_ok=True)
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
                "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

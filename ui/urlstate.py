@@ -246,3 +246,14 @@ def text(label: str, key: str, *, default: str, max_chars: int = 200, where=st, 
     _seed(key, default, parse)
     value = where.text_input(label, key=key, max_chars=max_chars, **kwargs)
     return _publish(key, value, str)
+
+
+def pin(key: str, text: str | None) -> None:
+    """Set a URL parameter that no widget draws (None drops it); :func:`finalize` keeps it this run."""
+    if text is None:
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    st.session_state.setdefault(_RUN_KEYS, set()).add(key)
+    if st.query_params.get(key) != text:
+        st.query_params[key] = text
