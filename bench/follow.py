@@ -5,7 +5,7 @@ slide (text-only slides of the tilting lecture, so no figure is computed) and wa
 student's counter shows it, at a random phase of the student's once-a-second poll, so expect
 about 0.5 s + one rerun.
 Prints median and p95 of the moves. Target: median <= 1 s.
-Run: .venv/bin/python bench/follow.py [MOVES]
+Run (from the repository root): .venv/bin/python -m bench.follow [MOVES]
 """
 
 import statistics
@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import _common
+from bench import _common
 from playwright.sync_api import sync_playwright
 
-from tests.browser import harness
+from devtools import browser as harness
 from ui.store import Store
 
 TEXT_SLIDES = (2, 3)           # tilting: title slide 1, no figure on lecture slides 1 and 2

@@ -4,7 +4,7 @@ import importlib.util
 
 import pytest
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 from ui import present, store
 from zo_core import slides, viz
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser import harness
+from devtools import browser as harness
 from ui.store import Store
 
 COUNTER = ".st-key-present_counter p"
