@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import registry, sidebar, theme, urlstate
+from ui import monitor, registry, sidebar, theme, urlstate
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide")
 urlstate.begin_run()
@@ -20,7 +20,8 @@ page = st.navigation(sections)
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
 warning_slot = st.container()
-page.run()
+with monitor.timed_run(page.title):   # slow reruns logged; the Class monitor page lists them
+    page.run()
 with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()

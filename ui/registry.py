@@ -51,6 +51,8 @@ PAGES: list[PageInfo] = [
              "Fine-tune a real language model with forward passes only, and measure its memory.", "mezo"),
     PageInfo("pages/slides.py", "Slides", ":material/slideshow:", "Instructor",
              "Collect figures into a deck and export it as HTML, PDF, Beamer or PowerPoint.", ""),
+    PageInfo("pages/class_monitor.py", "Class monitor", ":material/monitoring:", "Instructor",
+             "Active students and the slowest reruns, over every replica serving the class.", ""),
     PageInfo("pages/present.py", "Present", ":material/co_present:", "Instructor",
              "Present a lecture slide by slide with live figures; students follow on their phones.", ""),
 ]
