@@ -326,57 +326,188 @@ def monte_carlo(f, X, *, kind: str, law: str = "gaussian", radius: float, t: flo
 
 
 # --- grids --------------------------------------------------------------------------------
+#
+# On a grid every objective is one discrete law applied to the lattice values of f: non-negative
+# weights that sum to 1 on lattice offsets (cell centres inside the disk, or the Gaussian density at
+# cell centres), plus, for the ball, points on the rim read off the lattice by bilinear interpolation.
+# Because the law is a probability distribution over values of f, the grid objectives obey exactly
+# what the continuous ones do: min f <= L_t <= max f over the law's support, the mean <= L_t for
+# t >= 0, and for the ball L_t <= the grid max-loss (whose candidates contain the law's support).
+
+DIRECT_TERMS = 120      # lattice kernels with at most this many weights are summed directly
+GROWTH_RADII = 12       # radii of the divergence probe, geometric from 5 mu to 5e4 (window + mu)
+TAIL_MASS = 1e-6        # gaussian tilted: the kernel's outer frame may carry at most this share
+
 
 @dataclass(frozen=True)
 class Grid:
-    """Values on a regular grid: Z[i, j] is the value at (xs[j], ys[i]); Z has shape (len(ys), len(xs))."""
+    """Values on a regular grid: Z[i, j] is the value at (xs[j], ys[i]); Z has shape (len(ys), len(xs)).
+
+    status says whether Z can be trusted as a picture of the objective:
+
+    * ``"ok"``;
+    * ``"under-resolved"``: the kernel spans fewer than two cells (rho < 2 h, or mu < h), so the grid
+      cannot represent the law; Z is still a weighted average with the exact bounds, but coarse;
+    * ``"infinite"``: gaussian law, the tilted integral diverges (f grows at least like
+      |eps|^2 / (2 t mu^2)); Z is +inf (t > 0) or -inf (t < 0) everywhere;
+    * ``"tail"``: gaussian law, L_t is finite but the tilted integrand still carries more than
+      TAIL_MASS of its mass at the kernel's edge (+-5 mu): the truncated grid value is too low.
+
+    note is one sentence for the page ("" when ok).
+    """
     xs: np.ndarray
     ys: np.ndarray
     Z: np.ndarray
+    status: str = "ok"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Law:
+    """A discrete law on the lattice: weights K (2py+1, 2px+1) at offsets (i - py, j - px) cells, and
+    rim points at offsets (oy, ox) cells (k,) with weights (k,); all weights >= 0, summing to 1."""
+    K: np.ndarray
+    py: int
+    px: int
+    rim: tuple[np.ndarray, np.ndarray]
+    rim_w: np.ndarray
+
+
+def _rim_angles(rho: float, hx: float, hy: float, spacing: float = 1.0, most: int = 64) -> np.ndarray:
+    """Angles of rim points about ``spacing`` cells apart: 16, 32 or 64 of them, at most ``most``.
+
+    The max-loss uses one cell and up to 64; the law two cells and up to 32 (its rim carries only the
+    slivers' share of the mass). Both are powers of two from angle 0, so the law's rim points are
+    among the max-loss's."""
+    k = int(np.clip(2 ** np.ceil(np.log2(max(2 * np.pi * rho / (spacing * min(hx, hy)), 1.0))), 16, most))
+    return 2 * np.pi * np.arange(k) / k
 
 
 @lru_cache(maxsize=16)
-def _kernel(law: str, radius: float, hx: float, hy: float) -> tuple[np.ndarray, int, int]:
-    """The law's density on grid cells: weights K (2py+1, 2px+1) summing to 1, and the pads py, px.
+def _lattice_law(law: str, radius: float, hx: float, hy: float) -> _Law:
+    """The law of eps on the grid (see the section's comment), cached per (law, radius, cell).
 
-    gaussian: the density at the cell centres of the box +-5 mu. ball: the disk's area spread
-    bilinearly onto the nodes (exact for f bilinear on each cell; smooth in rho).
+    gaussian: the N(0, mu^2 I) density at the cell centres of the box +-5 mu, normalised (the trapezoid
+    rule, spectrally accurate once mu >= h). ball: every cell centre inside the closed disk gets the
+    area of its cell inside the disk (16 x 16 sub-samples per cell); the rest of the disk's area, the
+    slivers of cells centred outside, sits on the rim. The rim's share and a cos 2θ modulation of it
+    are then chosen so that E eps_x^2 = E eps_y^2 = rho^2 / 4 exactly: the rule is exact for quadratics.
     """
-    reach = GAUSS_TRUNCATION * radius if law == "gaussian" else radius
-    px, py = int(math.ceil(reach / hx - 1e-9)) + 1, int(math.ceil(reach / hy - 1e-9)) + 1
-    kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
     if law == "gaussian":
+        reach = GAUSS_TRUNCATION * radius
+        px, py = int(math.ceil(reach / hx - 1e-9)), int(math.ceil(reach / hy - 1e-9))
+        kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
         K = np.outer(np.exp(-0.5 * (ky / radius) ** 2), np.exp(-0.5 * (kx / radius) ** 2))
-    else:
-        # The disk's area spread bilinearly onto the grid nodes ("cloud in cell"): 8 x 8 sub-samples
-        # per cell, each giving its area to the four nodes around it. The rule is then exact for f
-        # bilinear on every cell, and the weights move smoothly with rho.
-        S = 8
-        sx = (np.arange(-S * px, S * px) + 0.5) / S          # sub-sample centres, in cells
-        sy = (np.arange(-S * py, S * py) + 0.5) / S
-        SX, SY = np.meshgrid(sx, sy)
-        inside = (SX * hx) ** 2 + (SY * hy) ** 2 <= radius**2
-        u, v = SX[inside], SY[inside]
-        i0, j0 = np.floor(v).astype(int), np.floor(u).astype(int)
-        fv, fu = v - i0, u - j0
-        K = np.zeros((2 * py + 1, 2 * px + 1))
-        for di, wi in ((0, 1 - fv), (1, fv)):
-            for dj, wj in ((0, 1 - fu), (1, fu)):
-                np.add.at(K, (py + i0 + di, px + j0 + dj), wi * wj)
-        if K.sum() == 0:                       # rho far below the cell size: a point mass
-            K[py, px] = 1.0
-    return K / K.sum(), py, px
+        return _Law(K / K.sum(), py, px, (np.zeros(0), np.zeros(0)), np.zeros(0))
+    rho = radius
+    px, py = int(math.floor(rho / hx + 1e-9)), int(math.floor(rho / hy + 1e-9))
+    kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
+    inside = kx[None, :] ** 2 + ky[:, None] ** 2 <= rho**2 * (1 + 1e-12)
+    S = 16
+    sub = (np.arange(S) + 0.5) / S - 0.5                                       # sub-sample offsets, in cells
+    SX = (kx[None, :, None, None] + hx * sub[None, None, None, :])            # (1, nx, 1, S)
+    SY = (ky[:, None, None, None] + hy * sub[None, None, :, None])            # (ny, 1, S, 1)
+    area = ((SX**2 + SY**2) <= rho**2).mean(axis=(2, 3)) * hx * hy * inside    # (ny, nx)
+    theta = _rim_angles(rho, hx, hy, spacing=2.0, most=32)
+    c2 = np.cos(2 * theta)
+    total = np.pi * rho**2
+    w_lat = area / total
+    r_w = max(0.0, 1.0 - w_lat.sum())                                          # the rim's area share
+    # Moment match: lattice weights a * w_lat (a = 1 - rim share), rim weights b (1 + beta cos 2θ)/k.
+    mx, my = (w_lat * kx[None, :] ** 2).sum(), (w_lat * ky[:, None] ** 2).sum()
+    s0 = w_lat.sum()
+    # Unknowns a, b, beta*b =: c.  a s0 + b = 1;  a mx + b rho^2/2 + c rho^2 mean(cos^2 c2) = rho^2/4;
+    # a my + b rho^2/2 - c rho^2 mean(sin^2 c2)... with mean(cos^2θ cos2θ) = 1/4 = -mean(sin^2θ cos2θ).
+    M = np.array([[s0, 1.0, 0.0], [mx, rho**2 / 2, rho**2 / 4], [my, rho**2 / 2, -rho**2 / 4]])
+    a, b, c = np.linalg.solve(M, [1.0, rho**2 / 4, rho**2 / 4])
+    if a >= 0 and b >= 0 and abs(c) <= b:
+        K, rim_w = a * w_lat, b * (1 + (c / b if b > 0 else 0.0) * c2) / len(theta)
+    else:                                     # too few cells to match (rho below ~1 cell): keep the areas
+        K, rim_w = w_lat, np.full(len(theta), r_w / len(theta))
+    rim = (rho * np.sin(theta) / hy, rho * np.cos(theta) / hx)
+    s = K.sum() + rim_w.sum()
+    return _Law(K / s, py, px, rim, rim_w / s)
 
 
-def _support_max(A: np.ndarray, support: np.ndarray, ny: int, nx: int) -> np.ndarray:
+def _pad_of(lw: _Law) -> tuple[int, int]:
+    """Padding (cells) the law reads beyond a point: the lattice reach or one more than the rim's."""
+    oy, ox = lw.rim
+    ry = int(np.floor(np.abs(oy).max())) + 1 if oy.size else 0
+    rx = int(np.floor(np.abs(ox).max())) + 1 if ox.size else 0
+    return max(lw.py, ry), max(lw.px, rx)
+
+
+def _views(F: np.ndarray, pad: tuple[int, int], ny: int, nx: int):
+    """view(di, dj): the (ny, nx) block of the padded array F shifted by (di, dj) cells."""
+    PY, PX = pad
+
+    def view(di: int, dj: int) -> np.ndarray:
+        return F[PY + di:PY + di + ny, PX + dj:PX + dj + nx]
+    return view
+
+
+def _rim_reads(F: np.ndarray, lw: _Law, pad, ny: int, nx: int) -> list[np.ndarray]:
+    """f at x + rim point k for every unpadded x, by bilinear interpolation of the padded lattice F."""
+    return list(_bilinear_reads(F, lw.rim, pad, ny, nx))
+
+
+def _bilinear_reads(F: np.ndarray, offsets, pad, ny: int, nx: int):
+    """F at x + (oy, ox) cells for every unpadded x, one (ny, nx) array per offset (a generator), by
+    bilinear interpolation."""
+    view = _views(F, pad, ny, nx)
+    tmp = np.empty((ny, nx))
+    for oy, ox in zip(*offsets):
+        i, j = int(np.floor(oy)), int(np.floor(ox))
+        ay, ax = oy - i, ox - j
+        with np.errstate(invalid="ignore"):     # -inf (undefined f) times a zero weight
+            v = np.multiply(view(i, j), (1 - ay) * (1 - ax))
+            for (di, dj), w in (((0, 1), (1 - ay) * ax), ((1, 0), ay * (1 - ax)), ((1, 1), ay * ax)):
+                if w:
+                    v += np.multiply(view(i + di, j + dj), w, out=tmp)
+        yield v
+
+
+def _lattice_sum(E: np.ndarray, lw: _Law, pad, ny: int, nx: int) -> np.ndarray:
+    """sum_k K_k E(x + k h) for every unpadded x: shifted views for small kernels (exact, non-negative
+    terms), one FFT convolution for large ones (K is symmetric, so convolution = correlation)."""
+    K, py, px = lw.K, lw.py, lw.px
+    PY, PX = pad
+    if np.count_nonzero(K) <= DIRECT_TERMS:
+        view = _views(E, pad, ny, nx)
+        out = np.zeros((ny, nx))
+        for i, j in zip(*np.nonzero(K)):
+            out += K[i, j] * view(i - py, j - px)
+        return out
+    sub = E[PY - py:PY + py + ny, PX - px:PX + px + nx]
+    size = [sfft.next_fast_len(a + b - 1, real=True) for a, b in zip(sub.shape, K.shape)]
+    full = sfft.irfft2(sfft.rfft2(sub, size) * _kernel_hat(K.tobytes(), K.shape, tuple(size)), size)
+    return full[2 * py:2 * py + ny, 2 * px:2 * px + nx]
+
+
+@lru_cache(maxsize=16)
+def _kernel_hat(K_bytes: bytes, shape: tuple, size: tuple) -> np.ndarray:
+    return sfft.rfft2(np.frombuffer(K_bytes).reshape(shape), size)
+
+
+def _expectation(F: np.ndarray, lw: _Law, pad, ny: int, nx: int, rim_F=None) -> np.ndarray:
+    """E f(x + eps) under the discrete law: the lattice sum plus the weighted rim reads."""
+    out = _lattice_sum(F, lw, pad, ny, nx)
+    for w, R in zip(lw.rim_w, rim_F if rim_F is not None else _rim_reads(F, lw, pad, ny, nx)):
+        out += w * R
+    return out
+
+
+def _support_extreme(A: np.ndarray, support: np.ndarray, pad, ny: int, nx: int) -> np.ndarray:
     """Grey dilation of the padded array A with a centred, row-convex footprint: out (ny, nx).
 
     Each footprint row is an interval [-a_i, a_i]; a 1-D running maximum per distinct a_i (O(n)
     each, scipy's maximum_filter1d) and one maximum per row offset give the 2-D maximum.
     """
     py, px = support.shape[0] // 2, support.shape[1] // 2
-    if support.all():                          # a box: two 1-D passes
-        return ndimage.maximum_filter(A, size=support.shape, mode="nearest")[py:py + ny, px:px + nx]
+    PY, PX = pad
+    if support.all():                          # a box (the gaussian's): two 1-D passes
+        sub = A[PY - py:PY + py + ny, PX - px:PX + px + nx]
+        return ndimage.maximum_filter(sub, size=support.shape, mode="nearest")[py:py + ny, px:px + nx]
     out = np.full((ny, nx), -np.inf)
     row_max: dict[int, np.ndarray] = {}
     for i in range(-py, py + 1):
@@ -386,105 +517,117 @@ def _support_max(A: np.ndarray, support: np.ndarray, ny: int, nx: int) -> np.nda
         a = int(np.max(np.abs(cols - px)))
         if a not in row_max:
             row_max[a] = ndimage.maximum_filter1d(A, size=2 * a + 1, axis=1, mode="nearest")
-        np.maximum(out, row_max[a][py + i:py + i + ny, px:px + nx], out=out)
+        np.maximum(out, row_max[a][PY + i:PY + i + ny, PX:PX + nx], out=out)
     return out
 
 
-def _rim_max(F: np.ndarray, rho: float, hx: float, hy: float, py: int, px: int, ny: int, nx: int) -> np.ndarray:
-    """max over k of f(x + rho (cos θ_k, sin θ_k)) for every unpadded point, f read off the padded
-    grid F by bilinear interpolation (one shifted, weighted sum of four views per angle).
+def _law_max(A: np.ndarray, lw: _Law, pad, ny: int, nx: int, rim_A=None) -> np.ndarray:
+    """The largest value of A on the law's support around each point: lattice cells and rim reads."""
+    M = _support_extreme(A, lw.K > 0, pad, ny, nx)
+    for R in (rim_A if rim_A is not None else _rim_reads(A, lw, pad, ny, nx)):
+        np.fmax(M, R, out=M)
+    return M
 
-    The max-loss of a function without interior local maxima sits on the rim, which the grid's
-    disk of cell centres misses by up to a cell; the rim samples close that gap.
+
+def _tilted_sum(A: np.ndarray, lw: _Law, pad, ny: int, nx: int) -> np.ndarray:
+    """log E exp(A(x + eps)) under the discrete law, for A = t f: stable for any |A|, bounds exact.
+
+    With M(x) the largest A on the law's support around x, every point is put in a level j of M and the
+    level's sum is taken over expm1(min(A - c_j, 0)), c_j the level's top (the expm1/log1p form keeps
+    t -> 0 free of cancellation). In its level a point's sum of exp(A - c_j) lies in
+    [w_min e^(M - c_j), e^(M - c_j)], so nothing overflows and an FFT's round-off stays far below it;
+    levels are at least 8 wide and at most _MAX_LEVELS of them are made. The result is finally put into
+    [m(x), M(x)], the smallest and largest A on the support, where the exact value lies: this only ever
+    removes round-off.
     """
-    k = int(np.clip(np.ceil(2 * np.pi * rho / min(hx, hy)), 16, 64))   # rim points about a cell apart
-    best = np.full((ny, nx), -np.inf)
-    for theta in 2 * np.pi * np.arange(k) / k:
-        ox, oy = rho * np.cos(theta) / hx, rho * np.sin(theta) / hy      # offset in cells
-        j, i = int(np.floor(ox)), int(np.floor(oy))
-        ax, ay = ox - j, oy - i
-        r, c = py + i, px + j
-
-        def view(di, dj):
-            return F[r + di:r + di + ny, c + dj:c + dj + nx]
-
-        with np.errstate(invalid="ignore"):     # -inf (undefined f) times a zero weight
-            v = (1 - ay) * ((1 - ax) * view(0, 0) + ax * view(0, 1)) + ay * ((1 - ax) * view(1, 0) + ax * view(1, 1))
-        np.fmax(best, v, out=best)
-    return best
-
-
-def _disk_support(rho: float, hx: float, hy: float, py: int, px: int) -> np.ndarray:
-    """Cells whose centre lies in the closed disk of radius rho (SAM's feasible set on the grid)."""
-    kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
-    return (kx[None, :] ** 2 + ky[:, None] ** 2) <= rho**2 * (1 + 1e-12)
-
-
-def _trapezoid_corrected(E: np.ndarray) -> np.ndarray:
-    """E - (h^2/12) Laplacian(E) in grid units: with the bilinear (cloud-in-cell) disk weights this
-    cancels the h^2 error of integrating the bilinear interpolant, so the ball's grid rule is fourth
-    order inside the disk (the rim keeps a smaller h^2 term)."""
-    P = np.pad(E, 1, mode="edge")
-    lap = P[1:-1, 2:] + P[1:-1, :-2] + P[2:, 1:-1] + P[:-2, 1:-1] - 4 * E
-    return E - lap / 12
-
-
-def _convolver(shape: tuple[int, int], K: np.ndarray, law: str, correct: bool = True):
-    """E (shape) -> the law's expectation of E around each unpadded point: FFT convolution with K,
-    its 'valid' part. K's transform is computed once, so the levels of a tilted grid share it."""
-    size = [sfft.next_fast_len(a + b - 1, real=True) for a, b in zip(shape, K.shape)]
-    K_hat = sfft.rfft2(K, size)
-    (ky, kx), (ey, ex) = K.shape, shape
-
-    def convolve(E: np.ndarray) -> np.ndarray:
-        if law == "ball" and correct:
-            E = _trapezoid_corrected(E)
-        return sfft.irfft2(sfft.rfft2(E, size) * K_hat, size)[ky - 1:ey, kx - 1:ex]
-
-    return convolve
-
-
-def _tilted_grid(F: np.ndarray, K: np.ndarray, t: float, ny: int, nx: int, law: str) -> np.ndarray:
-    """(1/t) log (K * exp(t F)) on the unpadded grid, stable for any |t F|.
-
-    With A = t F and M(x) = max of A over the kernel's support around x (a grey dilation), every
-    point is put in a level j of M and the level's FFT convolves expm1(min(A - c_j, 0)) with c_j the
-    level's top. In its level a point's window sum lies in [w_min e^(M-c_j), e^(M-c_j)], so nothing
-    overflows; levels are at least 8 wide and at most _MAX_LEVELS FFTs are made. A sum lost to
-    round-off (only when |t| times the range of f is large) is raised to the lower end, an error of at
-    most |log w_min| / |t| in L_t.
-    """
-    A = t * F
-    M = _support_max(A, K > 0, ny, nx)
-    # The h^2 correction needs exp(A) smooth on the grid scale; a spiky exp(A) (large |t|) skips it.
-    correct = max(np.abs(np.diff(A, axis=0)).max(), np.abs(np.diff(A, axis=1)).max()) < 4.0
-    top, bottom = float(A.max()), float(M.min())   # A.max(): the rim cells the correction reads stay unclipped
+    rim_A = _rim_reads(A, lw, pad, ny, nx)
+    M = _law_max(A, lw, pad, ny, nx, rim_A)
+    m = -_support_extreme(-A, lw.K > 0, pad, ny, nx)
+    for R in rim_A:
+        np.fmin(m, R, out=m)
+    top, bottom = float(M.max()), float(M.min())
     delta = max(8.0, (top - bottom) / _MAX_LEVELS * (1 + 1e-9))
     level = np.floor((top - M) / delta).astype(int)
-    log_w_min = float(np.log(K[K > 0].min()))
     out = np.empty((ny, nx))
-    convolve = _convolver(A.shape, K, law, correct)
     for j in np.unique(level):
         c = top - j * delta
-        S = convolve(np.expm1(np.minimum(A - c, 0.0)))
         sel = level == j
-        with np.errstate(divide="ignore"):   # a sum lost to round-off: log1p(-1) = -inf, clamped below
-            log_sum = np.log1p(np.maximum(S[sel], -1.0))
-        lo, hi = M[sel] - c + log_w_min, M[sel] - c
-        out[sel] = c + (np.maximum(log_sum, lo) if correct else np.clip(log_sum, lo, hi))
-    return out / t
+        S = _lattice_sum(np.expm1(np.minimum(A - c, 0.0)), lw, pad, ny, nx)[sel]
+        for w, R in zip(lw.rim_w, rim_A):          # the rim's terms only where they are needed
+            S += w * np.expm1(np.minimum(R[sel] - c, 0.0))
+        with np.errstate(divide="ignore"):   # a sum lost to round-off: log1p(-1) = -inf, raised below
+            out[sel] = c + np.log1p(np.maximum(S, -1.0))
+    return np.clip(out, m, M)
+
+
+def _growth_diverges(f, t: float, mu: float, center: np.ndarray, scale: float) -> bool:
+    """Does E exp(t f(x + eps)), eps ~ N(0, mu^2 I), diverge? Probes the log-integrand
+    t f(c + r θ) - r^2 / (2 mu^2) on 64 directions at radii from 5 mu to 5e4 (scale + mu): it diverges
+    when the largest value over directions is still growing at the outermost radii (f grows at least
+    like r^2 / (2 t mu^2): for x'Ax/2 that is t mu^2 lambda_max >= 1, for a quartic any t > 0).
+    Undefined values of f (NaN) are left out: they carry no mass."""
+    d = center.size
+    if d == 1:
+        dirs = np.array([[-1.0], [1.0]])
+    else:
+        theta = 2 * np.pi * np.arange(64) / 64
+        dirs = np.zeros((64, d))
+        dirs[:, 0], dirs[:, 1] = np.cos(theta), np.sin(theta)
+    r = np.geomspace(5 * mu, 5e4 * (scale + mu), GROWTH_RADII)
+    with np.errstate(all="ignore"):
+        V = np.asarray(f(center + r[:, None, None] * dirs[None]), dtype=float)       # (radii, dirs)
+        g = np.where(np.isfinite(V), t * V, -np.inf) - r[:, None] ** 2 / (2 * mu**2)
+    best = g.max(axis=1)
+    return bool(np.isfinite(best[-1]) and best[-1] > best[-2] and best[-1] > best[: GROWTH_RADII // 2].max())
+
+
+def _tail_share(A: np.ndarray, lw: _Law, pad, ny: int, nx: int, log_sum: np.ndarray) -> float:
+    """The share of the tilted sum carried by the gaussian kernel's outer frame (|k| = reach), at most
+    24 x 24 of the points; bounded above by (number of frame cells) x (the largest frame term)."""
+    K, py, px = lw.K, lw.py, lw.px
+    PY, PX = pad
+    frame = np.zeros_like(K, dtype=bool)
+    frame[[0, -1], :], frame[:, [0, -1]] = True, True
+    fi, fj = np.nonzero(frame)
+    si = np.linspace(0, ny - 1, min(ny, 24)).astype(int)
+    sj = np.linspace(0, nx - 1, min(nx, 24)).astype(int)
+    rows = PY + si[None, :, None] + (fi - py)[:, None, None]          # (frame, 24, 1)
+    cols = PX + sj[None, None, :] + (fj - px)[:, None, None]          # (frame, 1, 24)
+    terms = np.log(K[fi, fj])[:, None, None] + A[rows, cols] - log_sum[np.ix_(si, sj)][None]
+    return float(np.exp(terms.max()) * fi.size)
+
+
+def resolution_note(law: str, radius: float, h: float) -> str:
+    """"" when the grid resolves the law's kernel (rho >= 2 h, mu >= h); else why it does not."""
+    if law == "ball" and radius < 2 * h:
+        return (f"ρ = {radius:.3g} is less than two grid cells (h = {h:.3g}): the grid cannot resolve the "
+                "ball; use a larger ρ or a finer grid")
+    if law == "gaussian" and radius < h:
+        return (f"μ = {radius:.3g} is less than one grid cell (h = {h:.3g}): the grid cannot resolve the "
+                "gaussian; use a larger μ or a finer grid")
+    return ""
+
+
+def divergence_note(t: float, mu: float) -> str:
+    return (f"L_t is infinite: with the gaussian law, E exp(t f(x + ε)) diverges because f grows at least "
+            f"like |ε|²/(2 t μ²) (t = {t:g}, μ = {mu:g}; for a quadratic well: t μ² λ_max ≥ 1)")
 
 
 def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian", radius: float = 0.0,
          t: float = 0.0) -> Grid:
-    """An objective of f on an n x n grid over xlim x ylim, by convolution (2-D f only).
+    """An objective of f on an n x n grid over xlim x ylim, by a discrete law on the lattice (2-D f only).
 
-    kind="f": f itself; "smoothed": FFT convolution with the law's density; "tilted": the same
-    density applied to exp(t f) in log-sum-exp form (see :func:`_tilted_grid`); "max_loss": grey
-    dilation with the disk of radius ``radius`` (cell centres inside it) together with 16-64 points
-    on its rim read by bilinear interpolation (``law`` is ignored). f is evaluated on a grid padded
-    by the kernel's reach, so values at the borders use f outside the window, as the pointwise
-    formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
+    kind="f": f itself; "smoothed": E f(x + eps) under the law's lattice rule (see
+    :func:`_lattice_law`); "tilted": (1/t) log E exp(t f(x + eps)) under the same rule, in log-sum-exp
+    form (see :func:`_tilted_sum`); "max_loss": the largest f over the cell centres inside the disk of
+    radius ``radius`` and 16-64 points on its rim read by bilinear interpolation (``law`` is ignored).
+    f is evaluated on a grid padded by the kernel's reach, so values at the borders use f outside the
+    window, as the pointwise formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
+
+    The weights are non-negative and sum to 1, so for every n, t and radius: min f <= L_t <= max f
+    over the rule's support, mean <= L_t for t >= 0 (>= for t <= 0), and for the ball L_t <= the
+    grid's max-loss. ``Grid.status`` / ``Grid.note`` flag an unresolved kernel and, for the gaussian
+    tilted, an infinite L_t or one the +-5 mu kernel cannot hold (see :class:`Grid`).
 
     Parameters
     ----------
@@ -497,7 +640,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
 
     Returns
     -------
-    Grid(xs (n,), ys (n,), Z (n, n)) with Z[i, j] = value at (xs[j], ys[i]).
+    Grid(xs (n,), ys (n,), Z (n, n), status, note) with Z[i, j] = value at (xs[j], ys[i]).
     """
     law, radius, t, n = _check_objective(kind, KINDS, law, radius, t, n, n_min=3)
     (x0, x1), (y0, y1) = map(float, xlim), map(float, ylim)
@@ -510,24 +653,42 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
             Z = np.asarray(f(np.stack(np.meshgrid(xs, ys), axis=-1)), dtype=float)
         return Grid(xs, ys, np.where(np.isfinite(Z), Z, np.nan))
 
-    K, py, px = _kernel(law, radius, float(hx), float(hy))
-    xp, yp = x0 + hx * np.arange(-px, n + px), y0 + hy * np.arange(-py, n + py)
+    note = resolution_note(law, radius, float(max(hx, hy)))
+    status = "under-resolved" if note else "ok"
+    if kind == "tilted" and law == "gaussian" and t != 0.0:
+        center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if _growth_diverges(f, t, radius, center, float(np.hypot(x1 - x0, y1 - y0))):
+            return Grid(xs, ys, np.full((n, n), np.inf if t > 0 else -np.inf), "infinite",
+                        divergence_note(t, radius))
+
+    lw = _lattice_law(law, radius, float(hx), float(hy))
+    pad = _pad_of(lw)
+    xp, yp = x0 + hx * np.arange(-pad[1], n + pad[1]), y0 + hy * np.arange(-pad[0], n + pad[0])
     with np.errstate(all="ignore"):
         F = np.asarray(f(np.stack(np.meshgrid(xp, yp), axis=-1)), dtype=float)
     bad = ~np.isfinite(F)
     F = np.where(bad, 0.0, F)
 
     if kind == "max_loss":
-        support = _disk_support(radius, hx, hy, py, px)
+        # The law's support plus a denser rim (up to 64 points): the law's rim points are among them,
+        # so L_t <= this max-loss holds exactly.
         F_max = np.where(bad, -np.inf, F)
-        Z = np.fmax(_support_max(F_max, support, n, n), _rim_max(F_max, radius, hx, hy, py, px, n, n))
-        if bad.any():
-            Z[_support_max(bad.astype(float), support, n, n) > 0] = np.nan
-        return Grid(xs, ys, Z)
-    if kind == "smoothed" or t == 0.0:
-        Z = _convolver(F.shape, K, law)(F)
+        theta = _rim_angles(radius, hx, hy)
+        Z = _law_max(F_max, lw, pad, n, n)
+        for R in _bilinear_reads(F_max, (radius * np.sin(theta) / hy, radius * np.cos(theta) / hx), pad, n, n):
+            np.fmax(Z, R, out=Z)
+    elif kind == "smoothed" or t == 0.0:
+        Z = _expectation(F, lw, pad, n, n)
     else:
-        Z = _tilted_grid(F, K, t, n, n, law)
+        log_sum = _tilted_sum(t * F, lw, pad, n, n)
+        Z = log_sum / t
+        if law == "gaussian" and status == "ok" and _tail_share(t * F, lw, pad, n, n, log_sum) > TAIL_MASS:
+            status, note = "tail", (f"L_t is dominated by the far tail (t = {t:g}, μ = {radius:g}): the "
+                                    "tilted integrand still carries mass at the kernel's edge (±5 μ), so "
+                                    "the grid value is too low; L_t is finite but large, or infinite")
     if bad.any():
-        Z[_support_max(bad.astype(float), K > 0, n, n) > 0] = np.nan
-    return Grid(xs, ys, Z)
+        Z[_support_extreme(bad.astype(float), lw.K > 0, pad, n, n) > 0] = np.nan
+        if lw.rim_w.size:
+            for R in _rim_reads(bad.astype(float), lw, pad, n, n):
+                Z[R > 0] = np.nan
+    return Grid(xs, ys, Z, status, note)
