@@ -115,18 +115,72 @@ def _unit_rule(law: str, d: int, order: int) -> tuple[np.ndarray, np.ndarray]:
         E = np.stack([np.outer(r, np.cos(theta)).ravel(), np.outer(r, np.sin(theta)).ravel()], axis=-1)
         w = np.repeat(2 * a * r / n_theta, n_theta)
         return E, w / w.sum()
-    raise ValueError(f"the ball quadrature is written for d = 1 or 2, got d = {d}; use monte_carlo")
+    # d >= 3: randomised quasi-Monte Carlo (scrambled Sobol), QMC_REPLICATES scrambles pooled; see ball_qmc
+    E = _sobol_ball(d, order, QMC_REPLICATES, 0).reshape(-1, d)
+    return E, np.full(len(E), 1.0 / len(E))
+
+
+QMC_REPLICATES = 8      # independent scrambles of the ball's Sobol rule in d >= 3: the spread gives the stderr
+
+
+@lru_cache(maxsize=16)
+def _sobol_ball(d: int, m: int, replicates: int, seed: int) -> np.ndarray:
+    """Uniform points in the unit ball of R^d: (replicates, m, d), each replicate one scrambled Sobol
+    sequence of m = 2^k points in d + 1 dimensions mapped by direction = z / |z| with z = Phi^-1(u_1..d)
+    and radius = u_(d+1)^(1/d)."""
+    from scipy.special import ndtri
+    from scipy.stats import qmc
+
+    k = max(1, int(round(math.log2(max(int(m), 2)))))
+    out = np.empty((replicates, 2**k, d))
+    for r, ss in enumerate(np.random.SeedSequence(seed).spawn(replicates)):
+        u = qmc.Sobol(d + 1, scramble=True, seed=np.random.default_rng(ss)).random_base2(k)
+        u = np.clip(u, 1e-12, 1 - 1e-12)                           # Phi^-1 of 0 or 1 is infinite
+        z = ndtri(u[:, :d])
+        out[r] = z / np.linalg.norm(z, axis=-1, keepdims=True) * u[:, d:] ** (1.0 / d)
+    out.setflags(write=False)
+    return out
+
+
+def ball_qmc(f, X, *, kind: str = "smoothed", radius: float, t: float = 0.0, m: int = 512,
+             replicates: int = QMC_REPLICATES, seed: int = 0) -> MonteCarlo:
+    """E f(x + eps) or L_t(x), eps uniform in the ball of radius rho in any d, by randomised QMC.
+
+    ``replicates`` independent scrambles of a Sobol rule with m points each (m a power of two); the
+    value is the estimate from all replicates x m points pooled, the stderr the replicates' spread,
+    sd(per-replicate estimates) / sqrt(replicates) (for the tilted: of the per-replicate L_t, a delta
+    method). The error of scrambled Sobol falls like m^(-1) to m^(-3/2) for smooth f, against m^(-1/2)
+    for plain Monte Carlo. queries = replicates x m per point.
+    """
+    kind = kind if kind in ("smoothed", "tilted") else None
+    if kind is None:
+        raise ValueError("kind must be 'smoothed' or 'tilted'")
+    rho, t = _check_law("ball", radius), _check_t(t)
+    if replicates < 2:
+        raise ValueError(f"replicates must be at least 2 (the stderr needs a spread), got {replicates}")
+    X = _points(X)
+    E = rho * _sobol_ball(X.shape[-1], int(m), int(replicates), int(seed))     # (R, m, d)
+    with np.errstate(all="ignore"):
+        V = np.asarray(f(X[..., None, None, :] + E), dtype=float)              # (..., R, m)
+    w = np.full(V.shape[-1], 1.0 / V.shape[-1])
+    tt = t if kind == "tilted" else 0.0
+    per = tilt(V, w, tt)                                                       # (..., R)
+    pooled = tilt(V.reshape(V.shape[:-2] + (-1,)), np.full(V.shape[-1] * V.shape[-2], 1.0 / (V.shape[-1] * V.shape[-2])), tt)
+    stderr = per.std(axis=-1, ddof=1) / np.sqrt(per.shape[-1])
+    return MonteCarlo(pooled, stderr, int(E.shape[0] * E.shape[1]))
 
 
 def rule(law: str, radius: float, d: int, order: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Quadrature rule for ``eps``: nodes (m, d) and weights (m,) with ``E h(eps) ≈ sum w h(E)``.
 
     Gauss–Hermite (``order`` nodes per axis, tensor product) for ``gaussian``; Gauss–Legendre in the
-    radius times ``2 order`` trapezoid angles for the 2-D ``ball``.
+    radius times ``2 order`` trapezoid angles for the 2-D ``ball``; for the ball in d >= 3, randomised
+    QMC: QMC_REPLICATES scrambled Sobol rules of ``order`` points each (seed 0), pooled with equal
+    weights — :func:`ball_qmc` gives the same estimate with its standard error and any seed.
     """
     radius = _check_law(law, radius)
     if order is None:
-        order = {1: 80, 2: 40, 3: 16}.get(d, 6) if law == "gaussian" else 48
+        order = {1: 80, 2: 40, 3: 16}.get(d, 6) if law == "gaussian" else (48 if d <= 2 else 512)
     E, w = _unit_rule(law, int(d), int(order))
     return radius * E, w
 
@@ -196,8 +250,25 @@ def tilted(f, X, *, t: float, law: str, radius: float, order: int | None = None)
     radius = _check_law(law, radius)
     if radius == 0:
         return np.asarray(f(_points(X)), dtype=float)
+    X = _points(X)
+    if tilted_diverges(f, X, t=t, law=law, radius=radius):
+        return np.full(X.shape[:-1], np.inf if t > 0 else -np.inf)
     V, w = node_values(f, X, law=law, radius=radius, order=order)
     return tilt(V, w, t)
+
+
+def tilted_diverges(f, X, *, t: float, law: str, radius: float) -> bool:
+    """Is L_t infinite? Only the gaussian law can make it so: E exp(t f(x + eps)) diverges when f grows
+    at least like |eps|^2 / (2 t mu^2) (a quadratic x'Ax/2: t mu^2 lambda_max >= 1; for t < 0 the same
+    with lambda_min and -f; a quartic: every t > 0). Probed numerically around the points (see
+    :func:`_growth_diverges`); the ball is bounded, so its L_t is always finite."""
+    t, radius = _check_t(t), _check_law(law, radius)
+    if law != "gaussian" or t == 0.0 or radius == 0:
+        return False
+    P = _points(X).reshape(-1, np.shape(X)[-1])
+    center = P.mean(axis=0)
+    scale = float(np.max(np.linalg.norm(P - center, axis=-1), initial=0.0))
+    return _growth_diverges(f, t, radius, center, scale)
 
 
 def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) -> np.ndarray:
@@ -211,8 +282,10 @@ def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) 
     if radius == 0:
         v = np.asarray(f(_points(X)), dtype=float)
         return np.stack([v] * len(ts))
+    X = _points(X)
     V, w = node_values(f, X, law=law, radius=radius, order=order)
-    return np.stack([tilt(V, w, t) for t in ts])
+    return np.stack([np.full(X.shape[:-1], np.inf if t > 0 else -np.inf)
+                     if tilted_diverges(f, X, t=t, law=law, radius=radius) else tilt(V, w, t) for t in ts])
 
 
 def max_loss(f, X, *, radius: float, rounds: int = 8) -> np.ndarray:
@@ -336,7 +409,7 @@ def monte_carlo(f, X, *, kind: str, law: str = "gaussian", radius: float, t: flo
 
 DIRECT_TERMS = 120      # lattice kernels with at most this many weights are summed directly
 GROWTH_RADII = 12       # radii of the divergence probe, geometric from 5 mu to 5e4 (window + mu)
-TAIL_MASS = 1e-6        # gaussian tilted: the kernel's outer frame may carry at most this share
+TAIL_ERROR = 1e-3       # gaussian tilted: the truncation at +-5 mu may cost at most this share of f's range
 
 
 @dataclass(frozen=True)
@@ -350,8 +423,9 @@ class Grid:
       cannot represent the law; Z is still a weighted average with the exact bounds, but coarse;
     * ``"infinite"``: gaussian law, the tilted integral diverges (f grows at least like
       |eps|^2 / (2 t mu^2)); Z is +inf (t > 0) or -inf (t < 0) everywhere;
-    * ``"tail"``: gaussian law, L_t is finite but the tilted integrand still carries more than
-      TAIL_MASS of its mass at the kernel's edge (+-5 mu): the truncated grid value is too low.
+    * ``"tail"``: gaussian law, L_t may be finite but the tilted integrand still carries so much mass
+      at the kernel's edge (+-5 mu) that truncating there moves L_t by more than TAIL_ERROR of f's
+      range: the grid value is too low.
 
     note is one sentence for the page ("" when ok).
     """
@@ -576,8 +650,10 @@ def _growth_diverges(f, t: float, mu: float, center: np.ndarray, scale: float) -
     r = np.geomspace(5 * mu, 5e4 * (scale + mu), GROWTH_RADII)
     with np.errstate(all="ignore"):
         V = np.asarray(f(center + r[:, None, None] * dirs[None]), dtype=float)       # (radii, dirs)
-        g = np.where(np.isfinite(V), t * V, -np.inf) - r[:, None] ** 2 / (2 * mu**2)
+        g = np.where(np.isnan(V), -np.inf, t * V) - r[:, None] ** 2 / (2 * mu**2)   # f = +-inf: overflow
     best = g.max(axis=1)
+    if best[-1] == np.inf:
+        return True
     return bool(np.isfinite(best[-1]) and best[-1] > best[-2] and best[-1] > best[: GROWTH_RADII // 2].max())
 
 
@@ -606,6 +682,25 @@ def resolution_note(law: str, radius: float, h: float) -> str:
         return (f"μ = {radius:.3g} is less than one grid cell (h = {h:.3g}): the grid cannot resolve the "
                 "gaussian; use a larger μ or a finer grid")
     return ""
+
+
+TILT_RESOLUTION = 5.0    # |t| h^2 f'' above this: exp(t f) has peaks narrower than the grid resolves
+
+
+def tilt_resolution_note(F: np.ndarray, t: float) -> str:
+    """"" when the lattice resolves the peaks of exp(t f); else why not.
+
+    exp(t f) peaks where t f does: at maxima of f for t > 0, minima for t < 0, with a width of about
+    1 / sqrt(|t f''|). Read off the lattice as the largest second difference of t f (h^2 f'' per cell)
+    in the peaks' direction; above TILT_RESOLUTION the peaks are narrower than about half a cell."""
+    A = t * np.where(np.isfinite(F), F, np.nan)
+    with np.errstate(invalid="ignore"):
+        d2 = [A[1:-1, 2:] + A[1:-1, :-2] - 2 * A[1:-1, 1:-1], A[2:, 1:-1] + A[:-2, 1:-1] - 2 * A[1:-1, 1:-1]]
+    worst = max(float(np.nanmax(-d, initial=0.0)) for d in d2)     # concavity of t f
+    if worst <= TILT_RESOLUTION:
+        return ""
+    return (f"the tilt t = {t:g} makes exp(t f) peak more sharply than this grid resolves "
+            f"(|t| h² f'' reaches {worst:.3g} per cell, above {TILT_RESOLUTION:g}): use a smaller |t| or a finer grid")
 
 
 def divergence_note(t: float, mu: float) -> str:
@@ -680,9 +775,16 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
     elif kind == "smoothed" or t == 0.0:
         Z = _expectation(F, lw, pad, n, n)
     else:
+        if status == "ok":
+            note = tilt_resolution_note(F, t)
+            status = "under-resolved" if note else status
         log_sum = _tilted_sum(t * F, lw, pad, n, n)
         Z = log_sum / t
-        if law == "gaussian" and status == "ok" and _tail_share(t * F, lw, pad, n, n, log_sum) > TAIL_MASS:
+        # Mass beyond the kernel's +-5 mu frame changes L_t by about (that mass) / |t|: flag it when
+        # the frame's share of the sum, so divided, exceeds TAIL_ERROR of f's range.
+        spread = float(np.ptp(F[~bad])) if (~bad).any() else 0.0
+        if (law == "gaussian" and status == "ok"
+                and _tail_share(t * F, lw, pad, n, n, log_sum) / abs(t) > TAIL_ERROR * max(spread, 1e-300)):
             status, note = "tail", (f"L_t is dominated by the far tail (t = {t:g}, μ = {radius:g}): the "
                                     "tilted integrand still carries mass at the kernel's edge (±5 μ), so "
                                     "the grid value is too low; L_t is finite but large, or infinite")
