@@ -44,7 +44,7 @@ from scipy.special import logsumexp
 LAWS = ("gaussian", "ball")
 KINDS = ("f", "smoothed", "max_loss", "tilted")
 GAUSS_TRUNCATION = 5.0   # the grid's gaussian kernel spans +-5 mu per axis: the mass beyond is 1e-6
-_MAX_LEVELS = 10         # at most this many FFTs for one tilted grid (see _tilted_grid)
+_MAX_LEVELS = 32         # at most this many levels (sums) for one tilted grid (see _tilted_sum)
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -463,7 +463,7 @@ def _lattice_law(law: str, radius: float, hx: float, hy: float) -> _Law:
 
     gaussian: the N(0, mu^2 I) density at the cell centres of the box +-5 mu, normalised (the trapezoid
     rule, spectrally accurate once mu >= h). ball: every cell centre inside the closed disk gets the
-    area of its cell inside the disk (16 x 16 sub-samples per cell); the rest of the disk's area, the
+    area of its cell inside the disk (sub-samples at most rho / 8 apart); the rest of the disk's area, the
     slivers of cells centred outside, sits on the rim. The rim's share and a cos 2θ modulation of it
     are then chosen so that E eps_x^2 = E eps_y^2 = rho^2 / 4 exactly: the rule is exact for quadratics.
     """
@@ -472,35 +472,94 @@ def _lattice_law(law: str, radius: float, hx: float, hy: float) -> _Law:
         px, py = int(math.ceil(reach / hx - 1e-9)), int(math.ceil(reach / hy - 1e-9))
         kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
         K = np.outer(np.exp(-0.5 * (ky / radius) ** 2), np.exp(-0.5 * (kx / radius) ** 2))
+        K[K < 1e-12] = 0.0          # only when mu < h/3 (under-resolved): weights that no sum could see
         return _Law(K / K.sum(), py, px, (np.zeros(0), np.zeros(0)), np.zeros(0))
     rho = radius
     px, py = int(math.floor(rho / hx + 1e-9)), int(math.floor(rho / hy + 1e-9))
     kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
-    inside = kx[None, :] ** 2 + ky[:, None] ** 2 <= rho**2 * (1 + 1e-12)
-    S = 16
-    sub = (np.arange(S) + 0.5) / S - 0.5                                       # sub-sample offsets, in cells
-    SX = (kx[None, :, None, None] + hx * sub[None, None, None, :])            # (1, nx, 1, S)
-    SY = (ky[:, None, None, None] + hy * sub[None, None, :, None])            # (ny, 1, S, 1)
-    area = ((SX**2 + SY**2) <= rho**2).mean(axis=(2, 3)) * hx * hy * inside    # (ny, nx)
+    r = np.hypot(kx[None, :], ky[:, None])
+    inside = r <= rho * (1 + 1e-12)
+    # Area of each cell inside the disk: whole for cells well inside, sub-sampled (at most rho / 8
+    # apart) for the cells the circle crosses.
+    area = np.where(r + np.hypot(hx, hy) / 2 <= rho, hx * hy, 0.0)
+    S = int(np.clip(np.ceil(8 * max(hx, hy) / rho), 16, 256))
+    sub = (np.arange(S) + 0.5) / S - 0.5
+    cut = np.argwhere(inside & (area == 0))
+    if len(cut):
+        SX = kx[cut[:, 1], None, None] + hx * sub[None, None, :]                # (cells, 1, S)
+        SY = ky[cut[:, 0], None, None] + hy * sub[None, :, None]                # (cells, S, 1)
+        area[cut[:, 0], cut[:, 1]] = ((SX**2 + SY**2) <= rho**2).mean(axis=(1, 2)) * hx * hy
+    w_lat = area / (np.pi * rho**2)
     theta = _rim_angles(rho, hx, hy, spacing=2.0, most=32)
     c2 = np.cos(2 * theta)
-    total = np.pi * rho**2
-    w_lat = area / total
-    r_w = max(0.0, 1.0 - w_lat.sum())                                          # the rim's area share
-    # Moment match: lattice weights a * w_lat (a = 1 - rim share), rim weights b (1 + beta cos 2θ)/k.
-    mx, my = (w_lat * kx[None, :] ** 2).sum(), (w_lat * ky[:, None] ** 2).sum()
-    s0 = w_lat.sum()
-    # Unknowns a, b, beta*b =: c.  a s0 + b = 1;  a mx + b rho^2/2 + c rho^2 mean(cos^2 c2) = rho^2/4;
-    # a my + b rho^2/2 - c rho^2 mean(sin^2 c2)... with mean(cos^2θ cos2θ) = 1/4 = -mean(sin^2θ cos2θ).
-    M = np.array([[s0, 1.0, 0.0], [mx, rho**2 / 2, rho**2 / 4], [my, rho**2 / 2, -rho**2 / 4]])
-    a, b, c = np.linalg.solve(M, [1.0, rho**2 / 4, rho**2 / 4])
-    if a >= 0 and b >= 0 and abs(c) <= b:
-        K, rim_w = a * w_lat, b * (1 + (c / b if b > 0 else 0.0) * c2) / len(theta)
-    else:                                     # too few cells to match (rho below ~1 cell): keep the areas
-        K, rim_w = w_lat, np.full(len(theta), r_w / len(theta))
     rim = (rho * np.sin(theta) / hy, rho * np.cos(theta) / hx)
+    # Moments the rim points really carry: each is read by bilinear interpolation, i.e. it is the
+    # mixture of its cell's four corners, whose second moments per axis are these.
+    ey2, ex2 = (_corner_second_moment(o) * h**2 for o, h in zip(rim, (hy, hx)))
+    k = len(theta)
+    # Weights a w_lat on the lattice and (b + c cos 2θ_k) / k on the rim, with
+    #   mass 1:            a sum(w_lat) + b = 1
+    #   E eps_x^2 = rho^2/4:  a sum(w_lat kx^2) + (b sum ex2 + c sum(cos2θ ex2)) / k = rho^2 / 4, and y alike;
+    # odd and cross moments vanish by symmetry, so the rule is exact for quadratics.
+    Mx = np.array([[w_lat.sum(), 1.0, 0.0],
+                   [(w_lat * kx[None, :] ** 2).sum(), ex2.mean(), (c2 * ex2).mean()],
+                   [(w_lat * ky[:, None] ** 2).sum(), ey2.mean(), (c2 * ey2).mean()]])
+    try:
+        a, b, c = np.linalg.solve(Mx, [1.0, rho**2 / 4, rho**2 / 4])
+    except np.linalg.LinAlgError:
+        a = b = c = -1.0
+    if a >= 0 and b >= abs(c):
+        K, rim_w = a * w_lat, (b + c * c2) / k
+    else:                                     # a few cells only: the nearest non-negative weights that match
+        K, rim_w = _matched_weights(w_lat, kx, ky, ex2, ey2, rho)
+    if K.sum() + rim_w.sum() <= 0:              # rho far below the cell: a point mass at the centre
+        K = np.zeros_like(w_lat)
+        K[py, px] = 1.0
     s = K.sum() + rim_w.sum()
     return _Law(K / s, py, px, rim, rim_w / s)
+
+
+def _matched_weights(w_lat, kx, ky, ex2, ey2, rho):
+    """Non-negative weights nearest (chi-square) to the areas with mass 1 and E eps^2 = rho^2/4 per axis.
+
+    Lattice cells and rim points keep their symmetric places, so odd and cross moments still vanish.
+    Used when the disk covers only a few cells; falls back to the plain areas if no such weights exist.
+    """
+    idx = np.argwhere(w_lat > 0)
+    k = len(ex2)
+    rim0 = max(1.0 - w_lat.sum(), 1e-3) / k
+    w0 = np.concatenate([w_lat[idx[:, 0], idx[:, 1]], np.full(k, rim0)])
+    C = np.stack([np.ones_like(w0),
+                  np.concatenate([kx[idx[:, 1]] ** 2, ex2]),
+                  np.concatenate([ky[idx[:, 0]] ** 2, ey2])])
+    d = np.array([1.0, rho**2 / 4, rho**2 / 4])
+    # Minimise sum (w - w0)^2 / w0 subject to C w = d: w = w0 + w0 * C'lam. Weights that come out
+    # negative are fixed at 0 and the rest solved again (an active set; a few rounds at most).
+    free = np.ones(len(w0), bool)
+    w = w0
+    for _ in range(len(w0)):
+        W = np.where(free, w0, 0.0)
+        try:
+            lam = np.linalg.solve((C * W) @ C.T, d - C @ np.where(free, w0, 0.0))
+        except np.linalg.LinAlgError:
+            break
+        w = np.where(free, w0 + W * (C.T @ lam), 0.0)
+        if w.min() >= -1e-15:
+            break
+        free &= w > 0
+    w = np.maximum(w, 0.0)
+    if np.max(np.abs(C @ w - d) / np.array([1.0, rho**2, rho**2])) > 1e-12:
+        return w_lat, np.full(k, max(0.0, 1.0 - w_lat.sum()) / k)
+    K = np.zeros_like(w_lat)
+    K[idx[:, 0], idx[:, 1]] = w[:len(idx)]
+    return K, w[len(idx):]
+
+
+def _corner_second_moment(o: np.ndarray) -> np.ndarray:
+    """E (offset)^2 in cells, along one axis, of the bilinear read at offset o: (1 - a) i^2 + a (i + 1)^2."""
+    i = np.floor(o)
+    a = o - i
+    return (1 - a) * i**2 + a * (i + 1) ** 2
 
 
 def _pad_of(lw: _Law) -> tuple[int, int]:
@@ -571,6 +630,18 @@ def _expectation(F: np.ndarray, lw: _Law, pad, ny: int, nx: int, rim_F=None) -> 
     return out
 
 
+def _centred_variance(F, lw: _Law, pad, ny: int, nx: int, F0: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Var f(x + eps) = E (f(x + eps) - f(x))^2 - (mean - f(x))^2 under the discrete law, per point."""
+    view = _views(F, pad, ny, nx)
+    K, py, px = lw.K, lw.py, lw.px
+    second = np.zeros((ny, nx))
+    for i, j in zip(*np.nonzero(K)):
+        second += K[i, j] * (view(i - py, j - px) - F0) ** 2
+    for w, R in zip(lw.rim_w, _rim_reads(F, lw, pad, ny, nx)):
+        second += w * (R - F0) ** 2
+    return np.maximum(second - (mean - F0) ** 2, 0.0)
+
+
 def _support_extreme(A: np.ndarray, support: np.ndarray, pad, ny: int, nx: int) -> np.ndarray:
     """Grey dilation of the padded array A with a centred, row-convex footprint: out (ny, nx).
 
@@ -606,13 +677,16 @@ def _law_max(A: np.ndarray, lw: _Law, pad, ny: int, nx: int, rim_A=None) -> np.n
 def _tilted_sum(A: np.ndarray, lw: _Law, pad, ny: int, nx: int) -> np.ndarray:
     """log E exp(A(x + eps)) under the discrete law, for A = t f: stable for any |A|, bounds exact.
 
-    With M(x) the largest A on the law's support around x, every point is put in a level j of M and the
-    level's sum is taken over expm1(min(A - c_j, 0)), c_j the level's top (the expm1/log1p form keeps
-    t -> 0 free of cancellation). In its level a point's sum of exp(A - c_j) lies in
-    [w_min e^(M - c_j), e^(M - c_j)], so nothing overflows and an FFT's round-off stays far below it;
-    levels are at least 8 wide and at most _MAX_LEVELS of them are made. The result is finally put into
-    [m(x), M(x)], the smallest and largest A on the support, where the exact value lies: this only ever
-    removes round-off.
+    With M(x) the largest A on the law's support around x, every point is put in a level j of M, and
+    the level's sum of exp(min(A - c_j, 0)) is taken, c_j the level's top; a level whose points see A
+    within 1 of c_j (small |t|) sums expm1(.) instead and takes log1p, so t -> 0 has no cancellation.
+    In its level a point's sum lies in [w_min e^(M - c_j), e^(M - c_j)]: nothing overflows; a sum of
+    shifted views (small kernels) keeps its relative precision down to underflow, so its levels may be
+    600 wide; an FFT's round-off is absolute, so its levels are at most 10 wide. At most _MAX_LEVELS
+    levels are made. The result is finally put into [max(m(x), M(x) + log w_min), M(x)] (m: the
+    smallest A on the support), where the exact value lies: this only ever removes round-off, and
+    bounds the error of a sum lost altogether (|t| times f's range beyond ~600 _MAX_LEVELS) by
+    |log w_min| / |t|.
     """
     rim_A = _rim_reads(A, lw, pad, ny, nx)
     M = _law_max(A, lw, pad, ny, nx, rim_A)
@@ -620,18 +694,23 @@ def _tilted_sum(A: np.ndarray, lw: _Law, pad, ny: int, nx: int) -> np.ndarray:
     for R in rim_A:
         np.fmin(m, R, out=m)
     top, bottom = float(M.max()), float(M.min())
-    delta = max(8.0, (top - bottom) / _MAX_LEVELS * (1 + 1e-9))
+    widest = 600.0 if np.count_nonzero(lw.K) <= DIRECT_TERMS else 10.0
+    levels = min(_MAX_LEVELS, max(1, math.ceil((top - bottom) / widest)))
+    delta = max(8.0, (top - bottom) / levels * (1 + 1e-9))
     level = np.floor((top - M) / delta).astype(int)
     out = np.empty((ny, nx))
     for j in np.unique(level):
         c = top - j * delta
         sel = level == j
-        S = _lattice_sum(np.expm1(np.minimum(A - c, 0.0)), lw, pad, ny, nx)[sel]
+        near = c - float(m[sel].min()) <= 1.0
+        g = np.expm1 if near else np.exp
+        S = _lattice_sum(g(np.minimum(A - c, 0.0)), lw, pad, ny, nx)[sel]
         for w, R in zip(lw.rim_w, rim_A):          # the rim's terms only where they are needed
-            S += w * np.expm1(np.minimum(R[sel] - c, 0.0))
-        with np.errstate(divide="ignore"):   # a sum lost to round-off: log1p(-1) = -inf, raised below
-            out[sel] = c + np.log1p(np.maximum(S, -1.0))
-    return np.clip(out, m, M)
+            S += w * g(np.minimum(R[sel] - c, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):   # a lost sum: -inf, raised below
+            out[sel] = c + (np.log1p(np.maximum(S, -1.0)) if near else np.log(np.maximum(S, 0.0)))
+    w = np.concatenate([lw.K[lw.K > 0], lw.rim_w[lw.rim_w > 0]])
+    return np.clip(out, np.maximum(m, M + np.log(w.min())), M)
 
 
 def _growth_diverges(f, t: float, mu: float, center: np.ndarray, scale: float) -> bool:
@@ -664,7 +743,9 @@ def _tail_share(A: np.ndarray, lw: _Law, pad, ny: int, nx: int, log_sum: np.ndar
     PY, PX = pad
     frame = np.zeros_like(K, dtype=bool)
     frame[[0, -1], :], frame[:, [0, -1]] = True, True
-    fi, fj = np.nonzero(frame)
+    fi, fj = np.nonzero(frame & (K > 0))
+    if fi.size == 0:
+        return 0.0
     si = np.linspace(0, ny - 1, min(ny, 24)).astype(int)
     sj = np.linspace(0, nx - 1, min(nx, 24)).astype(int)
     rows = PY + si[None, :, None] + (fi - py)[:, None, None]          # (frame, 24, 1)
@@ -774,6 +855,12 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
             np.fmax(Z, R, out=Z)
     elif kind == "smoothed" or t == 0.0:
         Z = _expectation(F, lw, pad, n, n)
+    elif abs(t) * float(np.ptp(F)) < 1e-6:
+        # L_t = mean + (t/2) Var + O(t^2 range^3): exact to 1e-12 of the range here, where 1/t would
+        # lose every digit (t may be subnormal). Var about f(x) first, so nothing cancels.
+        F0 = _views(F, pad, n, n)(0, 0)
+        mean = _expectation(F, lw, pad, n, n)
+        Z = mean + t / 2 * _centred_variance(F, lw, pad, n, n, F0, mean)
     else:
         if status == "ok":
             note = tilt_resolution_note(F, t)
