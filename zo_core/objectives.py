@@ -523,7 +523,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
         # so L_t <= this max-loss holds exactly.
         F_max = np.where(bad, -np.inf, F)
         theta = lattice.rim_angles(radius, hx, hy)
-        Z = lattice.law_max(F_max, lw, pad, n, n)
+        Z = lattice.support_extreme(F_max, lw.K > 0, pad, n, n)     # the law's rim points are among theta
         for R in lattice.bilinear_reads(F_max, (radius * np.sin(theta) / hy, radius * np.cos(theta) / hx), pad, n, n):
             np.fmax(Z, R, out=Z)
     elif kind == "smoothed" or t == 0.0:
@@ -540,8 +540,8 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
             status = "under-resolved" if note else status
         log_sum = lattice.tilted_sum(t * F, lw, pad, n, n)
         Z = log_sum / t
-        # Mass beyond the kernel's +-5 mu frame changes L_t by about (that mass) / |t|: flag it when
-        # the frame's share of the sum, so divided, exceeds TAIL_ERROR of f's range.
+        # Mass beyond the kernel's +-5 mu box changes L_t by about (its share) / |t|: flag it when that
+        # exceeds TAIL_ERROR of f's range.
         spread = float(np.ptp(F[~bad])) if (~bad).any() else 0.0
         if (law == "gaussian" and status == "ok"
                 and lattice.tail_share(t * F, lw, pad, n, n, log_sum) / abs(t) > TAIL_ERROR * max(spread, 1e-300)):
