@@ -270,10 +270,10 @@ def tilted_sum(A: np.ndarray, lw: Law, pad, ny: int, nx: int) -> np.ndarray:
     In its level a point's sum lies in [w_min e^(M - c_j), e^(M - c_j)]: nothing overflows; a sum of
     shifted views (small kernels) keeps its relative precision down to underflow, so its levels may be
     600 wide; an FFT's round-off is absolute, so its levels are at most 10 wide. At most MAX_LEVELS
-    levels are made. The result is finally put into [max(m(x), M(x) + log w_min), M(x)] (m: the
-    smallest A on the support), where the exact value lies: this only ever removes round-off, and
-    bounds the error of a sum lost altogether (|t| times f's range beyond ~600 MAX_LEVELS) by
-    |log w_min| / |t|.
+    levels are made. The result is finally put into [max(m(x), M(x) + log w_min, E A(x)), M(x)] (m: the
+    smallest A on the support; E A <= log E e^A is Jensen's inequality), where the exact value lies:
+    this only ever removes round-off, and bounds the error of a sum lost altogether (|t| times f's
+    range beyond ~600 MAX_LEVELS, where the grid also reports the tilt as unresolved).
     """
     rim_A = rim_reads(A, lw, pad, ny, nx)
     M = law_max(A, lw, pad, ny, nx, rim_A)
@@ -297,7 +297,8 @@ def tilted_sum(A: np.ndarray, lw: Law, pad, ny: int, nx: int) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):   # a lost sum: -inf, raised below
             out[sel] = c + (np.log1p(np.maximum(S, -1.0)) if near else np.log(np.maximum(S, 0.0)))
     w = np.concatenate([lw.K[lw.K > 0], lw.rim_w[lw.rim_w > 0]])
-    return np.clip(out, np.maximum(m, M + np.log(w.min())), M)
+    EA = expectation(A, lw, pad, ny, nx, rim_A)                # Jensen: log E e^A >= E A, for either sign of t
+    return np.clip(out, np.maximum(np.maximum(m, M + np.log(w.min())), np.minimum(EA, M)), M)
 
 
 def tail_share(A: np.ndarray, lw: Law, pad, ny: int, nx: int, log_sum: np.ndarray) -> float:

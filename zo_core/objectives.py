@@ -18,8 +18,12 @@ Two paths that agree:
 * pointwise (``smoothed``, ``max_loss``, ``tilted``): a fixed quadrature rule — tensor Gauss–Hermite
   for the gaussian law, Gauss–Legendre in the radius times the trapezoid rule in the angle for the
   ball — or :func:`monte_carlo` with its standard error;
-* on a grid (:func:`grid`): FFT convolution with the law's density, the exp-tilted convolution in
-  log-sum-exp form, and grey dilation with a disk, on a padded grid so the borders are right.
+* on a grid (:func:`grid`): one discrete law with non-negative weights on the lattice (see
+  :mod:`zo_core.lattice`) applied to f, to exp(t f) in log-sum-exp form, and as a maximum, on a padded
+  grid so the borders are right; the exact bounds of the continuous objectives hold on the grid, and
+  ``Grid.status`` says where L_t is infinite or the grid cannot resolve it.
+
+In d >= 3 the ball's expectations use randomised QMC (:func:`ball_qmc`, with a standard error).
 
 Every tilted value is computed with a shift (log-sum-exp), so ``|t f|`` up to 1e6 and beyond gives
 finite numbers: no overflow, no NaN.
@@ -474,7 +478,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
     window, as the pointwise formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
 
     The weights are non-negative and sum to 1, so for every n, t and radius: min f <= L_t <= max f
-    over the rule's support, mean <= L_t for t >= 0 (>= for t <= 0), and for the ball L_t <= the
+    over the rule's support, mean <= L_t for t >= 0 (L_t <= mean for t <= 0), and for the ball L_t <= the
     grid's max-loss. ``Grid.status`` / ``Grid.note`` flag an unresolved kernel and, for the gaussian
     tilted, an infinite L_t or one the +-5 mu kernel cannot hold (see :class:`Grid`).
 
