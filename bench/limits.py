@@ -6,7 +6,7 @@ caps themselves (zo_core.theory.MAX_DEGREE / MAX_TERMS, zo_core.bounds.FIGURES),
 follows the table. ``--before`` also times the former worst cases (minutes): the degree-8 derivation (gaussian) and
 the attack at its former page maxima.
 
-Run: .venv/bin/python bench/limits.py [--repeats 3] [--before] [--only theory|attack]
+Run: .venv/bin/python -m bench.limits [--repeats 3] [--before] [--only theory|attack]
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import argparse
 import statistics
 import time
 
-import _common  # noqa: F401  (puts the repository on sys.path)
 import sympy as sp
 
 from zo_core import attack, bounds, theory, viz

@@ -1,14 +1,15 @@
 """Objectives on a grid: speed and accuracy against Monte Carlo, and the browser's t-slider latency.
 
-Prints, for the sharp-vs-flat landscape on a 201 x 201 grid:
+Prints, for the sharp-vs-flat landscape on a 121 x 121 grid:
 
-* the median time of the three grid objectives (smoothed, max-loss, tilted) together, target <= 30 ms;
+* the median time of the three grid objectives (smoothed, max-loss, tilted) together, target <= 30 ms,
+  and each grid's status (ok / under-resolved / infinite / tail);
 * the time of Monte Carlo with 1,000 draws per point for the same three;
 * both errors against the pointwise quadrature (max and RMS over 2,000 grid points);
 * the race and the basin map (the race page's cached computations);
 * the browser: t slider key press -> the tilted chart updated, median over 10 presses (target <= 300 ms).
 
-Run (from the repository root): ``.venv/bin/python -m bench.objectives [--no-browser]``
+Run (from the repository root): ``.venv/bin/python -m bench.objectives [--no-browser] [--no-mc] [--no-optimizers] [--n=121]``
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import numpy as np
 from zo_core import landscapes, objectives
 
 L = landscapes.get("sharp_flat")
-N = 201
+N = int(next((a.split('=')[1] for a in sys.argv if a.startswith('--n=')), 121))
 CONFIGS = {
     "page defaults": dict(law="gaussian", mu=0.05, rho=0.126, t=20.0),
     "wide radii": dict(law="gaussian", mu=0.3, rho=0.5, t=5.0),
     "ball law": dict(law="ball", mu=0.3, rho=0.5, t=5.0),
+    "page defaults, ball": dict(law="ball", mu=0.05, rho=0.126, t=20.0),
 }
 
 
@@ -65,8 +67,14 @@ def bench_config(name, cfg, repeats=15):
     print(f"\n== {name}: {cfg}")
     print(f"grid, 3 objectives together: median {1e3 * statistics.median(times):.1f} ms "
           f"(min {1e3 * min(times):.1f}); per objective: "
-          + ", ".join(f"{k} {1e3 * v:.1f} ms" for k, v in per_kind.items()))
+          + ", ".join(f"{k} {1e3 * v:.1f} ms" for k, v in per_kind.items())
+          + " | status: " + ", ".join(f"{k} {getattr(g, 'status', 'n/a')}" for k, g in grids.items()))
     mc_total = 0.0
+    if "--no-mc" in sys.argv:
+        for kind, kw in spec.items():
+            err = grids[kind].Z[i, j] - pointwise(kind, P, kw)
+            print(f"  {kind:9s} grid err max {np.abs(err).max():.2e} rms {np.sqrt(np.mean(err**2)):.2e}")
+        return
     for kind, kw in spec.items():
         ref = pointwise(kind, P, kw)
         err_grid = grids[kind].Z[i, j] - ref
@@ -153,6 +161,7 @@ if __name__ == "__main__":
     for name, cfg in CONFIGS.items():
         bench_config(name, cfg)
     print()
-    bench_optimizers()
+    if "--no-optimizers" not in sys.argv:
+        bench_optimizers()
     if "--no-browser" not in sys.argv:
         bench_browser()

@@ -5,7 +5,8 @@ import inspect
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
-from zo_core import objectives
+from zo_core import lattice, objectives
+from zo_core.viz import objectives as vizobj
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)
@@ -30,6 +31,9 @@ rho = urlstate.log_slider("ρ (ball radius)", "sm_rho", bound="sm_rho", default=
                           help="Also the radius of the max-loss.")
 common = dict(landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
+for panel, status, note in vizobj.notes(settings.landscape, t=t, mu=mu, rho=rho, law=law):
+    (st.error if status == "infinite" else st.warning)(f"{panel}: {note}.", icon=":material/warning:")
+
 try:
     figures.show("tilted_slice", t=t, key="sm_slice", caption=(
         "Markers (x, circle, star, diamond): the minimiser of each curve on this line. For the ball and t ≥ 0, mean ≤ tilted ≤ max "
@@ -38,16 +42,33 @@ try:
     left, right = st.columns([3, 2])
     with left:
         figures.show("objectives_panel", t=t, key="sm_panel", caption=(
-            "The same objectives over the whole window (computed on a grid by FFT convolution, log-sum-exp "
-            "tilting and grey dilation). Yellow star: the grid minimiser of each."), **common)
+            "The same objectives over the whole window, on a grid: one discrete law with non-negative weights "
+            "(cells inside the disk plus rim points, or the gaussian at the cell centres), log-sum-exp tilting, "
+            "and the largest value over the same points for the max-loss, so min f ≤ L_t ≤ max f and "
+            "mean ≤ L_t ≤ max-loss hold exactly. Yellow star: the grid minimiser of each. A panel the grid "
+            "cannot stand behind says so instead of drawing."), **common)
     with right:
         figures.show("tilt_minimisers", key="sm_sweep", caption=(
             "Where L_t is smallest on the slice, for every t on the slider's scale: dotted lines are the "
             "minima of f."), **common)
+    st.subheader("At one point: the sharpness expansion beside the exact value")
+    start = L.minima[0] if len(L.minima) else [sum(L.bounds[0]) / 2, sum(L.bounds[1]) / 2]
+    p1, p2, p3 = st.columns([1, 1, 3])
+    px = urlstate.number("x", "sm_x", min_value=-1e3, max_value=1e3, default=round(float(start[0]), 3),
+                         step=0.05, where=p1)
+    py = urlstate.number("y", "sm_y", min_value=-1e3, max_value=1e3, default=round(float(start[1]), 3),
+                         step=0.05, where=p2)
+    rows, message = vizobj.sharpness_rows(settings.landscape, px, py, t=t, mu=mu, rho=rho, law=law)
+    with p3:
+        st.table({"quantity": [r[0] for r in rows], "value": [r[1] for r in rows]})
+        st.caption("For small t, L_t ≈ f_μ + (t/2)·Var f(x+ε): tilting adds half t times the variance of the "
+                   "loss around x, large in sharp wells. The last digits differ by the O(t²) terms.")
+        if message:
+            st.warning(message, icon=":material/warning:")
 except ValueError as err:
     st.error(f"These settings cannot be drawn: {err}")
 
 lecture.panel("tilting", projector=settings.projector)
 with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(objectives.tilted) + "\n\n" + inspect.getsource(objectives._tilted_grid),
+    st.code(inspect.getsource(objectives.tilted) + "\n\n" + inspect.getsource(lattice.tilted_sum),
             language="python")

@@ -18,8 +18,12 @@ Two paths that agree:
 * pointwise (``smoothed``, ``max_loss``, ``tilted``): a fixed quadrature rule — tensor Gauss–Hermite
   for the gaussian law, Gauss–Legendre in the radius times the trapezoid rule in the angle for the
   ball — or :func:`monte_carlo` with its standard error;
-* on a grid (:func:`grid`): FFT convolution with the law's density, the exp-tilted convolution in
-  log-sum-exp form, and grey dilation with a disk, on a padded grid so the borders are right.
+* on a grid (:func:`grid`): one discrete law with non-negative weights on the lattice (see
+  :mod:`zo_core.lattice`) applied to f, to exp(t f) in log-sum-exp form, and as a maximum, on a padded
+  grid so the borders are right; the exact bounds of the continuous objectives hold on the grid, and
+  ``Grid.status`` says where L_t is infinite or the grid cannot resolve it.
+
+In d >= 3 the ball's expectations use randomised QMC (:func:`ball_qmc`, with a standard error).
 
 Every tilted value is computed with a shift (log-sum-exp), so ``|t f|`` up to 1e6 and beyond gives
 finite numbers: no overflow, no NaN.
@@ -37,14 +41,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import fft as sfft
-from scipy import ndimage
 from scipy.special import logsumexp
+
+from zo_core import lattice
 
 LAWS = ("gaussian", "ball")
 KINDS = ("f", "smoothed", "max_loss", "tilted")
-GAUSS_TRUNCATION = 5.0   # the grid's gaussian kernel spans +-5 mu per axis: the mass beyond is 1e-6
-_MAX_LEVELS = 10         # at most this many FFTs for one tilted grid (see _tilted_grid)
+GAUSS_TRUNCATION = lattice.GAUSS_TRUNCATION   # the grid's gaussian spans +-5 mu per axis
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -115,18 +118,72 @@ def _unit_rule(law: str, d: int, order: int) -> tuple[np.ndarray, np.ndarray]:
         E = np.stack([np.outer(r, np.cos(theta)).ravel(), np.outer(r, np.sin(theta)).ravel()], axis=-1)
         w = np.repeat(2 * a * r / n_theta, n_theta)
         return E, w / w.sum()
-    raise ValueError(f"the ball quadrature is written for d = 1 or 2, got d = {d}; use monte_carlo")
+    # d >= 3: randomised quasi-Monte Carlo (scrambled Sobol), QMC_REPLICATES scrambles pooled; see ball_qmc
+    E = _sobol_ball(d, order, QMC_REPLICATES, 0).reshape(-1, d)
+    return E, np.full(len(E), 1.0 / len(E))
+
+
+QMC_REPLICATES = 8      # independent scrambles of the ball's Sobol rule in d >= 3: the spread gives the stderr
+
+
+@lru_cache(maxsize=16)
+def _sobol_ball(d: int, m: int, replicates: int, seed: int) -> np.ndarray:
+    """Uniform points in the unit ball of R^d: (replicates, m, d), each replicate one scrambled Sobol
+    sequence of m = 2^k points in d + 1 dimensions mapped by direction = z / |z| with z = Phi^-1(u_1..d)
+    and radius = u_(d+1)^(1/d)."""
+    from scipy.special import ndtri
+    from scipy.stats import qmc
+
+    k = max(1, int(round(math.log2(max(int(m), 2)))))
+    out = np.empty((replicates, 2**k, d))
+    for r, ss in enumerate(np.random.SeedSequence(seed).spawn(replicates)):
+        u = qmc.Sobol(d + 1, scramble=True, seed=np.random.default_rng(ss)).random_base2(k)
+        u = np.clip(u, 1e-12, 1 - 1e-12)                           # Phi^-1 of 0 or 1 is infinite
+        z = ndtri(u[:, :d])
+        out[r] = z / np.linalg.norm(z, axis=-1, keepdims=True) * u[:, d:] ** (1.0 / d)
+    out.setflags(write=False)
+    return out
+
+
+def ball_qmc(f, X, *, kind: str = "smoothed", radius: float, t: float = 0.0, m: int = 512,
+             replicates: int = QMC_REPLICATES, seed: int = 0) -> MonteCarlo:
+    """E f(x + eps) or L_t(x), eps uniform in the ball of radius rho in any d, by randomised QMC.
+
+    ``replicates`` independent scrambles of a Sobol rule with m points each (m a power of two); the
+    value is the estimate from all replicates x m points pooled, the stderr the replicates' spread,
+    sd(per-replicate estimates) / sqrt(replicates) (for the tilted: of the per-replicate L_t, a delta
+    method). The error of scrambled Sobol falls like m^(-1) to m^(-3/2) for smooth f, against m^(-1/2)
+    for plain Monte Carlo. queries = replicates x m per point.
+    """
+    kind = kind if kind in ("smoothed", "tilted") else None
+    if kind is None:
+        raise ValueError("kind must be 'smoothed' or 'tilted'")
+    rho, t = _check_law("ball", radius), _check_t(t)
+    if replicates < 2:
+        raise ValueError(f"replicates must be at least 2 (the stderr needs a spread), got {replicates}")
+    X = _points(X)
+    E = rho * _sobol_ball(X.shape[-1], int(m), int(replicates), int(seed))     # (R, m, d)
+    with np.errstate(all="ignore"):
+        V = np.asarray(f(X[..., None, None, :] + E), dtype=float)              # (..., R, m)
+    w = np.full(V.shape[-1], 1.0 / V.shape[-1])
+    tt = t if kind == "tilted" else 0.0
+    per = tilt(V, w, tt)                                                       # (..., R)
+    pooled = tilt(V.reshape(V.shape[:-2] + (-1,)), np.full(V.shape[-1] * V.shape[-2], 1.0 / (V.shape[-1] * V.shape[-2])), tt)
+    stderr = per.std(axis=-1, ddof=1) / np.sqrt(per.shape[-1])
+    return MonteCarlo(pooled, stderr, int(E.shape[0] * E.shape[1]))
 
 
 def rule(law: str, radius: float, d: int, order: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Quadrature rule for ``eps``: nodes (m, d) and weights (m,) with ``E h(eps) ≈ sum w h(E)``.
 
     Gauss–Hermite (``order`` nodes per axis, tensor product) for ``gaussian``; Gauss–Legendre in the
-    radius times ``2 order`` trapezoid angles for the 2-D ``ball``.
+    radius times ``2 order`` trapezoid angles for the 2-D ``ball``; for the ball in d >= 3, randomised
+    QMC: QMC_REPLICATES scrambled Sobol rules of ``order`` points each (seed 0), pooled with equal
+    weights — :func:`ball_qmc` gives the same estimate with its standard error and any seed.
     """
     radius = _check_law(law, radius)
     if order is None:
-        order = {1: 80, 2: 40, 3: 16}.get(d, 6) if law == "gaussian" else 48
+        order = {1: 80, 2: 40, 3: 16}.get(d, 6) if law == "gaussian" else (48 if d <= 2 else 512)
     E, w = _unit_rule(law, int(d), int(order))
     return radius * E, w
 
@@ -196,8 +253,25 @@ def tilted(f, X, *, t: float, law: str, radius: float, order: int | None = None)
     radius = _check_law(law, radius)
     if radius == 0:
         return np.asarray(f(_points(X)), dtype=float)
+    X = _points(X)
+    if tilted_diverges(f, X, t=t, law=law, radius=radius):
+        return np.full(X.shape[:-1], np.inf if t > 0 else -np.inf)
     V, w = node_values(f, X, law=law, radius=radius, order=order)
     return tilt(V, w, t)
+
+
+def tilted_diverges(f, X, *, t: float, law: str, radius: float) -> bool:
+    """Is L_t infinite? Only the gaussian law can make it so: E exp(t f(x + eps)) diverges when f grows
+    at least like |eps|^2 / (2 t mu^2) (a quadratic x'Ax/2: t mu^2 lambda_max >= 1; for t < 0 the same
+    with lambda_min and -f; a quartic: every t > 0). Probed numerically around the points (see
+    :func:`_growth_diverges`); the ball is bounded, so its L_t is always finite."""
+    t, radius = _check_t(t), _check_law(law, radius)
+    if law != "gaussian" or t == 0.0 or radius == 0:
+        return False
+    P = _points(X).reshape(-1, np.shape(X)[-1])
+    center = P.mean(axis=0)
+    scale = float(np.max(np.linalg.norm(P - center, axis=-1), initial=0.0))
+    return _growth_diverges(f, t, radius, center, scale)
 
 
 def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) -> np.ndarray:
@@ -211,8 +285,10 @@ def tilted_many(f, X, *, ts, law: str, radius: float, order: int | None = None) 
     if radius == 0:
         v = np.asarray(f(_points(X)), dtype=float)
         return np.stack([v] * len(ts))
+    X = _points(X)
     V, w = node_values(f, X, law=law, radius=radius, order=order)
-    return np.stack([tilt(V, w, t) for t in ts])
+    return np.stack([np.full(X.shape[:-1], np.inf if t > 0 else -np.inf)
+                     if tilted_diverges(f, X, t=t, law=law, radius=radius) else tilt(V, w, t) for t in ts])
 
 
 def max_loss(f, X, *, radius: float, rounds: int = 8) -> np.ndarray:
@@ -326,165 +402,85 @@ def monte_carlo(f, X, *, kind: str, law: str = "gaussian", radius: float, t: flo
 
 
 # --- grids --------------------------------------------------------------------------------
+#
+# On a grid every objective is one discrete law applied to the lattice values of f: non-negative
+# weights that sum to 1 on lattice offsets (cell centres inside the disk, or the Gaussian density at
+# cell centres), plus, for the ball, points on the rim read off the lattice by bilinear interpolation.
+# Because the law is a probability distribution over values of f, the grid objectives obey exactly
+# what the continuous ones do: min f <= L_t <= max f over the law's support, the mean <= L_t for
+# t >= 0, and for the ball L_t <= the grid max-loss (whose candidates contain the law's support).
+
+GROWTH_RADII = 12       # radii of the divergence probe, geometric from 5 mu to 5e4 (window + mu)
+TAIL_ERROR = 1e-3       # gaussian tilted: the truncation at +-5 mu may cost at most this share of f's range
+
 
 @dataclass(frozen=True)
 class Grid:
-    """Values on a regular grid: Z[i, j] is the value at (xs[j], ys[i]); Z has shape (len(ys), len(xs))."""
+    """Values on a regular grid: Z[i, j] is the value at (xs[j], ys[i]); Z has shape (len(ys), len(xs)).
+
+    status says whether Z can be trusted as a picture of the objective:
+
+    * ``"ok"``;
+    * ``"under-resolved"``: the kernel spans fewer than two cells (rho < 2 h, or mu < h), so the grid
+      cannot represent the law; Z is still a weighted average with the exact bounds, but coarse;
+    * ``"infinite"``: gaussian law, the tilted integral diverges (f grows at least like
+      |eps|^2 / (2 t mu^2)); Z is +inf (t > 0) or -inf (t < 0) everywhere;
+    * ``"tail"``: gaussian law, L_t may be finite but the tilted integrand still carries so much mass
+      at the kernel's edge (+-5 mu) that truncating there moves L_t by more than TAIL_ERROR of f's
+      range: the grid value is too low.
+
+    note is one sentence for the page ("" when ok).
+    """
     xs: np.ndarray
     ys: np.ndarray
     Z: np.ndarray
+    status: str = "ok"
+    note: str = ""
 
 
-@lru_cache(maxsize=16)
-def _kernel(law: str, radius: float, hx: float, hy: float) -> tuple[np.ndarray, int, int]:
-    """The law's density on grid cells: weights K (2py+1, 2px+1) summing to 1, and the pads py, px.
-
-    gaussian: the density at the cell centres of the box +-5 mu. ball: the disk's area spread
-    bilinearly onto the nodes (exact for f bilinear on each cell; smooth in rho).
-    """
-    reach = GAUSS_TRUNCATION * radius if law == "gaussian" else radius
-    px, py = int(math.ceil(reach / hx - 1e-9)) + 1, int(math.ceil(reach / hy - 1e-9)) + 1
-    kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
-    if law == "gaussian":
-        K = np.outer(np.exp(-0.5 * (ky / radius) ** 2), np.exp(-0.5 * (kx / radius) ** 2))
+def _growth_diverges(f, t: float, mu: float, center: np.ndarray, scale: float) -> bool:
+    """Does E exp(t f(x + eps)), eps ~ N(0, mu^2 I), diverge? Probes the log-integrand
+    t f(c + r θ) - r^2 / (2 mu^2) on 64 directions at radii from 5 mu to 5e4 (scale + mu): it diverges
+    when the largest value over directions is still growing at the outermost radii (f grows at least
+    like r^2 / (2 t mu^2): for x'Ax/2 that is t mu^2 lambda_max >= 1, for a quartic any t > 0).
+    Undefined values of f (NaN) are left out: they carry no mass."""
+    d = center.size
+    if d == 1:
+        dirs = np.array([[-1.0], [1.0]])
     else:
-        # The disk's area spread bilinearly onto the grid nodes ("cloud in cell"): 8 x 8 sub-samples
-        # per cell, each giving its area to the four nodes around it. The rule is then exact for f
-        # bilinear on every cell, and the weights move smoothly with rho.
-        S = 8
-        sx = (np.arange(-S * px, S * px) + 0.5) / S          # sub-sample centres, in cells
-        sy = (np.arange(-S * py, S * py) + 0.5) / S
-        SX, SY = np.meshgrid(sx, sy)
-        inside = (SX * hx) ** 2 + (SY * hy) ** 2 <= radius**2
-        u, v = SX[inside], SY[inside]
-        i0, j0 = np.floor(v).astype(int), np.floor(u).astype(int)
-        fv, fu = v - i0, u - j0
-        K = np.zeros((2 * py + 1, 2 * px + 1))
-        for di, wi in ((0, 1 - fv), (1, fv)):
-            for dj, wj in ((0, 1 - fu), (1, fu)):
-                np.add.at(K, (py + i0 + di, px + j0 + dj), wi * wj)
-        if K.sum() == 0:                       # rho far below the cell size: a point mass
-            K[py, px] = 1.0
-    return K / K.sum(), py, px
+        theta = 2 * np.pi * np.arange(64) / 64
+        dirs = np.zeros((64, d))
+        dirs[:, 0], dirs[:, 1] = np.cos(theta), np.sin(theta)
+    r = np.geomspace(5 * mu, 5e4 * (scale + mu), GROWTH_RADII)
+    with np.errstate(all="ignore"):
+        V = np.asarray(f(center + r[:, None, None] * dirs[None]), dtype=float)       # (radii, dirs)
+        g = np.where(np.isnan(V), -np.inf, t * V) - r[:, None] ** 2 / (2 * mu**2)   # f = +-inf: overflow
+    best = g.max(axis=1)
+    if best[-1] == np.inf:
+        return True
+    return bool(np.isfinite(best[-1]) and best[-1] > best[-2] and best[-1] > best[: GROWTH_RADII // 2].max())
 
 
-def _support_max(A: np.ndarray, support: np.ndarray, ny: int, nx: int) -> np.ndarray:
-    """Grey dilation of the padded array A with a centred, row-convex footprint: out (ny, nx).
-
-    Each footprint row is an interval [-a_i, a_i]; a 1-D running maximum per distinct a_i (O(n)
-    each, scipy's maximum_filter1d) and one maximum per row offset give the 2-D maximum.
-    """
-    py, px = support.shape[0] // 2, support.shape[1] // 2
-    if support.all():                          # a box: two 1-D passes
-        return ndimage.maximum_filter(A, size=support.shape, mode="nearest")[py:py + ny, px:px + nx]
-    out = np.full((ny, nx), -np.inf)
-    row_max: dict[int, np.ndarray] = {}
-    for i in range(-py, py + 1):
-        cols = np.flatnonzero(support[py + i])
-        if cols.size == 0:
-            continue
-        a = int(np.max(np.abs(cols - px)))
-        if a not in row_max:
-            row_max[a] = ndimage.maximum_filter1d(A, size=2 * a + 1, axis=1, mode="nearest")
-        np.maximum(out, row_max[a][py + i:py + i + ny, px:px + nx], out=out)
-    return out
-
-
-def _rim_max(F: np.ndarray, rho: float, hx: float, hy: float, py: int, px: int, ny: int, nx: int) -> np.ndarray:
-    """max over k of f(x + rho (cos θ_k, sin θ_k)) for every unpadded point, f read off the padded
-    grid F by bilinear interpolation (one shifted, weighted sum of four views per angle).
-
-    The max-loss of a function without interior local maxima sits on the rim, which the grid's
-    disk of cell centres misses by up to a cell; the rim samples close that gap.
-    """
-    k = int(np.clip(np.ceil(2 * np.pi * rho / min(hx, hy)), 16, 64))   # rim points about a cell apart
-    best = np.full((ny, nx), -np.inf)
-    for theta in 2 * np.pi * np.arange(k) / k:
-        ox, oy = rho * np.cos(theta) / hx, rho * np.sin(theta) / hy      # offset in cells
-        j, i = int(np.floor(ox)), int(np.floor(oy))
-        ax, ay = ox - j, oy - i
-        r, c = py + i, px + j
-
-        def view(di, dj):
-            return F[r + di:r + di + ny, c + dj:c + dj + nx]
-
-        with np.errstate(invalid="ignore"):     # -inf (undefined f) times a zero weight
-            v = (1 - ay) * ((1 - ax) * view(0, 0) + ax * view(0, 1)) + ay * ((1 - ax) * view(1, 0) + ax * view(1, 1))
-        np.fmax(best, v, out=best)
-    return best
-
-
-def _disk_support(rho: float, hx: float, hy: float, py: int, px: int) -> np.ndarray:
-    """Cells whose centre lies in the closed disk of radius rho (SAM's feasible set on the grid)."""
-    kx, ky = hx * np.arange(-px, px + 1), hy * np.arange(-py, py + 1)
-    return (kx[None, :] ** 2 + ky[:, None] ** 2) <= rho**2 * (1 + 1e-12)
-
-
-def _trapezoid_corrected(E: np.ndarray) -> np.ndarray:
-    """E - (h^2/12) Laplacian(E) in grid units: with the bilinear (cloud-in-cell) disk weights this
-    cancels the h^2 error of integrating the bilinear interpolant, so the ball's grid rule is fourth
-    order inside the disk (the rim keeps a smaller h^2 term)."""
-    P = np.pad(E, 1, mode="edge")
-    lap = P[1:-1, 2:] + P[1:-1, :-2] + P[2:, 1:-1] + P[:-2, 1:-1] - 4 * E
-    return E - lap / 12
-
-
-def _convolver(shape: tuple[int, int], K: np.ndarray, law: str, correct: bool = True):
-    """E (shape) -> the law's expectation of E around each unpadded point: FFT convolution with K,
-    its 'valid' part. K's transform is computed once, so the levels of a tilted grid share it."""
-    size = [sfft.next_fast_len(a + b - 1, real=True) for a, b in zip(shape, K.shape)]
-    K_hat = sfft.rfft2(K, size)
-    (ky, kx), (ey, ex) = K.shape, shape
-
-    def convolve(E: np.ndarray) -> np.ndarray:
-        if law == "ball" and correct:
-            E = _trapezoid_corrected(E)
-        return sfft.irfft2(sfft.rfft2(E, size) * K_hat, size)[ky - 1:ey, kx - 1:ex]
-
-    return convolve
-
-
-def _tilted_grid(F: np.ndarray, K: np.ndarray, t: float, ny: int, nx: int, law: str) -> np.ndarray:
-    """(1/t) log (K * exp(t F)) on the unpadded grid, stable for any |t F|.
-
-    With A = t F and M(x) = max of A over the kernel's support around x (a grey dilation), every
-    point is put in a level j of M and the level's FFT convolves expm1(min(A - c_j, 0)) with c_j the
-    level's top. In its level a point's window sum lies in [w_min e^(M-c_j), e^(M-c_j)], so nothing
-    overflows; levels are at least 8 wide and at most _MAX_LEVELS FFTs are made. A sum lost to
-    round-off (only when |t| times the range of f is large) is raised to the lower end, an error of at
-    most |log w_min| / |t| in L_t.
-    """
-    A = t * F
-    M = _support_max(A, K > 0, ny, nx)
-    # The h^2 correction needs exp(A) smooth on the grid scale; a spiky exp(A) (large |t|) skips it.
-    correct = max(np.abs(np.diff(A, axis=0)).max(), np.abs(np.diff(A, axis=1)).max()) < 4.0
-    top, bottom = float(A.max()), float(M.min())   # A.max(): the rim cells the correction reads stay unclipped
-    delta = max(8.0, (top - bottom) / _MAX_LEVELS * (1 + 1e-9))
-    level = np.floor((top - M) / delta).astype(int)
-    log_w_min = float(np.log(K[K > 0].min()))
-    out = np.empty((ny, nx))
-    convolve = _convolver(A.shape, K, law, correct)
-    for j in np.unique(level):
-        c = top - j * delta
-        S = convolve(np.expm1(np.minimum(A - c, 0.0)))
-        sel = level == j
-        with np.errstate(divide="ignore"):   # a sum lost to round-off: log1p(-1) = -inf, clamped below
-            log_sum = np.log1p(np.maximum(S[sel], -1.0))
-        lo, hi = M[sel] - c + log_w_min, M[sel] - c
-        out[sel] = c + (np.maximum(log_sum, lo) if correct else np.clip(log_sum, lo, hi))
-    return out / t
+def divergence_note(t: float, mu: float) -> str:
+    return (f"L_t is infinite: with the gaussian law, E exp(t f(x + ε)) diverges because f grows at least "
+            f"like |ε|²/(2 t μ²) (t = {t:g}, μ = {mu:g}; for a quadratic well: t μ² λ_max ≥ 1)")
 
 
 def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian", radius: float = 0.0,
          t: float = 0.0) -> Grid:
-    """An objective of f on an n x n grid over xlim x ylim, by convolution (2-D f only).
+    """An objective of f on an n x n grid over xlim x ylim, by a discrete law on the lattice (2-D f only).
 
-    kind="f": f itself; "smoothed": FFT convolution with the law's density; "tilted": the same
-    density applied to exp(t f) in log-sum-exp form (see :func:`_tilted_grid`); "max_loss": grey
-    dilation with the disk of radius ``radius`` (cell centres inside it) together with 16-64 points
-    on its rim read by bilinear interpolation (``law`` is ignored). f is evaluated on a grid padded
-    by the kernel's reach, so values at the borders use f outside the window, as the pointwise
-    formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
+    kind="f": f itself; "smoothed": E f(x + eps) under the law's lattice rule (see
+    :func:`lattice.lattice_law`); "tilted": (1/t) log E exp(t f(x + eps)) under the same rule, in log-sum-exp
+    form (see :func:`lattice.tilted_sum`); "max_loss": the largest f over the cell centres inside the disk of
+    radius ``radius`` and 16-64 points on its rim read by bilinear interpolation (``law`` is ignored).
+    f is evaluated on a grid padded by the kernel's reach, so values at the borders use f outside the
+    window, as the pointwise formulas do. Where f is NaN inside a point's kernel, the result there is NaN.
+
+    The weights are non-negative and sum to 1, so for every n, t and radius: min f <= L_t <= max f
+    over the rule's support, mean <= L_t for t >= 0 (L_t <= mean for t <= 0), and for the ball L_t <= the
+    grid's max-loss. ``Grid.status`` / ``Grid.note`` flag an unresolved kernel and, for the gaussian
+    tilted, an infinite L_t or one the +-5 mu kernel cannot hold (see :class:`Grid`).
 
     Parameters
     ----------
@@ -497,7 +493,7 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
 
     Returns
     -------
-    Grid(xs (n,), ys (n,), Z (n, n)) with Z[i, j] = value at (xs[j], ys[i]).
+    Grid(xs (n,), ys (n,), Z (n, n), status, note) with Z[i, j] = value at (xs[j], ys[i]).
     """
     law, radius, t, n = _check_objective(kind, KINDS, law, radius, t, n, n_min=3)
     (x0, x1), (y0, y1) = map(float, xlim), map(float, ylim)
@@ -510,24 +506,55 @@ def grid(f, xlim, ylim, *, n: int = 201, kind: str = "f", law: str = "gaussian",
             Z = np.asarray(f(np.stack(np.meshgrid(xs, ys), axis=-1)), dtype=float)
         return Grid(xs, ys, np.where(np.isfinite(Z), Z, np.nan))
 
-    K, py, px = _kernel(law, radius, float(hx), float(hy))
-    xp, yp = x0 + hx * np.arange(-px, n + px), y0 + hy * np.arange(-py, n + py)
+    note = lattice.resolution_note(law, radius, float(max(hx, hy)))
+    status = "under-resolved" if note else "ok"
+    if kind == "tilted" and law == "gaussian" and t != 0.0:
+        center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        if _growth_diverges(f, t, radius, center, float(np.hypot(x1 - x0, y1 - y0))):
+            return Grid(xs, ys, np.full((n, n), np.inf if t > 0 else -np.inf), "infinite",
+                        divergence_note(t, radius))
+
+    lw = lattice.lattice_law(law, radius, float(hx), float(hy))
+    pad = lattice.pad_of(lw)
+    xp, yp = x0 + hx * np.arange(-pad[1], n + pad[1]), y0 + hy * np.arange(-pad[0], n + pad[0])
     with np.errstate(all="ignore"):
         F = np.asarray(f(np.stack(np.meshgrid(xp, yp), axis=-1)), dtype=float)
     bad = ~np.isfinite(F)
     F = np.where(bad, 0.0, F)
 
     if kind == "max_loss":
-        support = _disk_support(radius, hx, hy, py, px)
+        # The law's support plus a denser rim (up to 64 points): the law's rim points are among them,
+        # so L_t <= this max-loss holds exactly.
         F_max = np.where(bad, -np.inf, F)
-        Z = np.fmax(_support_max(F_max, support, n, n), _rim_max(F_max, radius, hx, hy, py, px, n, n))
-        if bad.any():
-            Z[_support_max(bad.astype(float), support, n, n) > 0] = np.nan
-        return Grid(xs, ys, Z)
-    if kind == "smoothed" or t == 0.0:
-        Z = _convolver(F.shape, K, law)(F)
+        theta = lattice.rim_angles(radius, hx, hy)
+        Z = lattice.support_extreme(F_max, lw.K > 0, pad, n, n)     # the law's rim points are among theta
+        for R in lattice.bilinear_reads(F_max, (radius * np.sin(theta) / hy, radius * np.cos(theta) / hx), pad, n, n):
+            np.fmax(Z, R, out=Z)
+    elif kind == "smoothed" or t == 0.0:
+        Z = lattice.expectation(F, lw, pad, n, n)
+    elif abs(t) * float(np.ptp(F)) < 1e-6:
+        # L_t = mean + (t/2) Var + O(t^2 range^3): exact to 1e-12 of the range here, where 1/t would
+        # lose every digit (t may be subnormal). Var about f(x) first, so nothing cancels.
+        F0 = lattice.views(F, pad, n, n)(0, 0)
+        mean = lattice.expectation(F, lw, pad, n, n)
+        Z = mean + t / 2 * lattice.centred_variance(F, lw, pad, n, n, F0, mean)
     else:
-        Z = _tilted_grid(F, K, t, n, n, law)
+        if status == "ok":
+            note = lattice.tilt_resolution_note(F, t)
+            status = "under-resolved" if note else status
+        log_sum = lattice.tilted_sum(t * F, lw, pad, n, n)
+        Z = log_sum / t
+        # Mass beyond the kernel's +-5 mu box changes L_t by about (its share) / |t|: flag it when that
+        # exceeds TAIL_ERROR of f's range.
+        spread = float(np.ptp(F[~bad])) if (~bad).any() else 0.0
+        if (law == "gaussian" and status == "ok"
+                and lattice.tail_share(t * F, lw, pad, n, n, log_sum) / abs(t) > TAIL_ERROR * max(spread, 1e-300)):
+            status, note = "tail", (f"L_t is dominated by the far tail (t = {t:g}, μ = {radius:g}): the "
+                                    "tilted integrand still carries mass at the kernel's edge (±5 μ), so "
+                                    "the grid value is too low; L_t is finite but large, or infinite")
     if bad.any():
-        Z[_support_max(bad.astype(float), K > 0, n, n) > 0] = np.nan
-    return Grid(xs, ys, Z)
+        Z[lattice.support_extreme(bad.astype(float), lw.K > 0, pad, n, n) > 0] = np.nan
+        if lw.rim_w.size:
+            for R in lattice.rim_reads(bad.astype(float), lw, pad, n, n):
+                Z[R > 0] = np.nan
+    return Grid(xs, ys, Z, status, note)

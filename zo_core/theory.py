@@ -343,3 +343,88 @@ def lambdified_expectation(expr: sp.Expr, scheme: str, *, method: str = "gaussia
     return lambda x, y, mu: np.asarray(fn(x, y, mu), dtype=float)
 
 
+
+
+# --- the tilted objective's sharpness expansion ---------------------------------------------------
+#
+# K(t) = log E exp(t f(x + eps)) is the cumulant generating function of the loss nearby, so
+# L_t = K(t) / t = f_mu + (t/2) Var f(x + eps) + (t^2/6) kappa_3 + ...: to first order in t, tilting adds
+# t/2 times the variance of the loss around x — large in sharp wells, small in flat ones. For a
+# quadratic under the gaussian law everything is closed form (DESIGN.md).
+
+
+def quadratic_smoothed(A, b, x, *, mu: float) -> float:
+    """f_mu(x) = f(x) + mu^2 tr(A) / 2 for f = x'Ax/2 + b'x, eps ~ N(0, mu^2 I)."""
+    A, b, x = (np.asarray(v, dtype=float) for v in (A, b, x))
+    return float(x @ A @ x / 2 + b @ x + mu**2 * np.trace(A) / 2)
+
+
+def quadratic_variance(A, b, x, *, mu: float) -> float:
+    """Var f(x + eps) = mu^2 g'g + mu^4 tr(A^2) / 2 with g = Ax + b, for f = x'Ax/2 + b'x, eps ~ N(0, mu^2 I).
+
+    f(x + eps) - f(x) = g'eps + eps'A eps / 2: the two parts are uncorrelated (odd and even in eps), with
+    variances mu^2 |g|^2 and mu^4 Var(z'Az)/4 = mu^4 tr(A^2)/2.
+    """
+    A, b, x = (np.asarray(v, dtype=float) for v in (A, b, x))
+    g = A @ x + b
+    return float(mu**2 * g @ g + mu**4 * np.sum(A * A.T) / 2)
+
+
+def quadratic_tilted(A, b, x, *, t: float, mu: float) -> float:
+    """L_t = f - log det(I - t mu^2 A) / (2t) + (t mu^2 / 2) g'(I - t mu^2 A)^-1 g, g = Ax + b (DESIGN.md).
+
+    +inf (t > 0) or -inf (t < 0) once I - t mu^2 A is not positive definite (t mu^2 lambda_max >= 1 for
+    t > 0): the gaussian tilted integral diverges. t = 0: the smoothed value.
+    """
+    A, b, x = (np.asarray(v, dtype=float) for v in (A, b, x))
+    if t == 0:
+        return quadratic_smoothed(A, b, x, mu=mu)
+    M = np.eye(len(x)) - t * mu**2 * A
+    lam = np.linalg.eigvalsh((M + M.T) / 2)
+    if lam.min() <= 0:
+        return float(np.inf if t > 0 else -np.inf)
+    g = A @ x + b
+    return float(x @ A @ x / 2 + b @ x - np.sum(np.log(lam)) / (2 * t) + t * mu**2 / 2 * g @ np.linalg.solve(M, g))
+
+
+@dataclass(frozen=True)
+class Sharpness:
+    """The tilted objective at one point x, beside its small-t expansion (values are floats).
+
+    exact: L_t(x) by quadrature (+-inf when it diverges); mean: f_mu(x) = E f(x + eps); variance:
+    Var f(x + eps); expansion: mean + (t/2) variance, the first-order sharpness expansion;
+    quadratic: for the gaussian law, the log-det closed form of the second-order Taylor model of f at x
+    (None for the ball); f: f(x).
+    """
+    f: float
+    mean: float
+    variance: float
+    expansion: float
+    exact: float
+    quadratic: float | None
+
+
+def sharpness(f, x, *, t: float, law: str, radius: float, grad=None, hess=None, order: int | None = None) -> Sharpness:
+    """L_t(x) ≈ f_mu(x) + (t/2) Var f(x + eps): the live numbers at one point x (d = 1 or 2, or the ball in any d).
+
+    grad, hess: callables for the gradient and Hessian of f; with the gaussian law they give the
+    log-det form of the quadratic model f(x) + g'eps + eps'H eps / 2 at x.
+    """
+    from zo_core import objectives
+
+    x = np.asarray(x, dtype=float)
+    t = float(t)
+    fx = float(np.asarray(f(x), dtype=float))
+    if radius == 0:
+        return Sharpness(fx, fx, 0.0, fx, fx, fx if law == "gaussian" else None)
+    V, w = objectives.node_values(f, x, law=law, radius=radius, order=order)
+    mean = float(V @ w)
+    variance = float(((V - mean) ** 2) @ w)
+    exact = float(objectives.tilted(f, x, t=t, law=law, radius=radius, order=order))
+    quad = None
+    if law == "gaussian" and grad is not None and hess is not None:
+        H = np.asarray(hess(x), dtype=float)
+        g = np.asarray(grad(x), dtype=float)
+        # the model around x: H e'e/2 + g'e + f(x), i.e. A = H, b = g - H x, constant f(x) - g'x + x'Hx/2
+        quad = quadratic_tilted(H, g, np.zeros_like(x), t=t, mu=radius) + fx
+    return Sharpness(fx, mean, variance, mean + t / 2 * variance, exact, quad)

@@ -55,6 +55,31 @@ def test_smoothing_custom_formula_with_gaps_keeps_working():
     no_exception(at)
 
 
+def test_smoothing_says_where_the_tilted_objective_is_infinite():
+    """gaussian, mu = 1, t = 20 on sharp_flat: f grows like |x|^2/20 and t mu^2 / 10 = 2 >= 1, so L_t = inf."""
+    at = open_page(SMOOTHING, params={"sm_law": "gaussian", "sm_mu": "1", "sm_t": "20"})
+    no_exception(at)
+    assert any("L_t is infinite" in e.value for e in at.error)
+    table = at.table[0].value
+    assert "+∞" in list(table["value"])               # the point's L_t: infinite, not a number
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_smoothing_says_when_the_grid_cannot_resolve_the_ball():
+    at = open_page(SMOOTHING, params={"sm_law": "ball", "sm_rho": "0.01"})
+    no_exception(at)
+    assert any("cannot resolve" in w.value for w in at.warning)
+
+
+def test_smoothing_shows_the_sharpness_expansion_at_a_point():
+    at = open_page(SMOOTHING, params={"sm_x": "1.2", "sm_y": "0"})
+    no_exception(at)
+    table = at.table[0].value
+    quantities = list(table["quantity"])
+    assert any("small-t expansion" in q for q in quantities) and any("quadrature" in q for q in quantities)
+    assert by_key(at.number_input, "sm_x").value == 1.2
+
+
 def test_race_defaults():
     at = open_page(RACE)
     no_exception(at)

@@ -149,3 +149,57 @@ def test_derive_renders_latex_and_rejects_non_polynomials():
         T.derive("x^12")
     with pytest.raises(ValueError):
         T.derive("__import__('os')")
+
+
+# --- the tilted sharpness expansion ------------------------------------------------------------
+
+A2 = np.array([[1.5, 0.4], [0.4, 0.8]])
+B2 = np.array([0.5, -1.0])
+
+
+def _quad(X):
+    X = np.asarray(X, float)
+    return 0.5 * np.einsum("...i,ij,...j->...", X, A2, X) + X @ B2
+
+
+def _sympy_moments(x, mu):
+    """E f(x + mu u) and Var f(x + mu u), u ~ N(0, I_2), exactly (sympy's Gaussian moments)."""
+    e = [sp.Rational(str(v)) for v in x]
+    shifted = sum(sp.Rational(str(A2[i, j])) * (e[i] + T.MU * u) * (e[j] + T.MU * w) / 2
+                  for i, u in enumerate((T.U1, T.U2)) for j, w in enumerate((T.U1, T.U2)))
+    shifted += sum(sp.Rational(str(B2[i])) * (e[i] + T.MU * u) for i, u in enumerate((T.U1, T.U2)))
+    m1 = T.gaussian_expectation(sp.expand(shifted))
+    m2 = T.gaussian_expectation(sp.expand(shifted**2))
+    return float(m1.subs(T.MU, mu)), float((m2 - m1**2).subs(T.MU, mu))
+
+
+@pytest.mark.parametrize("x,mu", [((0.0, 0.0), 0.3), ((0.7, -0.2), 0.5), ((-1.0, 1.5), 0.1)])
+def test_quadratic_mean_and_variance_match_sympy(x, mu):
+    mean, var = _sympy_moments(x, mu)
+    assert T.quadratic_smoothed(A2, B2, x, mu=mu) == pytest.approx(mean, rel=1e-12)
+    assert T.quadratic_variance(A2, B2, x, mu=mu) == pytest.approx(var, rel=1e-12)
+    s = T.sharpness(_quad, np.array(x), t=0.5, law="gaussian", radius=mu)
+    assert s.mean == pytest.approx(mean, rel=1e-10) and s.variance == pytest.approx(var, rel=1e-9)
+
+
+def test_small_t_expansion_error_is_second_order():
+    """L_t - (f_mu + t Var / 2) = t^2 kappa_3 / 6 + ...: halving t quarters the gap."""
+    x, mu = np.array([0.4, -0.3]), 0.3
+    gaps = [abs(T.sharpness(_quad, x, t=t, law="gaussian", radius=mu).exact
+                - T.sharpness(_quad, x, t=t, law="gaussian", radius=mu).expansion) for t in (0.2, 0.1)]
+    assert gaps[1] == pytest.approx(gaps[0] / 4, rel=0.1)
+
+
+def test_quadratic_model_is_the_log_det_form_and_says_infinite():
+    x, mu = np.array([0.4, -0.3]), 0.3
+    grad, hess = (lambda p: A2 @ p + B2), (lambda p: A2)
+    for t in (-2.0, 0.7, 2.0):
+        s = T.sharpness(_quad, x, t=t, law="gaussian", radius=mu, grad=grad, hess=hess)
+        want = T.quadratic_tilted(A2, B2, x, t=t, mu=mu)
+        assert s.quadratic == pytest.approx(want, rel=1e-12) and s.exact == pytest.approx(want, rel=1e-9)
+    lam = np.linalg.eigvalsh(A2).max()
+    t_edge = 1 / (mu**2 * lam)
+    assert np.isinf(T.quadratic_tilted(A2, B2, x, t=1.01 * t_edge, mu=mu))
+    assert np.isfinite(T.quadratic_tilted(A2, B2, x, t=0.99 * t_edge, mu=mu))
+    s = T.sharpness(_quad, x, t=1.01 * t_edge, law="gaussian", radius=mu, grad=grad, hess=hess)
+    assert s.quadratic == np.inf and s.exact == np.inf

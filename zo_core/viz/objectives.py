@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from zo_core import expressions, landscapes, objectives
+from zo_core import expressions, landscapes, objectives, theory
 from zo_core.viz import COLORS, SEQUENTIAL, figure, theme
 
 ORDER = 24  # quadrature nodes per axis on the slices (1,152 ball nodes): fast, and within 1e-4 here
@@ -81,8 +81,85 @@ def slice_values(landscape: str, t: float, mu: float, rho: float, law: str, n: i
     if _radius(law, mu, rho) == 0:
         mean = tilt = f0
     else:
-        mean, tilt = objectives.tilt(V, w, 0.0), objectives.tilt(V, w, float(t))
+        mean = objectives.tilt(V, w, 0.0)
+        tilt = (np.full_like(mean, np.inf if t > 0 else -np.inf) if _diverges(landscape, float(t), law, mu, rho)
+                else objectives.tilt(V, w, float(t)))
     return s, label, {"f": f0, "mean": mean, "tilted": tilt, "max": top}, known
+
+
+@lru_cache(maxsize=256)
+def _diverges(landscape: str, t: float, law: str, mu: float, rho: float) -> bool:
+    """Is L_t infinite for these settings (gaussian law only; see objectives.tilted_diverges)?"""
+    L = expressions.resolve(landscape)
+    (x0, x1), (y0, y1) = L.bounds
+    corners = np.array([[x0, y0], [x1, y1]])
+    return objectives.tilted_diverges(L.f, corners, t=t, law=law, radius=_radius(law, mu, rho))
+
+
+def notes(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
+          law: str = "ball", n: int = 151) -> list[tuple[str, str, str]]:
+    """What the page must say instead of a number: (panel, status, note) for every panel of
+    :func:`objectives_panel` whose grid is not "ok", and ("slice", "infinite", note) when L_t diverges."""
+    out = []
+    radius = _radius(law, mu, rho)
+    for name, kw in _panel_spec(law, radius, rho, t)[1:]:
+        G = _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
+                  float(kw.get("t", 0.0)))
+        if G.status != "ok":
+            out.append((name, G.status, G.note))
+    if radius > 0 and _diverges(landscape, float(t), law, mu, rho):
+        out.append(("slice", "infinite", objectives.divergence_note(float(t), radius)))
+    return out
+
+
+def _panel_spec(law: str, radius: float, rho: float, t: float):
+    return [("f", dict(kind="f")), (f"smoothed ({law} {radius:g})", dict(kind="smoothed", law=law, radius=radius)),
+            (f"max-loss (ρ = {rho:g})", dict(kind="max_loss", radius=rho)),
+            (f"tilted (t = {t:g}, {law} {radius:g})", dict(kind="tilted", law=law, radius=radius, t=t))]
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "—"
+    if np.isinf(v):
+        return "+∞" if v > 0 else "−∞"
+    return f"{v:.4f}"
+
+
+@lru_cache(maxsize=64)
+def sharpness_rows(landscape: str, x: float, y: float, t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
+                   law: str = "ball", n: int = 151) -> tuple[list[tuple[str, str]], str]:
+    """The live numbers at the point (x, y): rows (quantity, value) and a message ("" if none).
+
+    L_t by quadrature and on the panel's grid (nearest node), f_mu, Var f(x + eps), the small-t
+    expansion f_mu + (t/2) Var and, for the gaussian law, the log-det form of f's quadratic model at x.
+    """
+    L = expressions.resolve(landscape)
+    radius = _radius(law, mu, rho)
+    p = np.array([float(x), float(y)])
+    s = theory.sharpness(L.f, p, t=float(t), law=law, radius=radius, grad=L.grad, hess=L.hess, order=ORDER)
+    G = _grid(landscape, int(n), "tilted", law, float(radius), float(t))
+    j, i = int(np.abs(G.xs - p[0]).argmin()), int(np.abs(G.ys - p[1]).argmin())
+    (x0, x1), (y0, y1) = L.bounds
+    inside = x0 <= p[0] <= x1 and y0 <= p[1] <= y1
+    grid_value = None if G.status != "ok" or not inside else float(G.Z[i, j])
+    rows = [("f(x)", _fmt(s.f)), ("f_μ(x) = E f(x+ε)  (the mean)", _fmt(s.mean)),
+            ("Var f(x+ε)", _fmt(s.variance)),
+            ("f_μ + (t/2)·Var  (small-t expansion)", _fmt(s.expansion)),
+            ("L_t(x), quadrature", _fmt(s.exact)),
+            (f"L_t on the grid (node {G.xs[j]:.3g}, {G.ys[i]:.3g})", _fmt(grid_value) if grid_value is not None
+             else f"not shown ({G.status if inside else 'x is outside the window'})")]
+    if law == "gaussian":
+        rows.append(("quadratic model at x: f − log det(I − tμ²H)/(2t) + (tμ²/2) g'(I − tμ²H)⁻¹g", _fmt(s.quadratic)))
+    message = ""
+    if np.isinf(s.exact):
+        message = objectives.divergence_note(float(t), radius) + "."
+    elif s.quadratic is not None and np.isinf(s.quadratic):
+        lam = float(np.linalg.eigvalsh(np.asarray(L.hess(p), float)).max())
+        message = (f"The quadratic model of f at x has t μ² λ_max(H) = {t * radius**2 * lam:.3g} ≥ 1, so its L_t is "
+                   "infinite; f itself does not grow that fast, so the true L_t is finite: the expansion in t "
+                   "and the quadratic model break down here.")
+    return rows, message
 
 
 @lru_cache(maxsize=32)
@@ -112,6 +189,10 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
     # Two stacked panels sharing x, laid out by hand: one go.Figure(data, layout) call is several
     # times faster than make_subplots + add_trace, and this figure is redrawn on every t.
     data = []
+    infinite = not np.isfinite(curves["tilted"]).any()
+    if infinite:
+        names["tilted"] = f"tilted, t = {t:g}: infinite"
+        curves = {**curves, "tilted": np.full_like(curves["mean"], np.nan)}
     for key, v in curves.items():
         color, dash, symbol = CURVES[key]
         xm, ym = _argmin(s, v)
@@ -131,6 +212,10 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
         xaxis=dict(title=label, anchor="y2"), yaxis=dict(title="value", domain=[0.36, 1.0]),
         yaxis2=dict(title="sharpness", domain=[0.0, 0.3]), shapes=shapes,
         legend=dict(orientation="h", yanchor="top", y=-0.14, x=0)))
+    if infinite:
+        fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.8, showarrow=False,
+                           text=f"L_t is infinite for t = {t:g} (gaussian law): not drawn",
+                           font=dict(size=16, color=COLORS["vermillion"]))
     fig = theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
     fig.update_layout(margin=dict(b=150 if projector else 120))   # room for the legend under the plot
     return fig
@@ -144,15 +229,24 @@ def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float =
     L = expressions.resolve(landscape)
     radius = _radius(law, mu, rho)
     (x0, x1), (y0, y1) = L.bounds
-    spec = [("f", dict(kind="f")), (f"smoothed ({law} {radius:g})", dict(kind="smoothed", law=law, radius=radius)),
-            (f"max-loss (ρ = {rho:g})", dict(kind="max_loss", radius=rho)),
-            (f"tilted (t = {t:g}, {law} {radius:g})", dict(kind="tilted", law=law, radius=radius, t=t))]
+    spec = _panel_spec(law, radius, rho, t)
     fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec],
                         horizontal_spacing=0.06, vertical_spacing=0.1)
     for k, (name, kw) in enumerate(spec):
         G = _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
                   float(kw.get("t", 0.0)))
         row, col = k // 2 + 1, k % 2 + 1
+        if G.status != "ok":
+            # A value the grid cannot stand behind is not drawn: the panel says why instead.
+            text = {"infinite": "L_t = ∞ here", "tail": "L_t not held by the ±5μ kernel",
+                    "under-resolved": "not resolved by the grid"}[G.status]
+            fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", text=[text],
+                                     textfont=dict(size=16, color=COLORS["vermillion"]), showlegend=False,
+                                     name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text"),
+                          row=row, col=col)
+            fig.update_xaxes(range=[x0, x1], row=row, col=col)
+            fig.update_yaxes(range=[y0, y1], row=row, col=col)
+            continue
         fig.add_trace(go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
                                  name=name, hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>"),
                       row=row, col=col)
@@ -180,7 +274,9 @@ def tilt_minimisers(landscape: str = "sharp_flat", mu: float = 0.05, rho: float 
     ts = np.concatenate([-pos[::-1], [0.0], pos])
     s, label, _, known = slice_values(landscape, 0.0, mu, rho, law, n)
     base = _slice_base(landscape, float(mu), float(rho), law, int(n))
-    where = np.array([_argmin(s, objectives.tilt(base[2], base[3], t))[0] for t in ts])
+    radius = _radius(law, mu, rho)
+    where = np.array([np.nan if radius > 0 and _diverges(landscape, float(t), law, mu, rho)
+                      else _argmin(s, objectives.tilt(base[2], base[3], t))[0] for t in ts])   # gaps: L_t = inf
 
     def symlog(v):
         return np.arcsinh(np.asarray(v, float) / 0.02)
