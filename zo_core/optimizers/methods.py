@@ -316,9 +316,11 @@ def loop(method: str, f, grad, x0, h: Hyper, *, budget: int, rng, history: bool 
     with np.errstate(all="ignore"):
         for k in range(1, steps + 1):
             new, s_new = step(f, grad, x, s, h, rng)
-            f_new = _values(f, np.nan_to_num(new))
+            finite = np.isfinite(new)
+            safe = np.where(finite, new, 0.0)
+            f_new = _values(f, safe)
             nan_x = np.isnan(new).any(-1) | np.isnan(s_new).any(-1)
-            far = np.abs(np.nan_to_num(new)).max(-1) > BIG                 # inf counts as far
+            far = (np.abs(safe).max(-1) > BIG) | (~finite.all(-1) & ~nan_x)   # inf counts as far
             diverged = ~nan_x & (far | np.isinf(f_new))
             domain = ~diverged & (nan_x | np.isnan(f_new))                 # f NaN at or around x
             fresh = alive & (diverged | domain)

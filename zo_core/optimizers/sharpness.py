@@ -30,36 +30,41 @@ def binomial_se(p, n_starts: int) -> np.ndarray:
     return np.sqrt(p * (1 - p) / int(n_starts))
 
 
-def classify(f, grad, X, minima, *, tol: float = 1e-7, max_steps: int = 4000, lr_max: float = 0.05) -> np.ndarray:
+def classify(f, grad, X, minima, *, tol: float = 1e-6, max_steps: int = 3000, max_len: float = 0.03) -> np.ndarray:
     """Index of the minimum whose basin of gradient flow holds each point of X (..., d).
 
-    Gradient descent with a per-point Armijo step (at most ``lr_max``, so it follows the flow and does
-    not jump between basins) until ||grad f|| < tol; the few points still moving after ``max_steps``
+    Gradient descent with a per-point Armijo step size, each step at most ``max_len`` long (so it
+    follows the flow and cannot jump a well or a ridge), until ||grad f|| < tol; the few points still moving after ``max_steps``
     (near a ridge) finish with scipy's L-BFGS. Then the nearest of ``minima`` (k, d). Not charged to
     any method: this is the measurement.
     """
     from scipy.optimize import minimize
 
     X = np.array(X, dtype=float)
-    lr = np.full(X.shape[:-1], lr_max)
+    shape = X.shape
+    P = X.reshape(-1, shape[-1])                         # (N, d); only the points still moving are stepped
+    live = np.arange(len(P))
+    lr = np.full(len(P), 0.01)
     with np.errstate(all="ignore"):
-        F = np.asarray(f(X), dtype=float)
+        F = np.asarray(f(P), dtype=float)
         for _ in range(max_steps):
-            G = grad(X)
+            G = grad(P[live])
             g2 = (G * G).sum(-1)
             moving = g2 > tol**2
-            if not moving.any():
+            live, G, g2 = live[moving], G[moving], g2[moving]
+            if live.size == 0:
                 break
-            trial = X - lr[..., None] * G
+            length = np.sqrt(g2) * lr[live]
+            step = lr[live] * np.minimum(1.0, max_len / np.maximum(length, 1e-300))   # the step size taken
+            trial = P[live] - step[:, None] * G
             F_trial = np.asarray(f(trial), dtype=float)
-            ok = moving & (F_trial <= F - 0.5 * lr * g2)
-            X, F = np.where(ok[..., None], trial, X), np.where(ok, F_trial, F)
-            lr = np.where(ok, np.minimum(1.5 * lr, lr_max), np.where(moving, 0.5 * lr, lr))
-        G = grad(X)
-    flat = X.reshape(-1, X.shape[-1])
-    for i in np.flatnonzero(((G * G).sum(-1) > tol**2).ravel()):
-        res = minimize(lambda p: float(f(p)), flat[i], jac=lambda p: np.asarray(grad(p), float), method="L-BFGS-B")
-        flat[i] = res.x
+            ok = F_trial <= F[live] - 0.5 * step * g2                 # Armijo: a sufficient decrease
+            P[live[ok]], F[live[ok]] = trial[ok], F_trial[ok]
+            lr[live] = np.where(ok, np.minimum(1.5 * lr[live], 1e3), 0.5 * step)
+    for i in live:                                       # the few still moving after max_steps: near a ridge
+        P[i] = minimize(lambda p: float(f(p)), P[i], jac=lambda p: np.asarray(grad(p), float),
+                        method="L-BFGS-B").x
+    X = P.reshape(shape)
     dist = np.linalg.norm(X[..., None, :] - np.asarray(minima, float), axis=-1)
     return dist.argmin(-1)
 

@@ -1,0 +1,57 @@
+"""AppTest: the Algorithms race page: defaults, divergence shown as such, bad links, the phase toggle."""
+
+import json
+
+from tests.app.helpers import by_key, no_exception, open_page
+
+RACE = "pages/algorithms_race.py"
+
+
+def _chart_json(at, key: str) -> dict:
+    for chart in at.get("plotly_chart"):
+        if chart.proto.id.endswith(key) or key in chart.proto.id:
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+def test_race_defaults():
+    at = open_page(RACE)
+    no_exception(at)
+    assert at.title[0].value == "Algorithms race"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5                      # paths, losses, shift, basin map, ZEST mean vs n
+    paths = json.loads(charts[0].proto.spec)
+    assert len(paths["frames"]) > 10             # animated by queries
+    # every frame redraws, so the contour stays under the paths when Play runs
+    play = paths["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] is True
+    dashes = [tr["line"]["dash"] for tr in paths["data"] if tr.get("mode") == "lines+markers"]
+    assert len(set(dashes)) == 5
+    table = at.dataframe[0].value
+    assert (table["queries spent"] <= 2000).all()
+    assert set(table["status"]) == {"ran its budget"}
+    assert not at.error
+
+
+def test_race_budget_and_start_outside_the_window():
+    at = open_page(RACE, params={"ar_budget": "300", "ar_x0": "4.5", "landscape": "rosenbrock"})
+    no_exception(at)
+    assert (at.dataframe[0].value["queries spent"] <= 300).all()
+    assert any("outside" in w.value for w in at.warning)
+    assert any("two known minima" in i.value for i in at.info)
+
+
+def test_rosenbrock_divergence_is_said_not_nan():
+    at = open_page(RACE, params={"landscape": "rosenbrock", "ar_lr": "0.316", "ar_x0": "-1", "ar_y0": "1.5"})
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert any(s.startswith("diverged at query ") for s in table["status"])
+    for col in ("final x", "final y", "final f"):
+        assert not any("nan" in str(v).lower() for v in table[col])
+
+
+def test_race_tilt_slider_reruns():
+    at = open_page(RACE)
+    by_key(at.select_slider, "ar_t").set_value(0.0).run()
+    no_exception(at)
+    assert at.query_params["ar_t"] == "0"
