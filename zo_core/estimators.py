@@ -69,7 +69,7 @@ def _check(method: str, scheme: str, mu: float, q: int, n_trials: int) -> None:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     if method == "coordinate" and scheme == "one-point":
         raise ValueError("the one-point scheme needs random directions: use method 'gaussian' or 'sphere'")
-    if not (np.isfinite(mu) and mu > 0):
+    if not np.all(np.isfinite(mu) & (np.asarray(mu) > 0)) or np.size(mu) == 0:
         raise ValueError(f"the smoothing radius mu must be a positive finite number, got {mu!r}")
     if int(q) != q or q < 1:
         raise ValueError(f"the number of directions q must be an integer >= 1, got {q!r}")
@@ -142,7 +142,8 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
     x : the point, shape (d,), or a batch of points (..., d): each point gets its own directions.
     method : ``"coordinate"`` (unit vectors e_i), ``"gaussian"`` (u ~ N(0, I)) or ``"sphere"`` (u ~ Unif(S^{d-1})).
     scheme : ``"forward"``, ``"central"`` or ``"one-point"`` (random directions only).
-    mu : smoothing radius (step of the finite difference), > 0.
+    mu : smoothing radius (step of the finite difference), > 0; for a batch of points and random
+        directions also one radius per point, an array of shape (..., 1) (the sweeps use it).
     q : number of random directions averaged in one estimate (ignored by ``coordinate``).
     n_trials : number of independent estimates returned.
     rng : ``np.random.Generator`` or an integer seed; required, so randomness is always explicit
@@ -174,7 +175,16 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
     x = _point(x, dtype, strict)
     batch, d = x.shape[:-1], x.shape[-1]
     points, q, n_trials = int(np.prod(batch)), int(q), int(n_trials)
-    mu_ = dtype(mu)
+    if np.ndim(mu) == 0:
+        mu_ = dtype(mu)
+    elif method == "coordinate":
+        raise ValueError("one radius per point needs random directions: use method 'gaussian' or 'sphere'")
+    else:
+        try:
+            mu_ = np.broadcast_to(np.asarray(mu, dtype=dtype), batch + (1,))[..., None, None, :]   # (..., 1, 1, 1)
+        except ValueError:
+            raise ValueError(f"mu of shape {np.shape(mu)} must be a number or one radius per point, "
+                             f"shape {batch + (1,)}") from None
 
     if method == "coordinate":
         if 2 * d * d * points > MAX_NUMBERS:
@@ -202,16 +212,17 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
         P += xq                                                            # in place: one large array
         values = _evaluate(f, P, dtype, strict)                            # (2, ..., n, q)
         del P
-        coef = central_coefficients(values[0], values[1], mu_)
+        coef = central_coefficients(values[0], values[1], mu_[..., 0] if np.ndim(mu_) else mu_)
     else:
         P = mu_ * U
         P += xq
         values = _evaluate(f, P, dtype, strict)                            # (..., n, q)
         del P
+        m = mu_[..., 0] if np.ndim(mu_) else mu_
         if scheme == "forward":
-            coef = (values - _evaluate(f, x, dtype, strict)[..., None, None]) / mu_
+            coef = (values - _evaluate(f, x, dtype, strict)[..., None, None]) / m
         else:
-            coef = values / mu_
+            coef = values / m
     g = combine(coef, U, phi(method, d) / q)                               # (..., n, d)
     return Estimate(g.astype(dtype, copy=False), queries(method, scheme, d, q),
                     U if samples else None, values if samples else None)

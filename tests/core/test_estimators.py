@@ -322,3 +322,18 @@ def test_samples_carry_the_directions_and_values_g_was_built_from():
     assert est.u.shape == (3, 1, 4, 2) and est.values.shape == (2, 3, 1, 4)
     np.testing.assert_allclose(est.values[0], F(X[:, None, None, :] + 0.2 * est.u))
     np.testing.assert_allclose(est.values[1], F(X[:, None, None, :] - 0.2 * est.u))
+
+
+def test_one_radius_per_point_equals_separate_calls():
+    F = E.quadratic([1.0, 3.0])
+    X = np.array([[0.5, -0.3], [1.0, 2.0], [-1.0, 0.0]])
+    mu = np.array([[0.1], [0.3], [1.0]])
+    est = E.estimate(F, X, method="gaussian", scheme="central", mu=mu, q=3, n_trials=2, rng=4, samples=True)
+    for i in range(3):
+        u = est.u[i]                                                        # (n, q, d)
+        coef = (F(X[i] + mu[i] * u) - F(X[i] - mu[i] * u)) / (2 * mu[i])
+        np.testing.assert_allclose(est.g[i], np.einsum("nq,nqd->nd", coef, u) / 3, rtol=1e-12)
+    with pytest.raises(ValueError, match="random directions"):
+        E.estimate(F, X, method="coordinate", scheme="central", mu=mu, rng=None)
+    with pytest.raises(ValueError, match="positive"):
+        E.estimate(F, X, method="gaussian", scheme="central", mu=-mu, rng=0)

@@ -143,14 +143,13 @@ def cost(method: str, h: Hyper) -> int:
 def _pairs(f, x, radius, n: int, rng):
     """n antithetic pairs x +- radius u_i, u_i ~ N(0, I), drawn and evaluated by ``estimators.estimate``.
 
-    ``radius`` is a float (the lecture's mu: a direct call with mu = radius) or an array that
-    broadcasts against x (..., d) (one radius per start, or per coordinate as SABO's s): then the
-    call runs in whitened coordinates y = (x' - x) / radius with mu = 1, so the same draw and the
-    same two-point formula serve every radius in one batch. Returns the estimate and the divisor that
-    turns its g into the x-gradient (1, or radius).
+    ``radius`` is a float (the lecture's mu), an array (..., 1) (one mu per start: passed to ``estimate``
+    as it is), or an array (..., d) (SABO's per-coordinate s): then the call runs in whitened
+    coordinates y = (x' - x) / s with mu = 1, so the same draw and the same two-point formula serve.
+    Returns the estimate and the divisor that turns its g into the x-gradient (1, or s).
     """
-    if np.ndim(radius) == 0:
-        return estimators.estimate(f, x, method="gaussian", scheme="central", mu=float(radius), q=n, rng=rng,
+    if np.ndim(radius) == 0 or np.shape(radius)[-1] == 1:
+        return estimators.estimate(f, x, method="gaussian", scheme="central", mu=radius, q=n, rng=rng,
                                    nonfinite="nan", samples=True), 1.0
     r = np.broadcast_to(np.asarray(radius, dtype=float), x.shape)
     xq, rq = x[..., None, None, :], r[..., None, None, :]
@@ -204,7 +203,7 @@ def zest_estimate(f, x, *, t, mu, n: int, rng) -> np.ndarray:
         small = 2 * np.exp(t * (fp + fm) / 2 - top) * sinh_t
         large = (np.exp(t * fp - top) - np.exp(t * fm - top)) / t_
     coef = np.where(np.abs(half) < 1.0, small, large) / Z                   # (..., n)
-    return estimators.combine(coef, u, 1.0) / (float(mu) if np.ndim(mu) == 0 else div)
+    return estimators.combine(coef, u, 1.0) / (np.asarray(mu, dtype=float) if np.ndim(div) == 0 else div)
 
 
 def gaussian_gradients(f, m, s, *, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
