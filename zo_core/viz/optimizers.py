@@ -7,12 +7,17 @@ colour-blind simulation too. All numbers come from :mod:`zo_core.optimizers`; th
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zo_core import landscapes, optimizers
-from zo_core.viz import COLORS, contour, figure, theme
+from zo_core.viz import COLORS, SEQUENTIAL, color_values, figure, theme
 
 # colour, dash, marker: SAM (orange) and ZEST (reddish purple) differ in lightness, dash and marker
 METHOD_STYLE = {"gd": (COLORS["black"], "solid", "circle"), "sam": (COLORS["orange"], "dash", "square"),
@@ -37,15 +42,63 @@ def _end_marker_sizes(count: int, size: int = 12) -> list[int]:
     return [0] * (count - 1) + [size]
 
 
-def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], *, frames: int = 30,
+def _png(rgb: np.ndarray) -> bytes:
+    """A PNG file of an (h, w, 3) uint8 image (filter 0 on every row)."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL) -> tuple[str, float, float]:
+    """Z (ny, nx) as a PNG data URI in ``bands`` colour bands (a filled-contour look), and its value range.
+
+    The race draws f this way, as a layout image: plotly.js removes contour and heatmap traces when
+    Plotly.animate runs without a full redraw, and a full redraw per frame makes the plot flicker.
+    """
+    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
+    level = np.clip(np.floor((Z - lo) / max(hi - lo, 1e-300) * bands), 0, bands - 1)
+    scale = plotly.colors.get_colorscale(colorscale)
+    stops = np.array([s[0] for s in scale])
+    rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
+                    for _, c in scale], dtype=float)                                    # (k, 3)
+    pos = (level + 0.5) / bands
+    img = np.stack([np.interp(pos, stops, rgb[:, c]) for c in range(3)], axis=-1)
+    img[~np.isfinite(Z)] = 255.0                                                         # gaps of f: white
+    uri = "data:image/png;base64," + base64.b64encode(_png(img[::-1].round().astype(np.uint8))).decode()
+    return uri, lo, hi
+
+
+def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], *, frames: int = 20,
                projector: bool = False) -> go.Figure:
-    """Contour of f with every method's path, animated by queries spent (Plotly frames + a slider).
+    """f as a banded colour map with every method's path, animated by queries spent (frames + a slider).
 
     Each method is one trace (its dash for the path, its marker at the current end), so a frame
-    replaces only those traces; frames redraw the whole plot, which keeps the contour under the paths.
+    replaces only those traces, without a full redraw; f is a layout image, which animation leaves alone.
     """
-    xs, ys, P = L.mesh(121)
-    fig = contour(xs, ys, L.f(P), log=False, minima=L.minima)
+    xs, ys, P = L.mesh(161)
+    C, label = color_values(L.f(P), log=L.log_scale)
+    uri, lo, hi = banded_image(C)
+    hx, hy = xs[1] - xs[0], ys[1] - ys[0]
+    fig = go.Figure()
+    fig.add_layout_image(dict(source=uri, xref="x", yref="y", x=xs[0] - hx / 2, y=ys[-1] + hy / 2,
+                              sizex=xs[-1] - xs[0] + hx, sizey=ys[-1] - ys[0] + hy, sizing="stretch",
+                              layer="below"))
+    # the colour bar: an invisible marker trace carries the scale (it is not animated)
+    fig.add_trace(go.Scatter(x=[xs[0]], y=[ys[0]], mode="markers", showlegend=False, hoverinfo="skip",
+                             marker=dict(size=0, opacity=0, color=[lo], cmin=lo, cmax=hi, colorscale=SEQUENTIAL,
+                                         showscale=True, colorbar=dict(title=label))))
+    if len(L.minima):
+        fig.add_trace(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", name="minima",
+                                 marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                             line=dict(color="black", width=1.5))))
+    fig.update_xaxes(title="x", range=[xs[0], xs[-1]], constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(title="y", range=[ys[0], ys[-1]], scaleanchor="x", scaleratio=1, constrain="domain",
+                     showgrid=False, zeroline=False)
     budget = max(int(r.queries[-1]) for r in runs.values()) or 1
     first = len(fig.data)
     for method, traj in runs.items():
@@ -64,7 +117,7 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     fig.frames = [dict(name=f"{spent:.0f}", traces=traces, data=[
         dict(type="scatter", x=path[:, 0], y=path[:, 1], marker=dict(size=_end_marker_sizes(len(path))))
         for traj in runs.values() for path in [_upto(traj, spent)]]) for spent in steps]
-    frame = dict(duration=120, redraw=True)
+    frame = dict(duration=120, redraw=False)
     fig.update_layout(
         legend=dict(itemsizing="constant", orientation="h", x=0, y=1.02, yanchor="bottom"),
         # the slider spans the width under the plot, its value label on the right; the buttons sit
@@ -72,17 +125,17 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
         sliders=[dict(active=len(steps) - 1, x=0.0, len=1.0, y=-0.06, yanchor="top", pad=dict(t=10, b=10),
                       currentvalue=dict(prefix="queries spent: ", xanchor="right"),
                       steps=[dict(label=f"{s:.0f}", method="animate",
-                                  args=[[f"{s:.0f}"], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                  args=[[f"{s:.0f}"], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                                            transition=dict(duration=0))])
                              for s in steps])],
-        updatemenus=[dict(type="buttons", x=0.0, y=-0.30, xanchor="left", yanchor="top", direction="left",
+        updatemenus=[dict(type="buttons", x=0.0, y=-0.40, xanchor="left", yanchor="top", direction="left",
                           pad=dict(t=0, r=10), showactive=False,
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=frame, transition=dict(duration=0), fromcurrent=True)]),
                                    dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=True))])])])
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])])
     fig = theme(fig, projector=projector, title=f"{L.title}: paths by queries spent", height=640)
-    fig.update_layout(margin=dict(b=190, t=130 if projector else 110))
+    fig.update_layout(margin=dict(b=230, t=130 if projector else 110))
     return fig
 
 
