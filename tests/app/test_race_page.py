@@ -54,3 +54,11 @@ def test_race_tilt_slider_reruns():
     by_key(at.select_slider, "ar_t").set_value(0.0).run()
     no_exception(at)
     assert at.query_params["ar_t"] == "0"
+
+
+def test_a_start_outside_fs_domain_says_so():
+    at = open_page(RACE, params={"landscape": "custom formula", "formula": "log(x) + y^2", "ar_x0": "-1"})
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert set(table["status"]) == {"left the domain at query 0"}
+    assert not any("nan" in str(v).lower() for col in ("final x", "final y", "final f") for v in table[col])
