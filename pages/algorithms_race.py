@@ -40,8 +40,8 @@ def run_zest_mean(spec: str, x0: float, y0: float, t: float, mu: float, seed: in
 @st.cache_data(max_entries=4, show_spinner="Phase diagram: 225 settings x 100 starts…")
 def run_phase(spec: str, seed: int, lr: float, mu: float, n: int, budget: int):
     L = sidebar.landscape(spec)
-    pd_ = optimizers.phase_diagram(L.f, L.grad, L.minima, L.bounds, mus=race_figures.PHASE_MUS, ts=race_figures.PHASE_TS,
-                                   budget=budget, seed=seed, lr=lr, n=n)
+    pd_ = optimizers.phase_diagram(L.f, L.grad, L.minima, L.bounds, mus=race_figures.PHASE_MUS,
+                                   ts=race_figures.PHASE_TS, budget=budget, seed=seed, lr=lr, n=n)
     common = dict(budget=budget, seed=seed, lr=lr, mu=mu, n=n)
     sam = optimizers.sweep_fraction("sam", L.f, L.grad, L.minima, L.bounds, rhos=race_figures.SAM_RHOS, **common)
     sabo = optimizers.sweep_fraction("sabo", L.f, L.grad, L.minima, L.bounds, rhos=race_figures.SABO_RHOS, **common)

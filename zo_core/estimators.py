@@ -12,8 +12,9 @@ At a point ``x`` in R^d with smoothing radius ``mu > 0``:
 
 Every call evaluates ``f`` once on a batch of points of shape ``(..., d)``; there is no Python loop
 over trials, directions or points: ``x`` may itself be a batch ``(..., d)`` (the optimizers run a
-hundred starts through one call), and then ``g`` has shape ``(..., n_trials, d)``. ``dtype=np.float32`` evaluates in single precision (points and values are
-rounded to it), so the round-off floor ``eps_machine / mu`` can be shown.
+hundred starts through one call), and then ``g`` has shape ``(..., n_trials, d)``. ``dtype=np.float32``
+evaluates in single precision (points and values are rounded to it), so the round-off floor
+``eps_machine / mu`` can be shown.
 
 Test functions in any dimension (:func:`quadratic`, :func:`linear`, :func:`rosenbrock`) broadcast
 like ``scipy.optimize.rosen`` and carry their exact gradients.

@@ -34,7 +34,8 @@ def classify(f, grad, X, minima, *, tol: float = 1e-6, max_steps: int = 3000, ma
     """Index of the minimum whose basin of gradient flow holds each point of X (..., d).
 
     Gradient descent with a per-point Armijo step size, each step at most ``max_len`` long (so it
-    follows the flow and cannot jump a well or a ridge), until ||grad f|| < tol; the few points still moving after ``max_steps``
+    follows the flow and cannot jump a well or a ridge), until ||grad f|| < tol; the few points still
+    moving after ``max_steps``
     (near a ridge) finish with scipy's L-BFGS. Then the nearest of ``minima`` (k, d). Not charged to
     any method: this is the measurement.
     """
@@ -104,7 +105,7 @@ def basin_map(f, grad, minima, bounds, *, ts=BASIN_DEFAULTS["ts"], n_starts: int
               budget: int = BASIN_DEFAULTS["budget"], seed: int = BASIN_DEFAULTS["seed"],
               lr: float = BASIN_DEFAULTS["lr"], mu: float = BASIN_DEFAULTS["mu"], n: int = BASIN_DEFAULTS["n"],
               near: int | None = BASIN_DEFAULTS["near"], spread: float = BASIN_DEFAULTS["spread"]) -> dict:
-    """Fractions of ``n_starts`` random starts ending in the basin of each minimum: {"zo-sgd": (k,), "zest t=<t>": (k,)}.
+    """Fractions of random starts ending in each minimum's basin: {"zo-sgd": (k,), "zest t=<t>": (k,)}.
 
     The starts lie within +-spread of ``minima[near]`` (``near=None``: uniform over ``bounds``). ZO-SGD
     (q = n directions, the same lr, mu and queries per step: the control) and ZEST at every t in
@@ -229,7 +230,9 @@ def zest_mean_vs_n(f, x, *, t: float, mu: float, ns=(1, 2, 4, 8, 16, 64), trials
         ses.append(G.std(0, ddof=1) / np.sqrt(trials))
     u = np.random.default_rng([seed, len(ns)]).standard_normal((int(trials), x.size))
     delta = np.asarray(f(x + mu * u) - f(x - mu * u), dtype=float)
-    tanh = (np.tanh(t * delta / 2)[:, None] * u / (t * mu)).mean(0) if t != 0 else (delta[:, None] * u / (2 * mu)).mean(0)
+    # tanh(t Delta / 2) / t, and its t -> 0 limit Delta / 2
+    squashed = np.tanh(t * delta / 2) / t if t != 0 else delta / 2
+    tanh = (squashed[:, None] * u / mu).mean(0)
     return MeanVsN(np.asarray(ns), np.array(means), np.array(ses), exact_tilted_gradient(f, x, t=t, mu=mu), tanh)
 
 

@@ -181,7 +181,8 @@ def phase_heatmap(pd: "optimizers.sharpness.PhaseDiagram", *, basin: int = -1, l
     frac = pd.fractions[..., basin].T                                       # (T, M)
     rows = np.arange(len(pd.ts))
     fig = go.Figure(go.Heatmap(x=pd.mus, y=rows, z=frac, zmin=0, zmax=1, colorscale="Viridis",
-                               colorbar=dict(title=dict(text=f"ends in the<br>{label}", side="right"), tickformat=".0%"),
+                               colorbar=dict(title=dict(text=f"ends in the<br>{label}", side="right"),
+                                             tickformat=".0%"),
                                hovertemplate="μ = %{x:.3g}<br>t row %{y}<br>%{z:.0%}<extra></extra>"))
     positive = pd.ts > 0
     star = pd.t_star
