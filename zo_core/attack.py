@@ -41,6 +41,8 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
+from zo_core import estimators
+
 Oracle = Callable[[torch.Tensor], torch.Tensor]   # images (N, d) -> probabilities (N, K)
 
 ZO_METHODS = ("zo-signsgd", "zo-adam", "zoo")
@@ -207,14 +209,15 @@ def project(delta: torch.Tensor, x: torch.Tensor, *, norm: str, eps: float) -> t
 
 def _directions(B: int, q: int, d: int, *, kind: str, gen: torch.Generator,
                 dtype=torch.float64) -> torch.Tensor:
-    """u (B, q, d): standard Gaussian, or uniform on the unit sphere scaled by sqrt(d) (E||u||^2 = d).
+    """u (B, q, d): standard Gaussian, or uniform on the unit sphere.
 
     The torch twin of ``zo_core.estimators.directions`` (the attack runs in torch, on the model's
-    device); the sphere is scaled by sqrt(d) here so both laws share E||u||^2 = d.
+    device), with the same convention: unit directions on the sphere, and the estimate carries the
+    scale phi = d (``estimators.phi``) so that phi E[u u'] = I for both laws.
     """
     u = torch.randn(B, q, d, generator=gen, dtype=dtype)
     if kind == "sphere":
-        u = u / u.norm(dim=-1, keepdim=True) * math.sqrt(d)
+        u = u / u.norm(dim=-1, keepdim=True)
     elif kind != "gaussian":
         raise ValueError(f"directions must be 'gaussian' or 'sphere', got {kind!r}")
     return u
@@ -339,6 +342,15 @@ def zo_attack(oracle: Oracle, x, y, *, method: str = "zo-signsgd", norm: str = "
                           seed=seed)
 
 
+def forward_estimate(f_u: torch.Tensor, f_x: torch.Tensor, u: torch.Tensor, *, mu: float, phi: float) -> torch.Tensor:
+    """g = phi/q sum_j (f(x + mu u_j) - f(x)) / mu u_j: ``estimators.estimate``'s forward scheme in torch.
+
+    f_u (n, q) the values at x + mu u_j, f_x (n,) at x, u (n, q, d) -> g (n, d).
+    """
+    coef = (f_u - f_x[:, None]) / mu
+    return torch.einsum("nq,nqd->nd", coef, u) * (phi / u.shape[1])
+
+
 def _zo_attack(oracle, x, y, *, method, norm, eps, mu, q, budget, lr, target, kappa, directions, beta1,
                beta2, seed) -> AttackResult:
     check(norm=norm, eps=eps, mu=mu, q=q, budget=budget, method=method)
@@ -392,7 +404,7 @@ def _zo_attack(oracle, x, y, *, method, norm, eps, mu, q, budget, lr, target, ka
         else:
             u = _directions(n, q, d, kind=directions, gen=gen)                         # (n, q, d)
             fu, _ = loss_of((xa + da)[:, None] + mu * u, idx)                          # (n, q)
-            g = (((fu - fa[:, None]) / mu)[..., None] * u).mean(dim=1)                 # (n, d)
+            g = forward_estimate(fu, fa, u, mu=mu, phi=estimators.phi(directions, d))   # (n, d)
             if method == "zo-adam":
                 ta = t_state[idx] + 1
                 m = beta1 * m_state[idx] + (1 - beta1) * g

@@ -140,8 +140,12 @@ _ATTACK = dict(seed=SEED, method=Choice(ATTACK_METHODS), norm=Choice(NORMS), eps
                mu=Range(1e-5, 1.0, scale="log"), q=Range(1, 50, integer=True),
                budget=Range(2, 3000, integer=True), projector=FLAG)
 _RACE = dict(landscape=LANDSCAPE, budget=Range(1, 20_000, integer=True), seed=SEED, x0=POINT, y0=POINT,
-             lr=Range(1e-4, 1.0, scale="log"), mu=RADIUS, t=TILT, rho=RADIUS, kl=Range(1e-5, 1.0, scale="log"),
+             lr=Range(1e-4, 1.0, scale="log"), mu=Range(1e-3, 3.0, scale="log"), t=TILT,
+             rho=Range(1e-3, 5.0, scale="log"), kl=Range(1e-5, 10.0, scale="log"),
              n=Range(1, 16, integer=True), projector=FLAG)
+# the sweeps run every start once per cell (15 x 15 cells in the phase diagram): fewer starts allowed
+_SWEEPS = _only(_RACE, "landscape", "seed", "lr", "n", "projector") | dict(
+    n_starts=Range(1, 100, integer=True), budget=Range(1, 2000, integer=True))
 _SWEEP = dict(problem=Choice(PROBLEMS), method=Choice(RANDOM), scheme=Choice(SCHEMES), mu=EST_MU,
               q=Range(1, 64, integer=True), n=Range(10, 2000, integer=True), seed=SEED, projector=FLAG)
 _TUNING = dict(dataset=Choice(DATASETS), budget=Range(4, 300, integer=True), seed=SEED, noisy=FLAG,
@@ -164,7 +168,7 @@ FIGURES: dict[str, dict[str, Bound]] = {
     "attack_example": _ATTACK | dict(index=Range(0, 49, integer=True), target=Range(-1, 9, integer=True)),
     "attack_success": _ATTACK | dict(n_images=Range(1, 50, integer=True), all_methods=FLAG),
     "basin_map": _only(_RACE, "landscape", "seed", "lr", "mu", "n", "projector")
-    | dict(budget=Range(1, 2000, integer=True), n_starts=Range(1, 400, integer=True),
+    | dict(budget=Range(1, 4000, integer=True), n_starts=Range(1, 400, integer=True),
            ts=NumberList(6, -100.0, 100.0)),
     "bounds_vs_dim": dict(mu=Range(1e-4, 10.0, scale="log"), cond=Range(1.0, 1e4), projector=FLAG),
     "budget_error": _only(_SWEEP, "problem", "method", "seed", "projector")
@@ -187,13 +191,17 @@ FIGURES: dict[str, dict[str, Bound]] = {
                                eps=Range(1e-6, 1.0, scale="log"), projector=FLAG),
     "mezo_two_layer": dict(m=Range(16, 4096, integer=True), n=Range(16, 4096, integer=True), projector=FLAG),
     "objectives_panel": _SLICE | dict(t=TILT, n=GRID),
+    "phase_diagram": _SWEEPS,
     "race": _RACE,
     "race_loss": _RACE,
+    "sam_sabo_radius": _SWEEPS | dict(mu=_RACE["mu"]),
     "tilt_minimisers": _SLICE | dict(limit=Range(0.1, 100.0), n=SLICE),
     "tilted_slice": _SLICE | dict(t=TILT, n=SLICE),
     "tuning_ablation": _only(_TUNING, "dataset", "budget", "seed", "noisy", "projector"),
     "tuning_curves": _TUNING,
     "tuning_landscape": _TUNING | dict(n=Range(11, 61, integer=True), paths=FLAG),
+    "zest_bias_vs_n": dict(landscape=LANDSCAPE, x0=POINT, y0=POINT, t=TILT, mu=_RACE["mu"],
+                           trials=Range(10, 20_000, integer=True), seed=SEED, projector=FLAG),
     "variance_vs_dim": _SWEEP | dict(method=Choice(METHODS), d_max=Range(1, 10_000, integer=True)),
     # the swept axis (mu, q) is fixed inside these two figures, so it is no parameter
     "variance_vs_mu": _without(_SWEEP, "mu") | dict(method=Choice(METHODS), d=Range(1, 10_000, integer=True)),
@@ -271,13 +279,14 @@ WIDGETS: dict[str, Widget] = {
     "ar_budget": _int(100, 5000, "race.budget", "race_loss.budget"),
     "ar_x0": _float(-5.0, 5.0, "race.x0"),
     "ar_y0": _float(-5.0, 5.0, "race.y0"),
-    "ar_lr": _log(0.001, 0.3, "race.lr", "basin_map.lr"),
-    "ar_mu": _log(0.01, 1.0, "race.mu", "basin_map.mu"),
+    "ar_lr": _log(0.001, 1.0, "race.lr", "basin_map.lr"),
+    "ar_mu": _log(0.03, 3.0, "race.mu", "basin_map.mu"),
     "ar_t": _tilt("race.t"),
-    "ar_rho": _log(0.01, 1.0, "race.rho"),
-    "ar_kl": _log(1e-4, 0.1, "race.kl"),
-    "ar_n": _int(1, 8, "race.n", "basin_map.n"),
-    "ar_bbudget": _int(100, 2000, "basin_map.budget"),
+    "ar_rho": _log(0.005, 5.0, "race.rho"),
+    "ar_kl": _log(0.001, 10.0, "race.kl"),
+    "ar_n": _int(1, 16, "race.n", "basin_map.n"),
+    "ar_bbudget": _int(100, 4000, "basin_map.budget"),
+    "ar_shift": _float(0.0, 0.5),
     # Adversarial attack
     "aa_eps_inf": _float(0.01, 0.5, *(f"{f}.eps" for f in _AA)),
     "aa_eps_l2": _float(0.1, 4.0, *(f"{f}.eps" for f in _AA)),

@@ -11,8 +11,10 @@ At a point ``x`` in R^d with smoothing radius ``mu > 0``:
   one-point ``phi f(x + mu u) / mu * u``                                         q queries
 
 Every call evaluates ``f`` once on a batch of points of shape ``(..., d)``; there is no Python loop
-over trials or directions. ``dtype=np.float32`` evaluates in single precision (points and values are
-rounded to it), so the round-off floor ``eps_machine / mu`` can be shown.
+over trials, directions or points: ``x`` may itself be a batch ``(..., d)`` (the optimizers run a
+hundred starts through one call), and then ``g`` has shape ``(..., n_trials, d)``. ``dtype=np.float32``
+evaluates in single precision (points and values are rounded to it), so the round-off floor
+``eps_machine / mu`` can be shown.
 
 Test functions in any dimension (:func:`quadratic`, :func:`linear`, :func:`rosenbrock`) broadcast
 like ``scipy.optimize.rosen`` and carry their exact gradients.
@@ -40,15 +42,23 @@ SWEEP_NUMBERS = 1_000_000      # directions per swept value in the page sweeps: 
 
 @dataclass(frozen=True)
 class Estimate:
-    """``n_trials`` independent gradient estimates and the function queries each one cost."""
+    """``n_trials`` independent gradient estimates and the function queries each one cost.
 
-    g: np.ndarray   # (n_trials, d)
-    queries: int    # per estimate
+    With ``samples=True`` the estimate also carries what it was built from, so an algorithm that
+    re-weights the same function values (ZEST, SABO) shares this one draw and this one formula:
+    ``u`` the directions (..., n_trials, q, d) and ``values`` f at the query points,
+    (2, ..., n_trials, q) for ``central`` (index 0: x + mu u, 1: x - mu u).
+    """
+
+    g: np.ndarray                   # (n_trials, d), or (..., n_trials, d) for a batch of points
+    queries: int                    # per estimate
+    u: np.ndarray | None = None     # (..., n_trials, q, d) when samples=True (random directions)
+    values: np.ndarray | None = None
 
     @property
     def mean(self) -> np.ndarray:
-        """The average estimate, shape (d,)."""
-        return self.g.mean(axis=0)
+        """The average over trials, shape (d,) (or (..., d) for a batch of points)."""
+        return self.g.mean(axis=-2)
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -60,7 +70,7 @@ def _check(method: str, scheme: str, mu: float, q: int, n_trials: int) -> None:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     if method == "coordinate" and scheme == "one-point":
         raise ValueError("the one-point scheme needs random directions: use method 'gaussian' or 'sphere'")
-    if not (np.isfinite(mu) and mu > 0):
+    if not np.all(np.isfinite(mu) & (np.asarray(mu) > 0)) or np.size(mu) == 0:
         raise ValueError(f"the smoothing radius mu must be a positive finite number, got {mu!r}")
     if int(q) != q or q < 1:
         raise ValueError(f"the number of directions q must be an integer >= 1, got {q!r}")
@@ -68,26 +78,26 @@ def _check(method: str, scheme: str, mu: float, q: int, n_trials: int) -> None:
         raise ValueError(f"n_trials must be an integer >= 1, got {n_trials!r}")
 
 
-def _point(x, dtype) -> np.ndarray:
+def _point(x, dtype, strict: bool) -> np.ndarray:
     x = np.asarray(x, dtype=dtype)
-    if x.ndim != 1 or x.size < 1:
-        raise ValueError(f"x must be a vector of shape (d,), got shape {x.shape}")
-    if x.size > MAX_DIM:
-        raise ValueError(f"dimension d = {x.size} is out of range (1 <= d <= {MAX_DIM})")
-    if not np.isfinite(x).all():
+    if x.ndim < 1 or x.shape[-1] < 1:
+        raise ValueError(f"x must be a point of shape (d,) or a batch of points (..., d), got shape {x.shape}")
+    if x.shape[-1] > MAX_DIM:
+        raise ValueError(f"dimension d = {x.shape[-1]} is out of range (1 <= d <= {MAX_DIM})")
+    if strict and not np.isfinite(x).all():
         raise ValueError("x must be finite")
     return x
 
 
-def _evaluate(f: Callable, P: np.ndarray, dtype) -> np.ndarray:
-    """f on points P (..., d), rounded to ``dtype``; non-finite values are a ValueError."""
+def _evaluate(f: Callable, P: np.ndarray, dtype, strict: bool = True) -> np.ndarray:
+    """f on points P (..., d), rounded to ``dtype``; non-finite values are a ValueError when ``strict``."""
     with np.errstate(all="ignore"):
         values = np.asarray(f(P), dtype=dtype)
     if values.shape != P.shape[:-1]:
         raise ValueError(f"f must map points of shape (..., d) to values of shape (...): "
                          f"got {values.shape} for points {P.shape}")
     bad = ~np.isfinite(values)
-    if bad.any():
+    if strict and bad.any():
         where = np.argwhere(bad)[0]
         point = np.asarray(P[tuple(where)], dtype=float)
         shown = np.array2string(point[:4], precision=4) + (" ..." if point.size > 4 else "")
@@ -124,26 +134,32 @@ def queries(method: str, scheme: str, d: int, q: int = 1) -> int:
 # --- the estimator ----------------------------------------------------------------------------
 
 def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1, n_trials: int = 1,
-             rng, dtype=np.float64) -> Estimate:
+             rng, dtype=np.float64, nonfinite: str = "raise", samples: bool = False) -> Estimate:
     """g = phi/q sum_j (f(x + mu u_j) - f(x - mu u_j)) / (2 mu) u_j and its forward, one-point and coordinate kin.
 
     Parameters
     ----------
     f : callable mapping points (..., d) to values (...), e.g. a Landscape or :func:`quadratic`.
-    x : the point, shape (d,).
+    x : the point, shape (d,), or a batch of points (..., d): each point gets its own directions.
     method : ``"coordinate"`` (unit vectors e_i), ``"gaussian"`` (u ~ N(0, I)) or ``"sphere"`` (u ~ Unif(S^{d-1})).
     scheme : ``"forward"``, ``"central"`` or ``"one-point"`` (random directions only).
-    mu : smoothing radius (step of the finite difference), > 0.
+    mu : smoothing radius (step of the finite difference), > 0; for a batch of points and random
+        directions also one radius per point, an array of shape (..., 1) (the sweeps use it).
     q : number of random directions averaged in one estimate (ignored by ``coordinate``).
     n_trials : number of independent estimates returned.
     rng : ``np.random.Generator`` or an integer seed; required, so randomness is always explicit
         (``coordinate`` is deterministic and accepts ``rng=None``).
     dtype : ``np.float64`` or ``np.float32``: the precision of the points, the values of f and the arithmetic.
+    nonfinite : ``"raise"`` (a ValueError names the first bad query point) or ``"nan"`` (the estimates
+        that touched a non-finite value are NaN; an optimizer uses this to stop only the runs that
+        diverged or left f's domain, not the whole batch).
+    samples : also return the directions and the function values (``Estimate.u``, ``Estimate.values``).
 
     Returns
     -------
     Estimate
-        ``g`` of shape (n_trials, d) and ``queries``, the function evaluations one estimate costs.
+        ``g`` of shape (n_trials, d) for one point, (..., n_trials, d) for a batch, and ``queries``,
+        the function evaluations one estimate costs.
 
     Raises
     ------
@@ -151,58 +167,85 @@ def estimate(f: Callable, x, *, method: str, scheme: str, mu: float, q: int = 1,
         for mu <= 0, q < 1, an unknown method or scheme, d out of range, or non-finite values of f.
     """
     _check(method, scheme, mu, q, n_trials)
+    if nonfinite not in ("raise", "nan"):
+        raise ValueError(f"nonfinite must be 'raise' or 'nan', got {nonfinite!r}")
+    strict = nonfinite == "raise"
     dtype = np.dtype(dtype).type
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}")
-    x = _point(x, dtype)
-    d, q, n_trials = x.size, int(q), int(n_trials)
-    mu_ = dtype(mu)
+    x = _point(x, dtype, strict)
+    batch, d = x.shape[:-1], x.shape[-1]
+    points, q, n_trials = int(np.prod(batch)), int(q), int(n_trials)
+    if np.ndim(mu) == 0:
+        mu_ = dtype(mu)
+    elif method == "coordinate":
+        raise ValueError("one radius per point needs random directions: use method 'gaussian' or 'sphere'")
+    else:
+        try:
+            mu_ = np.broadcast_to(np.asarray(mu, dtype=dtype), batch + (1,))[..., None, None, :]   # (..., 1, 1, 1)
+        except ValueError:
+            raise ValueError(f"mu of shape {np.shape(mu)} must be a number or one radius per point, "
+                             f"shape {batch + (1,)}") from None
 
     if method == "coordinate":
-        if 2 * d * d > MAX_NUMBERS:
-            raise ValueError(f"coordinate differences hold 2 d^2 = {2 * d * d:,} numbers at d = {d}; "
-                             f"use d <= {int((MAX_NUMBERS / 2) ** 0.5):,} or random directions")
+        if 2 * d * d * points > MAX_NUMBERS:
+            raise ValueError(f"coordinate differences hold 2 d^2 = {2 * d * d:,} numbers per point at d = {d}; "
+                             f"use d <= {int((MAX_NUMBERS / 2 / points) ** 0.5):,} or random directions")
         E = np.eye(d, dtype=dtype) * mu_                                   # (d, d): rows mu e_i
+        xe = x[..., None, :]                                               # (..., 1, d)
         if scheme == "forward":
-            P = np.concatenate([x[None], x + E])                          # (d+1, d)
-            values = _evaluate(f, P, dtype)
-            g = (values[1:] - values[0]) / mu_
+            values = _evaluate(f, np.concatenate([xe, xe + E], axis=-2), dtype, strict)   # (..., d+1)
+            g = (values[..., 1:] - values[..., :1]) / mu_
         else:
-            P = np.stack([x + E, x - E])                                  # (2, d, d)
-            values = _evaluate(f, P, dtype)
+            values = _evaluate(f, np.stack([xe + E, xe - E]), dtype, strict)             # (2, ..., d)
             g = (values[0] - values[1]) / (dtype(2) * mu_)
-        return Estimate(np.tile(g.astype(dtype), (n_trials, 1)), queries(method, scheme, d))
+        g = np.broadcast_to(g.astype(dtype)[..., None, :], batch + (n_trials, d)).copy()
+        return Estimate(g, queries(method, scheme, d))
 
-    if n_trials * q * d > MAX_NUMBERS:
-        raise ValueError(f"n_trials * q * d = {n_trials * q * d:,} random numbers is too many at once "
-                         f"(limit {MAX_NUMBERS:,}); lower n_trials or q")
-    U = directions(method, (n_trials, q), d, rng, dtype)                  # (n, q, d)
+    if points * n_trials * q * d > MAX_NUMBERS:
+        raise ValueError(f"points * n_trials * q * d = {points * n_trials * q * d:,} random numbers is too many "
+                         f"at once (limit {MAX_NUMBERS:,}); lower n_trials or q")
+    U = directions(method, batch + (n_trials, q), d, rng, dtype)           # (..., n, q, d)
+    xq = x[..., None, None, :]                                             # (..., 1, 1, d)
     if scheme == "central":
-        signs = np.array([1, -1], dtype=dtype).reshape(2, 1, 1, 1)
-        P = (signs * mu_) * U                                              # (2, n, q, d)
-        P += x                                                             # in place: one large array
-        values = _evaluate(f, P, dtype)                                    # (2, n, q)
+        signs = np.array([1, -1], dtype=dtype).reshape((2,) + (1,) * U.ndim)
+        P = (signs * mu_) * U                                              # (2, ..., n, q, d)
+        P += xq                                                            # in place: one large array
+        values = _evaluate(f, P, dtype, strict)                            # (2, ..., n, q)
         del P
-        coef = (values[0] - values[1]) / (dtype(2) * mu_)
+        coef = central_coefficients(values[0], values[1], mu_[..., 0] if np.ndim(mu_) else mu_)
     else:
         P = mu_ * U
-        P += x
-        values = _evaluate(f, P, dtype)                                    # (n, q)
+        P += xq
+        values = _evaluate(f, P, dtype, strict)                            # (..., n, q)
         del P
+        m = mu_[..., 0] if np.ndim(mu_) else mu_
         if scheme == "forward":
-            coef = (values - _evaluate(f, x, dtype)) / mu_
+            coef = (values - _evaluate(f, x, dtype, strict)[..., None, None]) / m
         else:
-            coef = values / mu_
-    scale = dtype(phi(method, d) / q)
-    g = np.einsum("nq,nqd->nd", coef, U) * scale                          # (n, d)
-    return Estimate(g.astype(dtype, copy=False), queries(method, scheme, d, q))
+            coef = values / m
+    g = combine(coef, U, phi(method, d) / q)                               # (..., n, d)
+    return Estimate(g.astype(dtype, copy=False), queries(method, scheme, d, q),
+                    U if samples else None, values if samples else None)
+
+
+def central_coefficients(f_plus: np.ndarray, f_minus: np.ndarray, mu) -> np.ndarray:
+    """(f(x + mu u) - f(x - mu u)) / (2 mu): the two-point finite difference along each direction."""
+    return (f_plus - f_minus) / (2 * mu)
+
+
+def combine(coef: np.ndarray, U: np.ndarray, scale: float) -> np.ndarray:
+    """scale * sum_j coef_j u_j over the directions: coef (..., q), U (..., q, d) -> (..., d)."""
+    g = np.einsum("...q,...qd->...d", coef, U)
+    g *= U.dtype.type(scale)
+    return g
 
 
 def exact_directional(grad: np.ndarray, U: np.ndarray, method: str) -> np.ndarray:
     """The mu -> 0 limit of a random-direction estimate with directions U (n, q, d): phi/q sum (u . grad) u."""
     d, q = U.shape[-1], U.shape[-2]
     coef = U @ np.asarray(grad, dtype=U.dtype)                             # (n, q)
-    return np.einsum("nq,nqd->nd", coef, U) * (phi(method, d) / q)
+    return combine(coef, U, phi(method, d) / q)
 
 
 # --- test functions in any dimension ----------------------------------------------------------

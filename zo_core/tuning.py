@@ -286,9 +286,9 @@ def zo_sgd(bb: BlackBox, x0, *, lr: float = 0.5, mu: float = 0.3, q: int = 2, sc
     path = [to_theta(z)]
     k = 0
     while bb.queries + q + 1 <= bb.budget:
-        u = estimators.directions("gaussian", (q,), 2, rng)                # (q, 2)
-        f = bb.many(to_theta(np.vstack([z, z + mu * u])))                  # f(x), f(x + mu u_i): q + 1 queries
-        g = ((f[1:] - f[0]) / mu) @ u / q
+        # the forward two-point estimate of the lecture, q + 1 queries, through the one estimator
+        g = estimators.estimate(lambda P: bb.many(to_theta(P.reshape(-1, 2))).reshape(P.shape[:-1]), z,
+                                method="gaussian", scheme="forward", mu=mu, q=q, rng=rng, nonfinite="nan").g[0]
         if normalize:
             g = g / max(np.linalg.norm(g), 1e-300)
         step = lr / math.sqrt(k + 1) if decay else lr

@@ -1,4 +1,4 @@
-"""AppTest: the Smoothing page and the Algorithms race page, their main widgets and bad links."""
+"""AppTest: the Smoothing page, its main widgets and bad links (the race: test_race_page.py)."""
 
 import json
 
@@ -7,7 +7,6 @@ import pytest
 from devtools.apptest import by_key, no_exception, open_page
 
 SMOOTHING = "pages/smoothing.py"
-RACE = "pages/algorithms_race.py"
 
 
 def _chart_json(at, index: int) -> dict:
@@ -79,29 +78,3 @@ def test_smoothing_shows_the_sharpness_expansion_at_a_point():
     assert any("small-t expansion" in q for q in quantities) and any("quadrature" in q for q in quantities)
     assert by_key(at.number_input, "sm_x").value == 1.2
 
-
-def test_race_defaults():
-    at = open_page(RACE)
-    no_exception(at)
-    assert at.title[0].value == "Algorithms race"
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3                      # paths, losses, basin map
-    paths = _chart_json(at, 0)
-    assert len(paths["frames"]) > 10             # animated by queries
-    spent = at.dataframe[0].value["queries spent"]
-    assert (spent <= 1000).all()
-
-
-def test_race_budget_and_start_outside_the_window():
-    at = open_page(RACE, params={"ar_budget": "300", "ar_x0": "4.5", "landscape": "rosenbrock"})
-    no_exception(at)
-    assert (at.dataframe[0].value["queries spent"] <= 300).all()
-    assert any("outside" in w.value for w in at.warning)
-    assert any("two known minima" in i.value for i in at.info)
-
-
-def test_race_tilt_slider_reruns():
-    at = open_page(RACE)
-    by_key(at.select_slider, "ar_t").set_value(0.0).run()
-    no_exception(at)
-    assert at.query_params["ar_t"] == "0"

@@ -99,7 +99,7 @@ def test_projection_lands_in_ball_and_box(norm):
 def test_directions_have_the_stated_second_moment():
     g = torch.Generator().manual_seed(0)
     u = attack._directions(400, 10, 64, kind="sphere", gen=g)
-    torch.testing.assert_close(u.norm(dim=-1), torch.full((400, 10), 8.0, dtype=u.dtype))
+    torch.testing.assert_close(u.norm(dim=-1), torch.full((400, 10), 1.0, dtype=u.dtype))   # unit, as estimators
     n2 = attack._directions(400, 10, 64, kind="gaussian", gen=g).pow(2).sum(-1).flatten()
     # E||u||^2 = d, Var = 2d; 5 standard errors of the mean of 4000 draws
     assert abs(n2.mean().item() - 64) < 5 * math.sqrt(2 * 64 / n2.numel())
@@ -232,3 +232,18 @@ def test_named_attack_figures_build_with_defaults_and_plain_params():
     assert "queries" in fig.layout.title.text
     fig = viz.build("attack_success", n_images=10, budget=300, projector=True)
     assert fig.data[0].y[-1] <= 1 and len(fig.data) == 4     # ZO curve + PGD, FGSM, noise lines
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "sphere"])
+def test_the_torch_estimate_is_estimators_forward_scheme(kind):
+    """Same directions, same values: the torch twin gives what zo_core.estimators gives (numpy)."""
+    from zo_core import estimators
+    d, q, mu = 6, 4, 0.05
+    F = estimators.quadratic(np.linspace(1.0, 3.0, d), b=np.linspace(-1.0, 1.0, d))
+    x = np.linspace(0.1, 0.6, d)
+    est = estimators.estimate(F, np.broadcast_to(x, (3, d)), method=kind, scheme="forward", mu=mu, q=q, rng=5,
+                              samples=True)
+    u = est.u[:, 0]                                                              # (3, q, d)
+    g = attack.forward_estimate(torch.as_tensor(F(x + mu * u)), torch.as_tensor(F(np.broadcast_to(x, (3, d)))),
+                                torch.as_tensor(u), mu=mu, phi=estimators.phi(kind, d))
+    np.testing.assert_allclose(g.numpy(), est.g[:, 0], rtol=1e-10)

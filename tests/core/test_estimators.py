@@ -86,7 +86,7 @@ def test_dimension_out_of_range():
     with pytest.raises(ValueError, match="out of range"):
         E.problem("linear", 0)
     with pytest.raises(ValueError, match="shape"):
-        E.estimate(E.linear(np.ones(2)), np.zeros((2, 2)), method="gaussian", scheme="central", mu=0.1, rng=0)
+        E.estimate(E.linear(np.ones(2)), np.float64(0.0), method="gaussian", scheme="central", mu=0.1, rng=0)
 
 
 # --- closed forms -----------------------------------------------------------------------------
@@ -258,3 +258,82 @@ def test_coordinate_differences_refuse_huge_dimensions():
     with pytest.raises(ValueError, match="coordinate differences hold"):
         E.estimate(E.linear(np.ones(20_000)), np.zeros(20_000), method="coordinate", scheme="central", mu=0.1,
                    rng=None)
+
+
+# --- a batch of points x: (..., d) ------------------------------------------------------------
+
+@pytest.mark.parametrize("method,scheme", [
+    ("coordinate", "forward"), ("coordinate", "central"), ("gaussian", "forward"), ("gaussian", "central"),
+    ("gaussian", "one-point"), ("sphere", "central"), ("sphere", "forward"),
+])
+def test_a_batch_of_points_equals_the_per_point_loop(method, scheme):
+    """Each point of a (3, 4, d) batch gets exactly what one call at that point gives with its directions.
+
+    The batch draws its directions in one call of shape (3, 4, n_trials, q, d); the loop below redraws
+    the same numbers point by point from the same seed, so the two must agree to round-off.
+    """
+    F = E.quadratic([1.0, 3.0, 0.5], b=[0.2, -1.0, 0.0], rotate_seed=2)
+    X = np.random.default_rng(1).normal(size=(3, 4, 3))
+    n_trials, q = 5, 2
+    est = E.estimate(F, X, method=method, scheme=scheme, mu=0.05, q=q, n_trials=n_trials, rng=11)
+    assert est.g.shape == (3, 4, n_trials, 3)
+    if method != "coordinate":
+        U = E.directions(method, (3, 4, n_trials, q), 3, 11)
+    for i in range(3):
+        for j in range(4):
+            if method == "coordinate":
+                want = E.estimate(F, X[i, j], method=method, scheme=scheme, mu=0.05, rng=None).g[0]
+                np.testing.assert_allclose(est.g[i, j], np.broadcast_to(want, (n_trials, 3)), rtol=1e-12)
+                continue
+            x, u = X[i, j], U[i, j]                                          # (d,), (n, q, d)
+            fp, fm, f0 = F(x + 0.05 * u), F(x - 0.05 * u), F(x)
+            coef = {"central": (fp - fm) / 0.1, "forward": (fp - f0) / 0.05, "one-point": fp / 0.05}[scheme]
+            want = np.einsum("nq,nqd->nd", coef, u) * E.phi(method, 3) / q
+            np.testing.assert_allclose(est.g[i, j], want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("method,factor", [("gaussian", lambda d: d + 2), ("sphere", lambda d: d)])
+def test_batch_second_moment_on_linear_f(method, factor):
+    """Linear f = a.x: E||g||^2 = (d+2)||a||^2 (gaussian), d||a||^2 (sphere), at every point of a batch."""
+    d = 6
+    a = np.linspace(-1.0, 1.0, d)
+    F = E.linear(a)
+    X = np.random.default_rng(2).normal(size=(4, d))
+    g = E.estimate(F, X, method=method, scheme="central", mu=0.1, n_trials=20_000, rng=5).g   # (4, n, d)
+    s2 = (g**2).sum(-1)                                                     # (4, n)
+    for row in s2:
+        close_in_mean(row, factor(d) * (a @ a))
+    close_in_mean(g.reshape(-1, d), a)                                      # unbiased: E g = a
+
+
+def test_nonfinite_nan_marks_only_the_points_that_touched_it():
+    f = lambda P: np.log(P[..., 0])                                          # noqa: E731
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [2.0, 3.0]])
+    est = E.estimate(f, X, method="gaussian", scheme="central", mu=0.1, n_trials=3, rng=0, nonfinite="nan")
+    assert np.isnan(est.g[1]).all() and np.isfinite(est.g[[0, 2]]).all()
+    with pytest.raises(ValueError, match="not finite"):
+        E.estimate(f, X, method="gaussian", scheme="central", mu=0.1, rng=0)
+
+
+def test_samples_carry_the_directions_and_values_g_was_built_from():
+    F = E.quadratic([1.0, 2.0])
+    X = np.zeros((3, 2)) + [0.5, -0.3]
+    est = E.estimate(F, X, method="gaussian", scheme="central", mu=0.2, q=4, rng=3, samples=True)
+    assert est.u.shape == (3, 1, 4, 2) and est.values.shape == (2, 3, 1, 4)
+    np.testing.assert_allclose(est.values[0], F(X[:, None, None, :] + 0.2 * est.u))
+    np.testing.assert_allclose(est.values[1], F(X[:, None, None, :] - 0.2 * est.u))
+
+
+def test_one_radius_per_point_equals_separate_calls():
+    F = E.quadratic([1.0, 3.0])
+    X = np.array([[0.5, -0.3], [1.0, 2.0], [-1.0, 0.0]])
+    mu = np.array([[0.1], [0.3], [1.0]])
+    est = E.estimate(F, X, method="gaussian", scheme="central", mu=mu, q=3, n_trials=2, rng=4, samples=True)
+    for i in range(3):
+        u = est.u[i]                                                        # (n, q, d)
+        coef = (F(X[i] + mu[i] * u) - F(X[i] - mu[i] * u)) / (2 * mu[i])
+        np.testing.assert_allclose(est.g[i], np.einsum("nq,nqd->nd", coef, u) / 3, rtol=1e-12)
+    with pytest.raises(ValueError, match="random directions"):
+        E.estimate(F, X, method="coordinate", scheme="central", mu=mu, rng=None)
+    with pytest.raises(ValueError, match="positive"):
+        E.estimate(F, X, method="gaussian", scheme="central", mu=-mu, rng=0)
