@@ -54,9 +54,9 @@ try:
     st.subheader("At one point: the sharpness expansion beside the exact value")
     start = L.minima[0] if len(L.minima) else [sum(L.bounds[0]) / 2, sum(L.bounds[1]) / 2]
     p1, p2, p3 = st.columns([1, 1, 3])
-    px = urlstate.number("x", "sm_x", min_value=-1e3, max_value=1e3, default=round(float(start[0]), 3),
+    px = urlstate.number("x", "sm_x", bound="sm_x", default=round(float(start[0]), 3),
                          step=0.05, where=p1)
-    py = urlstate.number("y", "sm_y", min_value=-1e3, max_value=1e3, default=round(float(start[1]), 3),
+    py = urlstate.number("y", "sm_y", bound="sm_y", default=round(float(start[1]), 3),
                          step=0.05, where=p2)
     rows, message = vizobj.sharpness_rows(settings.landscape, px, py, t=t, mu=mu, rho=rho, law=law)
     with p3:

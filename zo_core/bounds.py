@@ -143,9 +143,6 @@ _RACE = dict(landscape=LANDSCAPE, budget=Range(1, 20_000, integer=True), seed=SE
              lr=Range(1e-4, 1.0, scale="log"), mu=Range(1e-3, 3.0, scale="log"), t=TILT,
              rho=Range(1e-3, 5.0, scale="log"), kl=Range(1e-5, 10.0, scale="log"),
              n=Range(1, 16, integer=True), projector=FLAG)
-# the sweeps run every start once per cell (15 x 15 cells in the phase diagram): fewer starts allowed
-_SWEEPS = _only(_RACE, "landscape", "seed", "lr", "n", "projector") | dict(
-    n_starts=Range(1, 100, integer=True), budget=Range(1, 2000, integer=True))
 _SWEEP = dict(problem=Choice(PROBLEMS), method=Choice(RANDOM), scheme=Choice(SCHEMES), mu=EST_MU,
               q=Range(1, 64, integer=True), n=Range(10, 2000, integer=True), seed=SEED, projector=FLAG)
 _TUNING = dict(dataset=Choice(DATASETS), budget=Range(4, 300, integer=True), seed=SEED, noisy=FLAG,
@@ -160,6 +157,11 @@ def _only(table: dict, *keys: str) -> dict:
 
 def _without(table: dict, *keys: str) -> dict:
     return {k: v for k, v in table.items() if k not in keys}
+
+
+# the sweeps run every start once per cell (15 x 15 cells in the phase diagram): fewer starts allowed
+_SWEEPS = _only(_RACE, "landscape", "seed", "lr", "n", "projector") | dict(
+    n_starts=Range(1, 100, integer=True), budget=Range(1, 2000, integer=True))
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -275,6 +277,8 @@ WIDGETS: dict[str, Widget] = {
     "sm_t": _tilt("tilted_slice.t", "objectives_panel.t"),
     "sm_mu": _log(0.01, 1.0, *(f"{f}.mu" for f in _SM)),
     "sm_rho": _log(0.01, 1.0, *(f"{f}.rho" for f in _SM)),
+    "sm_x": _float(-100.0, 100.0),   # the point of the sharpness table (a page computation, no figure)
+    "sm_y": _float(-100.0, 100.0),
     # Algorithms race (the page runs zo_core.optimizers itself; these mirror the race figures)
     "ar_budget": _int(100, 5000, "race.budget", "race_loss.budget"),
     "ar_x0": _float(-5.0, 5.0, "race.x0"),

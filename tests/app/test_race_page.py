@@ -2,7 +2,7 @@
 
 import json
 
-from tests.app.helpers import by_key, no_exception, open_page
+from devtools.apptest import by_key, no_exception, open_page
 
 RACE = "pages/algorithms_race.py"
 

@@ -1,6 +1,6 @@
 """In real Chromium: the race keeps its landscape through Play, and its controls do not overlap."""
 
-from tests.browser.harness import exceptions, wait_idle
+from devtools.browser import exceptions, wait_idle
 
 # f is drawn as a layout image (plotly.js drops contour traces when frames animate without a redraw)
 BACKGROUND = "() => document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('image').length"
