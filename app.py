@@ -20,7 +20,9 @@ page = st.navigation(sections)
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
 warning_slot = st.container()
-with monitor.timed_run(page.title):   # slow reruns logged; the Class monitor page lists them
+# Slow reruns are logged and listed on the Class monitor page. getattr: a process that re-imports this
+# file bare (torch.multiprocessing spawn in the tests) gets a Page without a title.
+with monitor.timed_run(getattr(page, "title", "")):
     page.run()
 with warning_slot:
     urlstate.show_warnings()
