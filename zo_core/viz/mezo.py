@@ -50,8 +50,8 @@ def mezo_memory_table(log: bool = True, projector: bool = False) -> go.Figure:
 @figure
 def mezo_two_layer(m: int = 512, n: int = 256, projector: bool = False) -> go.Figure:
     """Floats held to update y2 = W2 W1 x: backprop (SGD / Adam), MeZO and plain inference."""
-    from zo_core import mezo      # imports torch: only when this figure is drawn
-    mem = mezo.two_layer_memory(int(m), int(n))
+    from zo_core.lm import memory      # imports torch: only when this figure is drawn
+    mem = memory.two_layer_memory(int(m), int(n))
     parts = [("weights", COLORS["blue"]), ("activations", COLORS["sky"]), ("gradients", COLORS["vermillion"]),
              ("optimizer", COLORS["orange"]), ("perturbation", COLORS["green"])]
     methods = list(mem)
