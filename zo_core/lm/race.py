@@ -60,6 +60,7 @@ def _acc(h, y, protos, bias) -> float:
         return float((_logits(h, protos, bias).argmax(1) == y).float().mean())
 
 
+@functools.lru_cache(maxsize=8)
 def run_race(*, budget: int = 2000, seeds: int = 3, n: int = 8, t: float = 20.0, lr_zo: float = 2e-3,
              eps: float = 1e-3, lr_sgd: float = 0.05, lr_adam: float = 2e-3, batch_size: int = 16,
              checkpoints: int = 11, model: str = "minilm") -> Race:
