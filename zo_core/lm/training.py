@@ -23,7 +23,7 @@ from torch import nn
 
 from zo_core import mezo
 from zo_core.lm.models import PromptClassifier, Task
-from zo_core.lm.params import param_groups, select
+from zo_core.lm.params import head_parameters, param_groups, select
 
 METHODS = ("mezo", "zest", "sgd", "adam")
 MAX_STEPS = 100_000
@@ -73,10 +73,25 @@ class TrainResult:
 
 
 def make_optimizer(method: str, params, *, lr: float, eps: float, n: int, seed: int, weight_decay: float,
-                   t: float = 0.0, distributed: bool = False, model: nn.Module | None = None):
-    """MeZO (t = 0), ZEST (MeZO with tilt t), or the first-order baseline ``sgd`` / ``adam``."""
+                   t: float = 0.0, distributed: bool = False, model: nn.Module | None = None,
+                   lr_head: float | None = None):
+    """MeZO (t = 0), ZEST (MeZO with tilt t), or the first-order baseline ``sgd`` / ``adam``.
+
+    ``lr_head``: a learning rate of its own for the model's head (LoRA runs: the adapters move
+    with ``lr``, the 770-number head with ``lr_head``; one eps for all, one scalar g per direction).
+    """
     params = list(params)
     groups = param_groups(model, params, weight_decay) if model is not None else params
+    if lr_head is not None and model is not None:
+        mezo.check_hyper(lr=lr_head, eps=eps)
+        head = {id(p) for p in head_parameters(model)}
+        split = []
+        for g in groups:
+            for members, rate in (([p for p in g["params"] if id(p) in head], lr_head),
+                                  ([p for p in g["params"] if id(p) not in head], lr)):
+                if members:
+                    split.append(dict(g, params=members, lr=rate))
+        groups = split
     if method in ("mezo", "zest"):
         return mezo.MeZO(groups, lr=lr, eps=eps, n=n, seed=seed, weight_decay=weight_decay,
                          t=t if method == "zest" else 0.0, distributed=distributed, time_steps=True)
@@ -91,7 +106,7 @@ def make_optimizer(method: str, params, *, lr: float, eps: float, n: int, seed: 
 def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-4, eps: float = 1e-3, n: int = 1,
           t: float = 0.0, subset: str = "lora", r: int = 8, batch_size: int = 16, seed: int = 0,
           eval_size: int = 200, eval_every: int = 0, max_length: int | None = None, weight_decay: float = 0.0,
-          max_seconds: float | None = None, distributed: bool = False,
+          lr_head: float | None = None, max_seconds: float | None = None, distributed: bool = False,
           callback: Callable[[Record], None] | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
     """Fine-tune ``task.model`` in place and return losses and test accuracy before/after.
@@ -124,7 +139,7 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
         for p in params:
             p.requires_grad_(True)
     opt = make_optimizer(method, params, lr=lr, eps=eps, n=n, t=t, seed=seed, weight_decay=weight_decay,
-                         distributed=distributed, model=clf)
+                         distributed=distributed, model=clf, lr_head=lr_head if subset == "lora" else None)
     rank, world = 0, 1
     if distributed:
         import torch.distributed as dist
