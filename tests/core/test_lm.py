@@ -215,3 +215,15 @@ def test_gpu_run_and_memory():
     inf = lm.measure_memory(mode="inference", batch_size=32, max_length=64)
     mz = lm.measure_memory(mode="mezo", batch_size=32, max_length=64)
     assert inf["kind"].startswith("cuda") and mz["peak_mb"] <= 1.1 * inf["peak_mb"]
+
+
+def test_race_at_equal_forward_passes():
+    from zo_core.lm import race
+    r = race.run_race(budget=400, seeds=3, n=4, t=300.0)
+    for m in race.RACE_METHODS:
+        assert r.train_acc[m].shape == r.test_acc[m].shape == (3, len(r.budgets))
+        assert r.train_acc[m][:, 0].tolist() == [r.acc_before[0]] * 3       # everyone starts from zero-shot
+    # backprop takes 400 steps at this budget, MeZO 50: Adam's training accuracy must rise on every seed
+    assert (r.train_acc["adam"][:, -1] > r.acc_before[0]).all()
+    with pytest.raises(ValueError, match="budget"):
+        race.run_race(budget=10**6)

@@ -418,5 +418,8 @@ def test_named_figures_build_with_defaults():
     assert [t.name for t in fig.data][0] == "Zero-shot / MeZO" and list(fig.data[0].y)[0] == 4
     assert viz.build("mezo_two_layer", m=64, n=32, projector=True).data
     assert len(viz.build("mezo_restore_error", numel=10_000, steps=2).data[0].y) == 3
+    ratio = viz.build("mezo_memory_ratio", smollm2=3.5)
+    assert [round(v, 2) for v in ratio.data[0].y][:2] == [6.75, 7.86] and list(ratio.data[1].y) == [3.5]
+    assert viz.build("mezo_training_curves", losses=(0.7, 0.6), val_acc=((1, 0.6),), acc_before=0.5).data
 
 
