@@ -29,7 +29,9 @@ DEFAULTS = {"lora": dict(steps=120, lr=2e-4, eps=1e-3, n=4, batch=16),
             "all": dict(steps=20, lr=1e-5, eps=1e-3, n=1, batch=8)}
 LORA_MEASURED = ("Defaults: 120 MeZO steps, n = 4 (960 full forward passes of MiniLM-L6 with rank-4 adapters in the "
                  "query and value projections of all 6 layers; adapters lr, head 10 lr), 16 tweets × 32 tokens. "
-                 "Measured, seeds 0-2: held-out accuracy {acc}; {time}.")
+                 "Measured for seeds 0, 1, 2: held-out accuracy 69.5 % → 75.0 %, 69.5 %, 73.0 % (mean gain +3.0 ± 2.8 "
+                 "points). It took 2.0 s a step (4 minutes) on this project's busy 2-core machine, not yet the "
+                 "2 minutes we aim for; the probe learns more in seconds, but it is not fine-tuning.")
 METHODS = {"mezo": "MeZO", "zest": "ZEST", "sgd": "SGD (backprop)", "adam": "Adam (backprop)"}
 
 
@@ -168,7 +170,7 @@ if st.button("Run the race", key="mz_race_run", icon=":material/sprint:") or st.
     except (ValueError, OSError) as err:
         st.error(f"The race could not run: {err}", icon=":material/error:")
 else:
-    st.info("Press **Run the race** (about half a minute the first time; cached afterwards).")
+    st.info("Press **Run the race** (about a minute the first time on 2 busy cores; cached afterwards).")
 
 st.subheader("Memory: MeZO needs what inference needs")
 left, right = st.columns(2)
