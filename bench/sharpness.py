@@ -1,7 +1,7 @@
 """Sharpness figures: phase diagram and basin map times, the basin-map fractions over seeds, race moves.
 
-    python bench/sharpness.py            # everything (about a minute on an idle 2-core laptop)
-    python bench/sharpness.py --no-app   # skip the AppTest timing of the race page
+    python -m bench.sharpness            # everything (about a minute on an idle 2-core laptop)
+    python -m bench.sharpness --no-app   # skip the AppTest timing of the race page
 
 Prints
 * the phase diagram (15 x 15 (mu, t) cells x 100 starts, one batch) in seconds (target <= 10 s);
@@ -15,12 +15,14 @@ Prints
 import statistics
 import sys
 import time
+from pathlib import Path
 
-import _common  # noqa: F401  (repository on sys.path)
 import numpy as np
 
 from zo_core import landscapes, optimizers
 from zo_core.viz import optimizers as race_figures
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(fn, repeat: int = 1):
@@ -63,7 +65,7 @@ def race_moves() -> None:
     """Script time of the race page after a slider move: a fresh value, then one seen before (cached)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(_common.ROOT / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("pages/algorithms_race.py")
     at.run()

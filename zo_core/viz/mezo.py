@@ -48,10 +48,11 @@ def mezo_memory_table(log: bool = True, projector: bool = False) -> go.Figure:
 
 
 @figure
-def mezo_two_layer(m: int = 512, n: int = 256, projector: bool = False) -> go.Figure:
-    """Floats held to update y2 = W2 W1 x: backprop (SGD / Adam), MeZO and plain inference."""
-    from zo_core import mezo      # imports torch: only when this figure is drawn
-    mem = mezo.two_layer_memory(int(m), int(n))
+def mezo_two_layer(m: int = 512, n: int = 256, batch: int = 32, chunk: int = 4096,
+                   projector: bool = False) -> go.Figure:
+    """Floats held at the peak of one update of y2 = W2 W1 x: backprop (SGD / Adam), MeZO, inference."""
+    from zo_core.lm import memory      # imports torch: only when this figure is drawn
+    mem = memory.two_layer_memory(int(m), int(n), batch=int(batch), chunk=int(chunk))
     parts = [("weights", COLORS["blue"]), ("activations", COLORS["sky"]), ("gradients", COLORS["vermillion"]),
              ("optimizer", COLORS["orange"]), ("perturbation", COLORS["green"])]
     methods = list(mem)
@@ -62,7 +63,8 @@ def mezo_two_layer(m: int = 512, n: int = 256, projector: bool = False) -> go.Fi
     totals = [sum(v.values()) for v in mem.values()]
     fig.add_trace(go.Scatter(y=methods, x=totals, mode="text", text=[f"  {t:,}" for t in totals],
                              textposition="middle right", showlegend=False, hoverinfo="skip"))
-    fig.update_xaxes(title=f"floats held (x ∈ R^{m}, y1 ∈ R^{n}, y2 ∈ R)", range=[0, max(totals) * 1.25])
+    fig.update_xaxes(title=f"floats held (batch {batch}: x ∈ R^{batch}×{m}, y1 ∈ R^{batch}×{n}; noise chunk {chunk:,})",
+                     range=[0, max(totals) * 1.25])
     fig = theme(fig, projector=projector, title="Two-layer example: what each method keeps", height=420)
     fig.update_layout(barmode="stack", legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
                       margin=dict(b=120))
@@ -140,3 +142,103 @@ def step_time_bars(forward_s: float, noise_s: float, steps: int, *, projector: b
     fig.update_layout(barmode="stack", legend=dict(orientation="h", y=1.3, x=0))
     fig.update_xaxes(title="ms per step")
     return theme(fig, projector=projector, height=220)
+
+
+# --- the budget race and the memory ratios -------------------------------------------------------
+
+RACE_COLORS = {"mezo": COLORS["green"], "zest": COLORS["purple"], "sgd": COLORS["orange"], "adam": COLORS["vermillion"]}
+RACE_NAMES = {"mezo": "MeZO (n-SPSA)", "zest": "ZEST (tilted)", "sgd": "SGD (backprop)", "adam": "Adam (backprop)"}
+
+
+def _band(fig, x, values, name, color, *, dash, col, legend):
+    lo, mid, hi = values.min(0), values.mean(0), values.max(0)
+    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", line=dict(width=0),
+                             fillcolor=color, opacity=0.18, hoverinfo="skip", showlegend=False), 1, col)
+    fig.add_trace(go.Scatter(x=x, y=mid, mode="lines", name=name, line=dict(color=color, dash=dash, width=3),
+                             showlegend=legend, legendgroup=name), 1, col)
+
+
+@figure
+def mezo_race(budget: int = 2000, t: float = 300.0, n: int = 8, seeds: int = 3,
+              projector: bool = False) -> go.Figure:
+    """Probe accuracy at equal forward passes: MeZO, ZEST, SGD, Adam; mean and min-max band over seeds."""
+    from zo_core.lm import race
+    r = race.run_race(budget=int(budget), t=float(t), n=int(n), seeds=int(seeds))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("training accuracy", "held-out accuracy"),
+                        shared_yaxes=True)
+    for m in race.RACE_METHODS:
+        name = RACE_NAMES[m] + (f", t = {t:g}" if m == "zest" else "")
+        _band(fig, r.budgets, r.train_acc[m], name, RACE_COLORS[m], dash="dot", col=1, legend=False)
+        _band(fig, r.budgets, r.test_acc[m], name, RACE_COLORS[m], dash="solid", col=2, legend=True)
+    fig.update_xaxes(title="forward passes (loss evaluations)")
+    fig.update_yaxes(title="accuracy", row=1, col=1)
+    fig = theme(fig, projector=projector, height=440,
+                title=f"Budget race on the probe ({seeds} seeds, n = {n}; band: min to max)")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0), margin=dict(b=120))
+    return fig
+
+
+def race_table(budget: int = 2000, t: float = 300.0, n: int = 8, seeds: int = 3) -> list[dict]:
+    """Rows (method, train, held-out, gap) at the full budget: mean ± spread over seeds, as text."""
+    from zo_core.lm import race
+    r = race.run_race(budget=int(budget), t=float(t), n=int(n), seeds=int(seeds))
+    rows = []
+    for m in race.RACE_METHODS:
+        tr, te = r.train_acc[m][:, -1], r.test_acc[m][:, -1]
+        rows.append({"method": RACE_NAMES[m], "training": f"{tr.mean():.1%} ± {tr.std(ddof=1):.1%}",
+                     "held-out": f"{te.mean():.1%} ± {te.std(ddof=1):.1%}", "gap": f"{(tr - te).mean():+.1%}"})
+    return rows
+
+
+# Table 22: full-parameter fine-tuning / zero-shot (= MeZO) memory, OPT on MultiRC
+PAPER_PARAMS = {"1.3B": 1.3e9, "2.7B": 2.7e9, "6.7B": 6.7e9, "13B": 13e9, "30B": 30e9}
+
+
+@figure
+def mezo_memory_ratio(minilm: float = 0.0, smollm2: float = 0.0, projector: bool = False) -> go.Figure:
+    """Full fine-tuning / MeZO memory: the paper's OPT points and our measured ones (0 = not measured)."""
+    ft, zs = PAPER_MEMORY_GB["Full-parameter fine-tuning"], PAPER_MEMORY_GB["Zero-shot / MeZO"]
+    x = list(PAPER_PARAMS.values())
+    y = [f / z for f, z, _ in zip(ft, zs, PAPER_PARAMS)]            # 66B: no full fine-tuning figure
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers+text", name="MeZO paper (GPU, OPT, MultiRC)",
+                               text=[f"{k}: {v:.1f}x" for k, v in zip(PAPER_PARAMS, y)], textposition="top left",
+                               line=dict(color=COLORS["blue"], width=3)))
+    ours = [(22.7e6, minilm, "MiniLM-L6"), (134.5e6, smollm2, "SmolLM2-135M")]
+    ours = [o for o in ours if o[1] > 0]
+    if ours:
+        fig.add_trace(go.Scatter(x=[o[0] for o in ours], y=[o[1] for o in ours], mode="markers+text",
+                                 name="measured here (CPU, Adam, all parameters)",
+                                 text=[f"{o[2]}: {o[1]:.1f}x" for o in ours], textposition="bottom right",
+                                 marker=dict(color=COLORS["vermillion"], size=14, symbol="diamond")))
+    fig.add_hline(y=1, line=dict(color=COLORS["green"], dash="dash"), annotation_text="MeZO = inference")
+    fig.update_xaxes(type="log", title="parameters")
+    fig.update_yaxes(title="memory of full fine-tuning / MeZO", rangemode="tozero")
+    fig = theme(fig, projector=projector, height=420, title="How much more memory backprop fine-tuning takes")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, x=0), margin=dict(b=110))
+    return fig
+
+
+@figure
+def mezo_training_curves(losses: tuple = (), val_acc: tuple = (), acc_before: float = -1.0,
+                         acc_after: float = -1.0, projector: bool = False) -> go.Figure:
+    """A run's training loss and validation accuracy (accuracies < 0: not measured)."""
+    return training_curves(list(losses), [tuple(v) for v in val_acc],
+                           acc_before=acc_before if acc_before >= 0 else None,
+                           acc_after=acc_after if acc_after >= 0 else None, projector=projector)
+
+
+@figure
+def mezo_memory_measured(inference: float = 0.0, mezo: float = 0.0, sgd: float = 0.0, adam: float = 0.0,
+                         weights: float = 0.0, model: str = "", projector: bool = False) -> go.Figure:
+    """Measured peak memory above the baseline (MB), stacked on the weights' own size."""
+    names = ["inference", "mezo", "sgd", "adam"]
+    above = [inference, mezo, sgd, adam]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=names, y=[weights] * 4, name="weights (resident, in the baseline)",
+                         marker_color=COLORS["blue"]))
+    fig.add_trace(go.Bar(x=names, y=above, name="added by the mode (peak above baseline)",
+                         marker_color=[COLORS["sky"], COLORS["green"], COLORS["orange"], COLORS["vermillion"]],
+                         text=[f"+{a:,.0f} MB" for a in above], textposition="outside"))
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="MB")
+    return theme(fig, projector=projector, height=400, title=f"Measured here: {model}, all parameters")
