@@ -5,6 +5,7 @@ import inspect
 import streamlit as st
 
 from ui import figures, lecture, longrun, sidebar, urlstate
+from zo_core import bounds
 
 settings = sidebar.settings()
 st.title("MeZO: fine-tuning with forward passes only")
@@ -53,20 +54,20 @@ model = urlstate.choice("Model", "mz_model", list(models), default="minilm", for
                         help="Installed models, or folders under the server's ZOLAB_MODELS_DIR setting.")
 method = urlstate.choice("Optimizer", "mz_method", list(METHODS), default="mezo", format_func=METHODS.get,
                          where=c2, widget="segmented")
-t = urlstate.symlog_slider("Tilt t (ZEST)", "mz_t", limit=1000.0, default=100.0, where=c2,
+t = urlstate.symlog_slider("Tilt t (ZEST)", "mz_t", bound="mz_t", default=100.0, where=c2,
                            disabled=method != "zest", help="t = 0 is MeZO; t > 0 leans to the worse side of each pair.")
 d = DEFAULTS[mode]
 if st.session_state.get("mz_steps", 0) > STEP_CAP[mode]:      # switched to a mode with a lower cap
     st.session_state["mz_steps"] = STEP_CAP[mode]
-steps = urlstate.slider("Steps", "mz_steps", min_value=1, max_value=STEP_CAP[mode], default=d["steps"], where=c3,
+steps = urlstate.slider("Steps", "mz_steps", min_value=bounds.widget("mz_steps").lo, max_value=STEP_CAP[mode], default=d["steps"], where=c3,
                         help=f"Capped at {STEP_CAP[mode]} steps and {TIME_CAP:.0f} s for this mode.")
 c1, c2, c3, c4 = st.columns(4)
-lr = urlstate.log_slider("Learning rate lr", "mz_lr", lo=1e-6, hi=1.0, default=d["lr"], where=c1)
-eps = urlstate.log_slider("Perturbation eps", "mz_eps", lo=1e-5, hi=1e-1, default=d["eps"], where=c2)
-n = urlstate.slider("Directions n", "mz_n", min_value=1, max_value=32, default=d["n"], where=c3,
+lr = urlstate.log_slider("Learning rate lr", "mz_lr", bound="mz_lr", default=d["lr"], where=c1)
+eps = urlstate.log_slider("Perturbation eps", "mz_eps", bound="mz_eps", default=d["eps"], where=c2)
+n = urlstate.slider("Directions n", "mz_n", bound="mz_n", default=d["n"], where=c3,
                     help="n-SPSA: n directions a step, 2n loss evaluations.")
-batch = urlstate.slider("Batch size", "mz_batch", min_value=2, max_value=64, default=d["batch"], step=2, where=c4)
-eval_size = urlstate.slider("Held-out tweets", "mz_eval", min_value=20, max_value=1000, default=200, step=20,
+batch = urlstate.slider("Batch size", "mz_batch", bound="mz_batch", default=d["batch"], step=2, where=c4)
+eval_size = urlstate.slider("Held-out tweets", "mz_eval", bound="mz_eval", default=200, step=20,
                             where=c4, help="Accuracy before and after is measured on this many test tweets.")
 if mode == "lora":
     st.caption(LORA_MEASURED)
@@ -155,8 +156,8 @@ st.markdown("The probe (the fast mode) trained by MeZO, ZEST, SGD and Adam for t
             "evaluations, three seeds each. Dotted: training accuracy; solid: held-out accuracy. A backprop step "
             "counts as one forward pass (its backward pass is not charged), so backprop gets 2n times more steps.")
 c1, c2 = st.columns(2)
-race_t = urlstate.symlog_slider("ZEST tilt t", "mz_race_t", limit=1000.0, default=300.0, where=c1)
-race_budget = urlstate.slider("Budget (forward passes)", "mz_race_budget", min_value=200, max_value=4000,
+race_t = urlstate.symlog_slider("ZEST tilt t", "mz_race_t", bound="mz_race_t", default=300.0, where=c1)
+race_budget = urlstate.slider("Budget (forward passes)", "mz_race_budget", bound="mz_race_budget",
                               default=2000, step=200, where=c2)
 if st.button("Run the race", key="mz_race_run", icon=":material/sprint:") or st.session_state.get("mz_race_on"):
     st.session_state["mz_race_on"] = True
@@ -215,9 +216,9 @@ figures.show("mezo_memory_ratio", key="mz_ratio", minilm=round(ratios.get("minil
 
 st.subheader("The two-layer example")
 c1, c2, c3, c4 = st.columns(4)
-m_in = urlstate.slider("Input size m", "mz_m", min_value=16, max_value=4096, default=512, step=16, where=c1)
-n_hid = urlstate.slider("Hidden size n", "mz_hid", min_value=16, max_value=4096, default=256, step=16, where=c2)
-batch2 = urlstate.slider("Batch size", "mz_b2", min_value=1, max_value=512, default=32, where=c3)
+m_in = urlstate.slider("Input size m", "mz_m", bound="mz_m", default=512, step=16, where=c1)
+n_hid = urlstate.slider("Hidden size n", "mz_hid", bound="mz_hid", default=256, step=16, where=c2)
+batch2 = urlstate.slider("Batch size", "mz_b2", bound="mz_b2", default=32, where=c3)
 chunk = urlstate.choice("Noise chunk", "mz_chunk", ["1024", "4096", "65536", "1048576"], default="4096", where=c4,
                         help="MeZO draws z in chunks of this many numbers, so the noise it holds is one chunk.")
 st.markdown(

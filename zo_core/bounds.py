@@ -110,7 +110,27 @@ class NumberList:
             item.check(key, number, where)
 
 
-Bound = Range | Choice | Text | Flag | NumberList
+@dataclass(frozen=True)
+class Series:
+    """A sequence of at most ``max_items`` finite numbers in [lo, hi], or of short tuples of them (a figure
+    drawn from a run's record: MeZO's losses, its (step, accuracy) pairs)."""
+
+    max_items: int
+    lo: float
+    hi: float
+
+    def check(self, key: str, value, where: str) -> None:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+            raise ValueError(f"{key} expects a list of numbers{where}, got {_short(value)}")
+        if len(value) > self.max_items:
+            raise ValueError(f"{key} has {len(value)} numbers; the limit is {self.max_items}{where}")
+        item = Range(self.lo, self.hi)
+        for v in value:
+            for x in (v if isinstance(v, (list, tuple)) and len(v) <= 4 else (v,)):   # numbers or (step, value)
+                item.check(key, x, where)
+
+
+Bound = Range | Choice | Text | Flag | NumberList | Series
 
 # --- shared pieces ----------------------------------------------------------------------------
 
@@ -121,6 +141,7 @@ POINT = Range(-100.0, 100.0)           # a coordinate of the point where estimat
 GRID = Range(11, 301, integer=True)    # points per axis of a 2-D grid (301**2 evaluations, ~1 MB of HTML)
 SLICE = Range(41, 2001, integer=True)  # points along a 1-D slice
 TILT = Range(-100.0, 100.0, scale="symlog")
+MEGABYTES = Range(0.0, 1e7)             # a measured memory figure
 RADIUS = Range(1e-3, 1.0, scale="log")  # mu or rho of the objectives and of the race
 EST_MU = Range(1e-12, 10.0, scale="log")  # estimator mu: round-off is part of the lesson
 METHODS = ("coordinate", "gaussian", "sphere")
@@ -191,7 +212,15 @@ FIGURES: dict[str, dict[str, Bound]] = {
     "mezo_memory_table": dict(log=FLAG, projector=FLAG),
     "mezo_restore_error": dict(numel=Range(1, 2_000_000, integer=True), steps=Range(1, 100, integer=True),
                                eps=Range(1e-6, 1.0, scale="log"), projector=FLAG),
-    "mezo_two_layer": dict(m=Range(16, 4096, integer=True), n=Range(16, 4096, integer=True), projector=FLAG),
+    "mezo_two_layer": dict(m=Range(16, 4096, integer=True), n=Range(16, 4096, integer=True),
+                           batch=Range(1, 512, integer=True), chunk=Range(1, 2**22, integer=True), projector=FLAG),
+    "mezo_memory_measured": dict(inference=MEGABYTES, mezo=MEGABYTES, sgd=MEGABYTES, adam=MEGABYTES,
+                                 weights=MEGABYTES, model=Text(40), projector=FLAG),
+    "mezo_memory_ratio": dict(minilm=Range(0.0, 1e3), smollm2=Range(0.0, 1e3), projector=FLAG),
+    "mezo_race": dict(budget=Range(200, 4000, integer=True), t=Range(-1000.0, 1000.0, scale="symlog"),
+                      n=Range(1, 32, integer=True), seeds=Range(1, 5, integer=True), projector=FLAG),
+    "mezo_training_curves": dict(losses=Series(10_000, -1e9, 1e9), val_acc=Series(10_000, 0.0, 1e6),
+                                 acc_before=Range(-1.0, 1.0), acc_after=Range(-1.0, 1.0), projector=FLAG),
     "objectives_panel": _SLICE | dict(t=TILT, n=GRID),
     "phase_diagram": _SWEEPS,
     "race": _RACE,
@@ -305,15 +334,18 @@ WIDGETS: dict[str, Widget] = {
     "ht_mu": _log(1e-4, 3.0, "tuning_curves.mu"),
     "ht_q": _int(1, 10, "tuning_curves.q"),
     # MeZO (the run's own caps live with the MeZO job; the page's ranges are mirrored here)
-    "mz_k": _int(1, 12),
-    "mz_steps": _int(5, 1000),
+    "mz_t": _float(-1000.0, 1000.0, scale="symlog"),
+    "mz_steps": _int(1, 2000),          # the page lowers the top to its mode's cap (head 1000, all 60)
     "mz_lr": _log(1e-6, 1.0),
     "mz_eps": _log(1e-5, 0.1),
     "mz_n": _int(1, 32),
     "mz_batch": _int(2, 64),
-    "mz_eval": _int(20, 2000),
+    "mz_eval": _int(20, 1000),
+    "mz_race_t": _float(-1000.0, 1000.0, "mezo_race.t", scale="symlog"),
+    "mz_race_budget": _int(200, 4000, "mezo_race.budget"),
     "mz_m": _int(16, 4096, "mezo_two_layer.m"),
     "mz_hid": _int(16, 4096, "mezo_two_layer.n"),
+    "mz_b2": _int(1, 512, "mezo_two_layer.batch"),
 }
 
 

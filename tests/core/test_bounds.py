@@ -48,6 +48,9 @@ def _outside(bound):
     if isinstance(bound, bounds.NumberList):
         return [(",".join(["1"] * (bound.max_items + 1)), "the limit"), (f"1,{bound.hi * 10:g}", "above the limit"),
                 ("1,nan", "finite"), ("1,oops", "not a number")]
+    if isinstance(bound, bounds.Series):
+        return [([0.5] * (bound.max_items + 1), "the limit"), ([bound.hi * 10 + 1], "above the limit"),
+                ([math.nan], "finite"), ("1,2", "list of numbers")]
     return [("maybe", "true or false"), (2, "true or false")]
 
 
