@@ -117,10 +117,16 @@ def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
     return f"{method} / {scheme}, μ = {mu:g}, q = {q}, {precision}: {queries} queries per estimate"
 
 
-# Indices of what a mu move changes in estimator_cloud: its traces (estimates, ellipse, mean) and the
-# annotation of the -mean g arrow (after the two subplot titles and the -grad f arrow).
-CLOUD_TRACES = (2, 3, 4)
-CLOUD_MEAN_ARROW = 3
+# Indices of the traces a mu move changes in estimator_cloud: the -mean g arrow, the estimates, their
+# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the contour.
+CLOUD_TRACES = (2, 4, 5, 6)
+
+
+def _arrow(p, tip, visible: bool, *, name: str, color: str) -> go.Scatter:
+    """A unit arrow from p to tip as a line with an arrow-head marker (hidden when the vector is zero)."""
+    return go.Scatter(x=[p[0], tip[0]], y=[p[1], tip[1]], mode="lines+markers", name=name, showlegend=False,
+                      hoverinfo="skip", visible=bool(visible), line=dict(color=color, width=3),
+                      marker=dict(symbol="arrow", angleref="previous", size=[0, 15], color=color))
 
 
 @figure
@@ -143,11 +149,9 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
     gnorm = float(np.linalg.norm(grad))
     grad_tip = p - arrow * grad / gnorm if gnorm > 0 else p
     # Both arrows are always there (hidden when zero), so a mu frame can address the second by index.
-    for tip, visible, color in ((grad_tip, gnorm > 0, COLORS["black"]),
-                                (v["tip"], v["arrow_visible"], COLORS["vermillion"])):
-        fig.add_annotation(x=tip[0], y=tip[1], ax=p[0], ay=p[1], xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowwidth=3, arrowcolor=color, text="",
-                           visible=bool(visible))
+    fig.add_trace(_arrow(p, grad_tip, gnorm > 0, name="−∇f(x)", color=COLORS["black"]), row=1, col=1)
+    fig.add_trace(_arrow(p, v["tip"], v["arrow_visible"], name="−mean g", color=COLORS["vermillion"]),
+                  row=1, col=1)
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="x", showlegend=False,
                              marker=dict(color="white", size=12, line=dict(color="black", width=2))), row=1, col=1)
     fig.update_xaxes(range=[x0, x1], title="x", row=1, col=1)
@@ -188,23 +192,26 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
 
     Returns ``{"traces": CLOUD_TRACES, "frames": [{"data": {...}, "layout": {...}}, ...]}``: frame i
     applied with ``Plotly.update(div, data, layout, traces)`` to any estimator_cloud figure with the
-    same other parameters turns it into the figure for ``mus[i]`` (numbers rounded to 6 digits).
+    same other parameters turns it into the figure for ``mus[i]`` (numbers rounded to 6 digits); where
+    that figure cannot be drawn (its builder raises ValueError), frame i is ``{"error": message}``.
     Each frame comes from the same :func:`cloud_arrays` call (same seed) as the figure itself.
     """
     frames = []
     for mu in mus:
-        L, p, grad, est = cloud_arrays(landscape, method, scheme, float(mu), q, n, seed, x, y, precision)
+        try:
+            L, p, grad, est = cloud_arrays(landscape, method, scheme, float(mu), q, n, seed, x, y, precision)
+        except ValueError as err:      # e.g. f undefined near x at this radius: the page says why
+            frames.append({"error": str(err)})
+            continue
         (x0, x1), (y0, y1) = L.bounds
         v = _cloud_view(p, grad, est.g, 0.18 * min(x1 - x0, y1 - y0))
-        G, E, mean = v["G"], v["E"], v["mean"]
-        a = f"annotations[{CLOUD_MEAN_ARROW}]"
+        G, E, mean, tip = v["G"], v["E"], v["mean"], v["tip"]
         frames.append({
-            "data": {"x": [compact(G[:, 0]), compact(E[:, 0]), compact(mean[:1])],
-                     "y": [compact(G[:, 1]), compact(E[:, 1]), compact(mean[1:])],
-                     "showlegend": [True, bool(len(E)), True]},
+            "data": {"x": [compact([p[0], tip[0]]), compact(G[:, 0]), compact(E[:, 0]), compact(mean[:1])],
+                     "y": [compact([p[1], tip[1]]), compact(G[:, 1]), compact(E[:, 1]), compact(mean[1:])],
+                     "visible": [bool(v["arrow_visible"]), True, True, True],
+                     "showlegend": [False, True, bool(len(E)), True]},
             "layout": {"xaxis2.range": compact(v["xrange"]), "yaxis2.range": compact(v["yrange"]),
-                       f"{a}.x": float(v["tip"][0]), f"{a}.y": float(v["tip"][1]),
-                       f"{a}.visible": bool(v["arrow_visible"]),
                        "title.text": _cloud_title(method, scheme, float(mu), q, precision, est.queries)},
         })
     return {"traces": list(CLOUD_TRACES), "frames": frames}
