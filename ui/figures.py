@@ -17,7 +17,7 @@ import functools
 
 import streamlit as st
 
-from zo_core import slides, viz
+from zo_core import viz
 
 DECK = "deck"
 CONFIG = {"displaylogo": False}
@@ -33,6 +33,21 @@ def cached(name: str, params: tuple) -> "viz.go.Figure":
 def cached_json(name: str, params: tuple) -> bytes:
     """The Plotly JSON (UTF-8) of :func:`cached`'s figure, serialised once per server."""
     return cached(name, params).to_json(validate=False).encode()
+
+
+_SEEN: set = set()    # (name, params) built in this process: hits need no spinner (a spinner starts a thread)
+
+
+def figure(name: str, params: tuple) -> "viz.go.Figure":
+    """:func:`cached`, with a spinner naming the figure the first time (shown if it takes > 0.5 s)."""
+    if (name, params) in _SEEN:
+        return cached(name, params)
+    with computing(name):
+        fig = cached(name, params)
+    if len(_SEEN) > 4096:
+        _SEEN.clear()
+    _SEEN.add((name, params))
+    return fig
 
 
 def computing(name: str):
@@ -56,8 +71,7 @@ def add_to_deck(name: str, params: dict, caption: str = "") -> None:
 
 def show(name: str, *, caption: str = "", key: str | None = None, **params):
     """Build the named figure with ``params`` (cached on them) and draw it; returns the (shared) figure."""
-    with computing(name):
-        fig = cached(name, tuple(sorted(params.items())))
+    fig = figure(name, tuple(sorted(params.items())))
     key = key or f"fig_{name}"
     st.plotly_chart(fig, key=key, theme=None, config=CONFIG)
     if caption:
@@ -82,4 +96,6 @@ def export(deck_json: str, fmt: str) -> bytes:
 
     Download buttons call this lazily, on a thread outside the script run (no Streamlit calls here).
     """
+    from zo_core import slides   # the exporters load only when a deck is exported
+
     return slides.export(slides.parse_json(deck_json, source="deck.json"), fmt)

@@ -21,7 +21,7 @@ class Settings:
     projector: bool
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner="Preparing the landscape: its gradient, Hessian and minima…")
 def _resolve(spec: str) -> landscapes.Landscape:
     # Landscapes are immutable, so sharing one object between sessions is safe.
     return landscapes.resolve(spec)

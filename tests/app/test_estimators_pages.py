@@ -93,3 +93,11 @@ def test_theory_page(state, error):
     no_exception(at)
     assert bool(errors(at)) == error
     assert len(at.latex) >= 10          # the derivation (of the last good polynomial) is always shown
+
+
+def test_cloud_add_to_deck_keeps_the_chosen_mu():
+    at = open_page(GE, state={"ge_mu": 0.00316})
+    by_key(at.button, "ge_mu_deck").click().run()
+    no_exception(at)
+    item = at.session_state["deck"][-1]
+    assert item["figure"] == "estimator_cloud" and item["params"]["mu"] == 0.00316

@@ -81,7 +81,7 @@ def _resolve(path: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner="Precomputing the chart for every value on its slider…")
 def _frames(builder: str, params: tuple, values: tuple) -> bytes:
     """The frames builder's output for ``values`` as compact JSON bytes (shared by every session)."""
     out = _resolve(builder)(list(values), **dict(params))
@@ -125,8 +125,7 @@ def slider_chart(name: str, *, frames: Callable, over: str, label: str, key: str
     builder = f"{frames.__module__}:{frames.__name__}"
     drawn = value
     try:
-        with figures.computing(name):
-            args = _args(name, builder, over, value, options, params)
+        args = _args(name, builder, over, value, options, params)
         ss[memo] = (params, value)
     except ValueError as err:
         st.error(f"These settings cannot be used: {err}", icon=":material/error:")
@@ -146,7 +145,9 @@ def slider_chart(name: str, *, frames: Callable, over: str, label: str, key: str
 def _args(name: str, builder: str, over: str, value: float, options: list[float], params: dict) -> dict:
     """The component's arguments: figure at ``value`` and all frames, as cached JSON bytes."""
     fixed = tuple(sorted(params.items()))
-    figure = figures.cached_json(name, tuple(sorted(dict(params, **{over: value}).items())))
+    at_value = tuple(sorted(dict(params, **{over: value}).items()))
+    figures.figure(name, at_value)          # builds (with a spinner) on the first visit
+    figure = figures.cached_json(name, at_value)
     frame_bytes = _frames(builder, fixed, tuple(options))
     version = hashlib.sha1(repr((name, builder, fixed, tuple(options))).encode()).hexdigest()[:16]
     return dict(figure=figure, frames=frame_bytes, version=version, index=options.index(value))
