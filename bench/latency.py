@@ -126,6 +126,7 @@ def measure_page(browser, server, floor: Floor, path: str, label: str, moves: in
     target = page
     slider = _slider(page, label)
     if slider is None and (frame := _livechart_frame(page)) is not None:
+        frame.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
         target, slider = frame, _slider(frame, label)
     if slider is None:
         page.context.close()
