@@ -3,8 +3,15 @@
 For the sliders students move most (mu on Gradient estimators, t on Smoothing). The component gets
 the figure's Plotly JSON and one precomputed *frame* per value on the slider's scale (a Plotly update:
 new arrays for a few traces and a few layout paths, built in zo_core.viz from the same arrays as the
-figure). Moving its slider applies a frame with ``Plotly.update`` in the browser (a few ms); letting go
-sends the value back, so the page reruns once: the rest of the page and the URL follow.
+figure). Moving its slider applies a frame in the browser (``Plotly.animate`` without a full redraw when
+every changed trace is a scatter trace, else ``Plotly.update``); letting go sends the value back, so
+the page reruns once: the rest of the page and the URL follow.
+
+Frames contract: ``{"traces": [i, ...], "frames": [frame for each option]}``, a frame being
+``{"data": {attr: [value for each trace]}, "layout": {"dotted.path": value}}`` (what
+``Plotly.update(div, data, layout, traces)`` takes) or ``{"error": message}`` where the figure cannot
+be drawn for that value (the component shows the message as text and keeps the last picture).
+Keep frames small: every frame travels to the browser once per setting of the *other* parameters.
 
 It is a Streamlit custom component (v1 protocol, written by hand in ``index.html``) served from
 ``.zolab/livechart/``: ``index.html`` and a copy of the installed plotly package's ``plotly.min.js``,
@@ -19,8 +26,9 @@ Smoothing page, t slider (one call replaces the t slider and the objectives_pane
         options=urlstate.symlog_options(100.0, 10), default=20.0, caption="...",
         landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
-where ``panel_frames(values, **params) -> {"traces": [...], "frames": [...]}`` is the figure's frames
-builder (see ``zo_core.viz.estimators.cloud_frames`` for the contract and a test that checks it).
+where ``panel_frames(values, **params)`` (to be written next to ``objectives_panel``) returns the tilted
+panel's z for each t (41 values x 151² floats: send float32 or a coarser grid to stay near 1 MB); see
+``zo_core.viz.estimators.cloud_frames`` and tests/core/test_viz_cloud_frames.py for a builder and its check.
 """
 
 from __future__ import annotations
