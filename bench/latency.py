@@ -13,8 +13,8 @@ Rows (warm caches: moves alternate ArrowRight / ArrowLeft after two untimed warm
   (key press -> restyled chart, no server round trip), from the component's own timestamps.
 
 Targets: every page <= 1.3x the floor; livechart moves <= 50 ms.
-Run (from the repository root): .venv/bin/python -m bench.latency [--all] [--moves N]
-(without --all: the Landscapes rows only).
+Run (from the repository root): .venv/bin/python -m bench.latency [--all] [--moves N] [--only TEXT]
+(without --all: the Landscapes rows only; --only "Gradient": that row only).
 """
 
 from __future__ import annotations
@@ -41,23 +41,27 @@ FLOOR_LABEL = "Shift a"
 TIMEOUT_MS = 60_000
 
 # Page-side helpers: mark every chart's current data, then poll (per animation frame) for a chart
-# whose data was replaced with different content. JSON of a changed candidate is computed once.
+# whose data was replaced with different content. The cheap test is by reference (the data array, or
+# a trace's x / y / z: Plotly.react replaces the first, restyle and animate the others); the JSON of a
+# changed candidate is then compared once.
 HELPERS_JS = """() => {
   if (window.__zo) return;
   const plots = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
   const sig = (d) => { try { return JSON.stringify(d); } catch (e) { return String(Math.random()); } };
+  const refs = (p) => [p.data].concat(...(p.data || []).map(t => [t, t.x, t.y, t.z]));
+  const same = (a, b) => a.length === b.length && a.every((r, i) => r === b[i]);
   window.__zo = {
-    mark() { this.seen = new Map(plots().map(p => [p, {data: p.data, sig: sig(p.data)}])); this.t1 = null;
+    mark() { this.seen = new Map(plots().map(p => [p, {refs: refs(p), sig: sig(p.data)}])); this.t1 = null;
              this.t0 = performance.now(); },
     changed() {
       if (this.t1 !== null) return true;
       for (const p of plots()) {
         if (!p.data || !p._fullLayout) continue;
-        const old = this.seen.get(p);
-        if (old && old.data === p.data) continue;
+        const old = this.seen.get(p), now = refs(p);
+        if (old && same(old.refs, now)) continue;
         const s = sig(p.data);
         if (!old || s !== old.sig) { this.t1 = performance.now(); return true; }
-        this.seen.set(p, {data: p.data, sig: s});
+        this.seen.set(p, {refs: now, sig: s});
       }
       return false;
     },
@@ -193,8 +197,8 @@ def report(rows) -> None:
             notes.append(f"{len(res['errors'])} exception box(es)")
         if med is None or fmed is None:
             print(f"{name:40s} {'-':>8s} {'-':>8s} {'-':>8s} {'-':>8s}  " + "; ".join(notes))
-            continue
-        print(f"{name:40s} {med:6.0f}ms {p95:6.0f}ms {fmed:6.0f}ms {med / fmed:7.2f}x  " + "; ".join(notes))
+        else:
+            print(f"{name:40s} {med:6.0f}ms {p95:6.0f}ms {fmed:6.0f}ms {med / fmed:7.2f}x  " + "; ".join(notes))
         if res["inbrowser"]:
             ib = res["inbrowser"]
             print(f"{'  └ in-browser move (component clock)':40s} {statistics.median(ib):6.1f}ms "
@@ -209,8 +213,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--all", action="store_true", help="every page's main slider (default: Landscapes only)")
     ap.add_argument("--moves", type=int, default=8, help="timed moves per page (default 8)")
+    ap.add_argument("--only", default="", help="only the pages whose row name contains this text")
     args = ap.parse_args(argv)
-    pages = PAGES if args.all else PAGES[:1]
+    pages = [row for row in (PAGES if args.all or args.only else PAGES[:1]) if args.only in row[0]]
     rows = []
     with harness.Server(script="bench/floor_app.py") as floor_server, harness.Server() as server, \
             sync_playwright() as p:
@@ -218,8 +223,9 @@ def main(argv=None):
         floor = Floor(browser, floor_server)
         for name, path, label in pages:
             rows.append((name, measure_page(browser, server, floor, path, label, args.moves)))
-        rows.append(("Landscapes: arrows, new values (cold)", measure_cold_arrows(browser, server, floor,
-                                                                                 args.moves)))
+        if not args.only:
+            rows.append(("Landscapes: arrows, new values (cold)", measure_cold_arrows(browser, server, floor,
+                                                                                     args.moves)))
         browser.close()
     print(f"latency: slider key press -> updated chart, Chromium, {args.moves} moves a page, "
           "each paired with a floor move")
