@@ -9,8 +9,10 @@ Rows (warm caches: moves alternate ArrowRight / ArrowLeft after two untimed warm
 
 * every page's main slider, median and p95, and median / floor median;
 * Landscapes "arrows" to values never drawn before (cold figure cache), as the old single figure;
-* where a slider lives inside the livechart component (ui/livechart), the in-browser move time
-  (key press -> restyled chart, no server round trip), from the component's own timestamps.
+* where a slider lives inside the livechart component (ui/livechart): key presses as above (each
+  pause sends the value, so the page's rerun shares the browser's main thread with the next press),
+  and a mouse drag, one step at a time: input event -> chart redrawn, from the component's own
+  timestamps (no server round trip; the value is sent on release).
 
 Targets: every page <= 1.3x the floor; livechart moves <= 50 ms.
 Run (from the repository root): .venv/bin/python -m bench.latency [--all] [--moves N] [--only TEXT]
@@ -147,11 +149,39 @@ def measure_page(browser, server, floor: Floor, path: str, label: str, moves: in
         harness.wait_idle(page)
         pairs.append((f, t))
     inbrowser = None
-    if target is not page:               # the component's own key -> restyled timestamps
-        inbrowser = target.evaluate("() => (window.__livechart && window.__livechart.moves) || []")
+    if target is not page:               # the component's own input -> redrawn timestamps, in a drag
+        inbrowser = drag(page, target, slider, moves)
     errors = harness.exceptions(page)
     page.context.close()
     return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors)
+
+
+def drag(page, frame, slider, steps: int) -> list[float]:
+    """Drag the component's slider by one step at a time (mouse held down, as a student drags it):
+    the component's own times from each input event to the redrawn chart. The value is sent to the
+    server only on release, so no rerun competes with the moves (arrow keys commit after each pause)."""
+    page.bring_to_front()
+    harness.wait_idle(page)
+    box = slider.bounding_box()
+    value, top = frame.evaluate("() => { const s = document.querySelector('[data-livechart-slider]');"
+                                " return [Number(s.value), Number(s.max)]; }")
+    thumb = 8.0                         # half the range thumb's width: the track runs inside the box
+    px = (box["width"] - 2 * thumb) / top
+    x, y = box["x"] + thumb + px * value, box["y"] + box["height"] / 2
+    frame.evaluate("() => { window.__livechart.moves = []; }")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    direction = -1 if value > top / 2 else 1
+    for k in range(1, steps + 1):
+        page.mouse.move(x + direction * k * px, y)
+        try:
+            frame.wait_for_function(f"() => window.__livechart.moves.length >= {k}", polling="raf",
+                                    timeout=10_000)
+        except Exception:  # noqa: BLE001 - a step the thumb did not take is left out
+            pass
+    page.mouse.up()
+    harness.wait_idle(page)
+    return frame.evaluate("() => window.__livechart.moves")
 
 
 def measure_cold_arrows(browser, server, floor: Floor, moves: int):
@@ -201,8 +231,9 @@ def report(rows) -> None:
             print(f"{name:40s} {med:6.0f}ms {p95:6.0f}ms {fmed:6.0f}ms {med / fmed:7.2f}x  " + "; ".join(notes))
         if res["inbrowser"]:
             ib = res["inbrowser"]
-            print(f"{'  └ in-browser move (component clock)':40s} {statistics.median(ib):6.1f}ms "
-                  f"{percentile(ib, 95):6.1f}ms {'':>8s} {'':>8s}  {len(ib)} moves, target <= 50 ms")
+            print(f"{'  └ drag, in-browser (component clock)':40s} {statistics.median(ib):6.1f}ms "
+                  f"{percentile(ib, 95):6.1f}ms {'':>8s} {'':>8s}  {len(ib)} steps of a mouse drag,"
+                  " input event -> chart redrawn; target <= 50 ms")
     if floors:
         print(f"floor (bench/floor_app.py) over the whole run: median {statistics.median(floors):.0f} ms, "
               f"p95 {percentile(floors, 95):.0f} ms, {len(floors)} moves")
