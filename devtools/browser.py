@@ -38,9 +38,13 @@ def free_port() -> int:
 
 
 class Server:
-    """A `streamlit run app.py` subprocess on 127.0.0.1, stopped by its own PID."""
+    """A `streamlit run app.py` subprocess on 127.0.0.1, stopped by its own PID.
 
-    def __init__(self, port: int | None = None, env: dict | None = None):
+    ``script`` (relative to the repository root) runs another app, e.g. the bench's floor page.
+    """
+
+    def __init__(self, port: int | None = None, env: dict | None = None, script: str = "app.py"):
+        self.script = script
         self.port = port or free_port()
         self.env = dict(env or {})          # extra environment for the server (e.g. ZOLAB_DB_PATH)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -50,7 +54,7 @@ class Server:
     def start(self, timeout: float = 60.0) -> "Server":
         ARTIFACTS.mkdir(exist_ok=True)
         env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+        cmd = [sys.executable, "-m", "streamlit", "run", self.script, "--server.address", "127.0.0.1",
                "--server.port", str(self.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self._logfile = open(self.log, "w")

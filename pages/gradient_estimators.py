@@ -5,9 +5,10 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-from ui import keep_last, lecture, sidebar, urlstate
+from ui import keep_last, lecture, livechart, sidebar, urlstate
 from ui.text import escape_markdown
-from zo_core import estimators
+from zo_core import bounds, estimators
+from zo_core.viz import estimators as estimator_figures
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)
@@ -29,10 +30,9 @@ scheme = urlstate.choice("Scheme", "ge_scheme", list(estimators.SCHEMES), defaul
 precision = urlstate.choice("Precision", "ge_precision", ["float64", "float32"], default="float64",
                             widget="segmented", where=c3, help="float32 shows round-off at a larger μ.")
 c1, c2, c3 = st.columns(3)
-mu = urlstate.log_slider("Smoothing radius μ", "ge_mu", bound="ge_mu", default=0.1, per_decade=4, where=c1)
-q = urlstate.slider("Directions averaged q", "ge_q", bound="ge_q", default=1, where=c2,
+q = urlstate.slider("Directions averaged q", "ge_q", bound="ge_q", default=1, where=c1,
                     disabled=method == "coordinate")
-n = urlstate.slider("Estimates drawn n", "ge_n", bound="ge_n", default=300, step=10, where=c3)
+n = urlstate.slider("Estimates drawn n", "ge_n", bound="ge_n", default=300, step=10, where=c2)
 c1, c2, _ = st.columns(3)
 (x0, x1), (y0, y1) = L.bounds
 x = urlstate.number("Point x", "ge_x", bound="ge_x", default=0.5, step=0.1, where=c1)
@@ -42,10 +42,16 @@ if not (x0 <= x <= x1 and y0 <= y <= y1):
 
 common = dict(landscape=settings.landscape, x=float(x), y=float(y), precision=precision,
               projector=settings.projector)
-keep_last.show("estimator_cloud", key="ge_cloud", method=method, scheme=scheme, mu=float(mu), q=int(q), n=int(n),
-               seed=settings.seed, **common,
-               caption="Left: the point and the directions of −∇f (black) and −mean g (red). Right: every "
-                       "estimate, their mean and 95% covariance ellipse, and the exact gradient (star).")
+# μ moves in the browser: every value on its scale is precomputed, the page reruns when it is let go.
+MU = bounds.widget("ge_mu")
+mu = livechart.slider_chart("estimator_cloud", frames=estimator_figures.cloud_frames, over="mu",
+                            label="Smoothing radius μ", key="ge_mu",
+                            options=urlstate.log_options(MU.lo, MU.hi, 4),
+                            default=0.1, method=method, scheme=scheme, q=int(q), n=int(n), seed=settings.seed,
+                            **common,
+                            caption="Left: the point and the directions of −∇f (black) and −mean g (red). Right: "
+                                    "every estimate, their mean and 95% covariance ellipse, and the exact gradient "
+                                    "(star). Drag μ: the cloud redraws in the browser.")
 
 st.subheader("Queries per estimate")
 d = 2

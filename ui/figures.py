@@ -2,6 +2,13 @@
 
 Under each figure an "Add to deck" button stores ``{figure, params, caption}`` in this browser
 session's deck (``st.session_state["deck"]``), which the Slides page lists and exports.
+
+Cache policy (one for every named figure): a figure depends only on its name and plain parameters,
+so it is built once per server and shared by every session (``st.cache_resource``), never copied.
+``st.cache_data`` would pickle and unpickle the whole ``go.Figure`` on every hit (tens of ms for a
+large figure, more than ``st.plotly_chart``'s own serialisation). Cached figures are read-only:
+nothing may mutate what :func:`cached` returns. :func:`cached_json` keeps the figure's Plotly JSON
+(bytes) for the livechart component, which hands it to the browser without re-serialising.
 """
 
 from __future__ import annotations
@@ -10,14 +17,42 @@ import functools
 
 import streamlit as st
 
-from zo_core import slides, viz
+from zo_core import viz
 
 DECK = "deck"
+CONFIG = {"displaylogo": False}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cached(name: str, params: tuple) -> "viz.go.Figure":
+    """The named figure for ``params`` (sorted ``(key, value)`` pairs); shared, do not mutate."""
     return viz.build(name, **dict(params))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_json(name: str, params: tuple) -> bytes:
+    """The Plotly JSON (UTF-8) of :func:`cached`'s figure, serialised once per server."""
+    return cached(name, params).to_json(validate=False).encode()
+
+
+_SEEN: set = set()    # (name, params) built in this process: hits need no spinner (a spinner starts a thread)
+
+
+def figure(name: str, params: tuple) -> "viz.go.Figure":
+    """:func:`cached`, with a spinner naming the figure the first time (shown if it takes > 0.5 s)."""
+    if (name, params) in _SEEN:
+        return cached(name, params)
+    with computing(name):
+        fig = cached(name, params)
+    if len(_SEEN) > 4096:
+        _SEEN.clear()
+    _SEEN.add((name, params))
+    return fig
+
+
+def computing(name: str):
+    """A spinner naming what is being computed; Streamlit shows it only if the call takes > 0.5 s."""
+    return st.spinner(f"Computing the figure “{name.replace('_', ' ')}”…")
 
 
 def deck() -> list[dict]:
@@ -35,19 +70,24 @@ def add_to_deck(name: str, params: dict, caption: str = "") -> None:
 
 
 def show(name: str, *, caption: str = "", key: str | None = None, **params):
-    """Build the named figure with ``params`` (cached on them) and draw it; returns the figure."""
-    fig = cached(name, tuple(sorted(params.items())))
+    """Build the named figure with ``params`` (cached on them) and draw it; returns the (shared) figure."""
+    fig = figure(name, tuple(sorted(params.items())))
     key = key or f"fig_{name}"
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
+    st.plotly_chart(fig, key=key, theme=None, config=CONFIG)
     if caption:
         st.caption(caption)
+    deck_button(name, params, caption, key)
+    return fig
+
+
+def deck_button(name: str, params: dict, caption: str, key: str) -> None:
+    """The "Add to deck" button under a figure drawn with ``params``."""
     if st.button("Add to deck", key=f"{key}_deck", icon=":material/add_to_photos:",
                  help="Keep this figure, with its current settings, for the slide export (Slides page)."):
         add_to_deck(name, params, caption)
         n = len(deck())
         st.toast(f"Added to the deck ({n} item{'' if n == 1 else 's'}). Open the Slides page to export it.",
                  icon=":material/slideshow:")
-    return fig
 
 
 @functools.lru_cache(maxsize=8)
@@ -56,4 +96,6 @@ def export(deck_json: str, fmt: str) -> bytes:
 
     Download buttons call this lazily, on a thread outside the script run (no Streamlit calls here).
     """
+    from zo_core import slides   # the exporters load only when a deck is exported
+
     return slides.export(slides.parse_json(deck_json, source="deck.json"), fmt)

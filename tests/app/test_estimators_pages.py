@@ -12,7 +12,10 @@ TH = "pages/theory.py"
 
 
 def charts(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    # The cloud is a livechart component (its figure travels as JSON bytes); it comes first on the page.
+    live = [json.loads(s.bytes) for c in at.get("component_instance") for s in c.proto.special_args
+            if s.key == "figure"]
+    return live + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def errors(at) -> list[str]:
@@ -39,7 +42,8 @@ def test_gradient_estimators_grid(state, landscape):
 def test_mu_slider_changes_the_cloud():
     at = open_page(GE)
     before = charts(at)[0]
-    at.select_slider(key="ge_mu").set_value(1.0).run()
+    at.session_state["ge_mu__live"] = 48          # the component's value: index of mu = 1 on its scale
+    at.run()
     no_exception(at)
     after = charts(at)[0]
     cloud = lambda spec: next(t for t in spec["data"] if t.get("name", "").endswith("estimates g"))  # noqa: E731
@@ -89,3 +93,11 @@ def test_theory_page(state, error):
     no_exception(at)
     assert bool(errors(at)) == error
     assert len(at.latex) >= 10          # the derivation (of the last good polynomial) is always shown
+
+
+def test_cloud_add_to_deck_keeps_the_chosen_mu():
+    at = open_page(GE, state={"ge_mu": 0.00316})
+    by_key(at.button, "ge_mu_deck").click().run()
+    no_exception(at)
+    item = at.session_state["deck"][-1]
+    assert item["figure"] == "estimator_cloud" and item["params"]["mu"] == 0.00316

@@ -93,6 +93,42 @@ def cloud_arrays(landscape: str, method: str, scheme: str, mu: float, q: int, n:
     return L, p, grad, est
 
 
+def _cloud_view(p, grad, G, arrow: float) -> dict:
+    """The mu-dependent part of the cloud figure: estimates, their mean and 95% ellipse (empty when the
+    cloud is degenerate), the right panel's ranges and the tip of the unit arrow along -mean g."""
+    G = np.asarray(G, float)
+    mean = G.mean(axis=0)
+    n = len(G)
+    E = np.empty((0, 2))
+    if n > 2 and np.linalg.matrix_rank(np.cov(G.T)) > 0:
+        E = ellipse(mean, np.cov(G.T))
+    # Frame the cloud but always keep the exact gradient in view.
+    pts = np.vstack([np.percentile(G, [1, 99], axis=0), grad[None], mean[None]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = max(float((hi - lo).max()), 1e-9 * max(1.0, float(np.abs(grad).max())))
+    mid = (lo + hi) / 2
+    norm = float(np.linalg.norm(mean))
+    tip = p - arrow * mean / norm if norm > 0 else p
+    return dict(G=G, mean=mean, E=E, xrange=[mid[0] - 0.6 * span, mid[0] + 0.6 * span],
+                yrange=[mid[1] - 0.6 * span, mid[1] + 0.6 * span], tip=tip, arrow_visible=norm > 0)
+
+
+def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
+    return f"{method} / {scheme}, μ = {mu:g}, q = {q}, {precision}: {queries} queries per estimate"
+
+
+# Indices of the traces a mu move changes in estimator_cloud: the -mean g arrow, the estimates, their
+# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the contour.
+CLOUD_TRACES = (2, 4, 5, 6)
+
+
+def _arrow(p, tip, visible: bool, *, name: str, color: str) -> go.Scatter:
+    """A unit arrow from p to tip as a line with an arrow-head marker (hidden when the vector is zero)."""
+    return go.Scatter(x=[p[0], tip[0]], y=[p[1], tip[1]], mode="lines+markers", name=name, showlegend=False,
+                      hoverinfo="skip", visible=bool(visible), line=dict(color=color, width=3),
+                      marker=dict(symbol="arrow", angleref="previous", size=[0, 15], color=color))
+
+
 @figure
 def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", scheme: str = "central",
                     mu: float = 0.1, q: int = 1, n: int = 300, seed: int = 0, x: float = 0.5, y: float = 0.5,
@@ -100,8 +136,6 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
     """Left: the landscape and the point x. Right: n estimates g in the gradient plane, their mean and
     95% covariance ellipse against the exact gradient."""
     L, p, grad, est = cloud_arrays(landscape, method, scheme, mu, q, n, seed, x, y, precision)
-    G = est.g.astype(float)
-    mean = G.mean(axis=0)
     fig = make_subplots(cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.08,
                         subplot_titles=(f"{L.title}: the point x", "estimates g in the gradient plane"))
     # Left panel: the landscape with the point and unit arrows along -grad f and -mean g.
@@ -111,40 +145,76 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
                              hoverinfo="skip"), row=1, col=1)
     (x0, x1), (y0, y1) = L.bounds
     arrow = 0.18 * min(x1 - x0, y1 - y0)
-    for vec, name, color in ((grad, "−∇f(x)", COLORS["black"]), (mean, "−mean g", COLORS["vermillion"])):
-        norm = np.linalg.norm(vec)
-        if norm > 0:
-            tip = p - arrow * vec / norm
-            fig.add_annotation(x=tip[0], y=tip[1], ax=p[0], ay=p[1], xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowwidth=3, arrowcolor=color, text="")
+    v = _cloud_view(p, grad, est.g, arrow)
+    gnorm = float(np.linalg.norm(grad))
+    grad_tip = p - arrow * grad / gnorm if gnorm > 0 else p
+    # Both arrows are always there (hidden when zero), so a mu frame can address the second by index.
+    fig.add_trace(_arrow(p, grad_tip, gnorm > 0, name="−∇f(x)", color=COLORS["black"]), row=1, col=1)
+    fig.add_trace(_arrow(p, v["tip"], v["arrow_visible"], name="−mean g", color=COLORS["vermillion"]),
+                  row=1, col=1)
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="x", showlegend=False,
                              marker=dict(color="white", size=12, line=dict(color="black", width=2))), row=1, col=1)
     fig.update_xaxes(range=[x0, x1], title="x", row=1, col=1)
     fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", row=1, col=1)
 
-    # Right panel: the cloud.
+    # Right panel: the cloud (trace order: CLOUD_TRACES are what a mu frame replaces).
+    G, mean, E = v["G"], v["mean"], v["E"]
     fig.add_trace(go.Scatter(x=G[:, 0], y=G[:, 1], mode="markers", name=f"{n} estimates g",
                              marker=dict(color=COLORS["sky"], size=6, opacity=0.55)), row=1, col=2)
-    if n > 2 and np.linalg.matrix_rank(np.cov(G.T)) > 0:
-        E = ellipse(mean, np.cov(G.T))
-        fig.add_trace(go.Scatter(x=E[:, 0], y=E[:, 1], mode="lines", name="95% covariance ellipse",
-                                 line=dict(color=COLORS["blue"], width=2)), row=1, col=2)
+    fig.add_trace(go.Scatter(x=E[:, 0], y=E[:, 1], mode="lines", name="95% covariance ellipse",
+                             showlegend=bool(len(E)), line=dict(color=COLORS["blue"], width=2)), row=1, col=2)
     fig.add_trace(go.Scatter(x=[mean[0]], y=[mean[1]], mode="markers", name="mean of g",
                              marker=dict(symbol="diamond", color=COLORS["vermillion"], size=14,
                                          line=dict(color="white", width=1))), row=1, col=2)
     fig.add_trace(go.Scatter(x=[grad[0]], y=[grad[1]], mode="markers", name="exact ∇f(x)",
                              marker=dict(symbol="star", color=COLORS["yellow"], size=20,
                                          line=dict(color="black", width=1.5))), row=1, col=2)
-    # Frame the cloud but always keep the exact gradient in view.
-    pts = np.vstack([np.percentile(G, [1, 99], axis=0), grad[None], mean[None]])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    span = max(float((hi - lo).max()), 1e-9 * max(1.0, float(np.abs(grad).max())))
-    mid = (lo + hi) / 2
-    fig.update_xaxes(range=[mid[0] - 0.6 * span, mid[0] + 0.6 * span], title="g₁", row=1, col=2)
-    fig.update_yaxes(range=[mid[1] - 0.6 * span, mid[1] + 0.6 * span], title="g₂", scaleanchor="x2", row=1, col=2)
+    fig.update_xaxes(range=v["xrange"], title="g₁", row=1, col=2)
+    fig.update_yaxes(range=v["yrange"], title="g₂", scaleanchor="x2", row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.45))
-    title = f"{method} / {scheme}, μ = {mu:g}, q = {q}, {precision}: {est.queries} queries per estimate"
+    title = _cloud_title(method, scheme, mu, q, precision, est.queries)
     return theme(fig, projector=projector, title=title, height=560)
+
+
+def compact(a, digits: int = 6) -> list:
+    """a rounded to ``digits`` significant digits as a JSON-ready list (non-finite -> None)."""
+    a = np.asarray(a, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(a))))
+        r = np.where(np.isfinite(scale) & (a != 0), np.round(a * scale) / scale, a)
+    return [float(v) if np.isfinite(v) else None for v in r.ravel()]
+
+
+def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian", scheme: str = "central",
+                 q: int = 1, n: int = 300, seed: int = 0, x: float = 0.5, y: float = 0.5,
+                 precision: str = "float64", projector: bool = False) -> dict:
+    """For each mu in ``mus``: what estimator_cloud(mu=mu, ...) changes, as a Plotly update.
+
+    Returns ``{"traces": CLOUD_TRACES, "frames": [{"data": {...}, "layout": {...}}, ...]}``: frame i
+    applied with ``Plotly.update(div, data, layout, traces)`` to any estimator_cloud figure with the
+    same other parameters turns it into the figure for ``mus[i]`` (numbers rounded to 6 digits); where
+    that figure cannot be drawn (its builder raises ValueError), frame i is ``{"error": message}``.
+    Each frame comes from the same :func:`cloud_arrays` call (same seed) as the figure itself.
+    """
+    frames = []
+    for mu in mus:
+        try:
+            L, p, grad, est = cloud_arrays(landscape, method, scheme, float(mu), q, n, seed, x, y, precision)
+        except ValueError as err:      # e.g. f undefined near x at this radius: the page says why
+            frames.append({"error": str(err)})
+            continue
+        (x0, x1), (y0, y1) = L.bounds
+        v = _cloud_view(p, grad, est.g, 0.18 * min(x1 - x0, y1 - y0))
+        G, E, mean, tip = v["G"], v["E"], v["mean"], v["tip"]
+        frames.append({
+            "data": {"x": [compact([p[0], tip[0]]), compact(G[:, 0]), compact(E[:, 0]), compact(mean[:1])],
+                     "y": [compact([p[1], tip[1]]), compact(G[:, 1]), compact(E[:, 1]), compact(mean[1:])],
+                     "visible": [bool(v["arrow_visible"]), True, True, True],
+                     "showlegend": [False, True, bool(len(E)), True]},
+            "layout": {"xaxis2.range": compact(v["xrange"]), "yaxis2.range": compact(v["yrange"]),
+                       "title.text": _cloud_title(method, scheme, float(mu), q, precision, est.queries)},
+        })
+    return {"traces": list(CLOUD_TRACES), "frames": frames}
 
 
 MUS = np.logspace(-12, 0, 49)

@@ -1,0 +1,161 @@
+"""livechart: a named figure with its own slider that redraws in the browser, no server round trip.
+
+For the sliders students move most (mu on Gradient estimators, t on Smoothing). The component gets
+the figure's Plotly JSON and one precomputed *frame* per value on the slider's scale (a Plotly update:
+new arrays for a few traces and a few layout paths, built in zo_core.viz from the same arrays as the
+figure). Moving its slider applies a frame in the browser (``Plotly.animate`` without a full redraw when
+every changed trace is a scatter trace, else ``Plotly.update``); letting go sends the value back, so
+the page reruns once: the rest of the page and the URL follow.
+
+Frames contract: ``{"traces": [i, ...], "frames": [frame for each option]}``, a frame being
+``{"data": {attr: [value for each trace]}, "layout": {"dotted.path": value}}`` (what
+``Plotly.update(div, data, layout, traces)`` takes) or ``{"error": message}`` where the figure cannot
+be drawn for that value (the component shows the message as text and keeps the last picture).
+Keep frames small: every frame travels to the browser once per setting of the *other* parameters.
+
+It is a Streamlit custom component (v1 protocol, written by hand in ``index.html``) served from
+``.zolab/livechart/``: ``index.html`` and a copy of the installed plotly package's ``plotly.min.js``,
+written at first use (the 4.8 MB bundle stays out of git). The figure and frames travel as bytes
+(the cached JSON), so a rerun re-serialises nothing.
+
+Smoothing page, t slider (one call replaces the t slider and the objectives_panel chart)::
+
+    from zo_core.viz import objectives as objective_figures
+    t = livechart.slider_chart(
+        "objectives_panel", frames=objective_figures.panel_frames, over="t", label="Tilt t", key="sm_t",
+        options=urlstate.symlog_options(100.0, 10), default=20.0, caption="...",
+        landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
+
+where ``panel_frames(values, **params)`` (to be written next to ``objectives_panel``) returns the tilted
+panel's z for each t (41 values x 151² floats: send float32 or a coarser grid to stay near 1 MB); see
+``zo_core.viz.estimators.cloud_frames`` and tests/core/test_viz_cloud_frames.py for a builder and its check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Sequence
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from ui import figures, urlstate
+
+HERE = Path(__file__).resolve().parent
+BUILD = HERE.parents[1] / ".zolab" / "livechart"
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def build_dir() -> Path:
+    """The folder the component is served from: index.html + plotly.min.js (copied when missing or stale)."""
+    for folder in (BUILD, Path(tempfile.gettempdir()) / "zolab-livechart"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for src in (HERE / "index.html", _plotly_js()):
+                dst = folder / src.name
+                if not dst.exists() or dst.stat().st_size != src.stat().st_size \
+                        or dst.stat().st_mtime < src.stat().st_mtime:
+                    shutil.copyfile(src, dst)
+            return folder
+        except OSError:
+            continue   # read-only checkout: serve from the temporary folder instead
+    raise OSError("livechart: no writable folder for the component's files")
+
+
+_DIR: Path | None = None
+
+
+def _component():
+    global _DIR
+    if _DIR is None:
+        _DIR = build_dir()
+    # Declared on every call: the registry belongs to the running Streamlit instance (AppTest makes several).
+    return components.declare_component("livechart", path=str(_DIR))
+
+
+def _resolve(path: str) -> Callable:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@st.cache_resource(max_entries=32, show_spinner="Precomputing the chart for every value on its slider…")
+def _frames(builder: str, params: tuple, values: tuple) -> bytes:
+    """The frames builder's output for ``values`` as compact JSON bytes (shared by every session)."""
+    out = _resolve(builder)(list(values), **dict(params))
+    return json.dumps(out, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _nearest(options: Sequence[float], v: float) -> int:
+    return min(range(len(options)), key=lambda i: abs(options[i] - v))
+
+
+def _parser(options: Sequence[float]):
+    def parse(raw: str) -> float:
+        v = float(raw)
+        if not math.isfinite(v):
+            raise ValueError("not a finite number")
+        best = options[_nearest(options, v)]
+        if abs(best - v) > 1e-12 + 0.05 * abs(v):
+            raise ValueError(f"not one of the slider's values between {options[0]:g} and {options[-1]:g}")
+        return best
+    return parse
+
+
+def slider_chart(name: str, *, frames: Callable, over: str, label: str, key: str, options: Sequence[float],
+                 default: float, caption: str = "", help: str | None = None,
+                 format_func: Callable[[float], str] = "{:g}".format, **params) -> float:
+    """Draw figure ``name`` with a slider over its parameter ``over`` in the browser; return the chosen value.
+
+    ``options`` is the slider's scale, ``frames(options, **params)`` its frames builder (a function of a
+    zo_core.viz module); ``key`` is the URL key (a shared link sets the value, like ``urlstate`` widgets).
+    Bad parameters (a ValueError from the builders) show the message and keep the last chart that worked.
+    """
+    options = [float(o) for o in options]
+    ss = st.session_state
+    urlstate._seed(key, options[_nearest(options, default)], _parser(options))
+    live_key, seen_key, memo = f"{key}__live", f"{key}__seen", f"_last_good_{key}"
+    live = ss.get(live_key)
+    if isinstance(live, int) and live != ss.get(seen_key) and 0 <= live < len(options):
+        ss[seen_key] = live           # the student let go of the slider at options[live]
+        ss[key] = options[live]
+    value = options[_nearest(options, float(ss[key]))]
+    builder = f"{frames.__module__}:{frames.__name__}"
+    drawn = value
+    try:
+        args = _args(name, builder, over, value, options, params)
+        ss[memo] = (params, value)
+    except ValueError as err:
+        st.error(f"These settings cannot be used: {err}", icon=":material/error:")
+        if memo not in ss:
+            return urlstate._publish(key, value, urlstate._fmt_number)
+        st.caption("Showing the last settings that worked.")
+        params, drawn = ss[memo]
+        args = _args(name, builder, over, drawn, options, params)
+    _component()(label=label, help=help, labels=[format_func(o) for o in options], key=live_key,
+                 default=None, **args)
+    if caption:
+        st.caption(caption)
+    figures.deck_button(name, dict(params, **{over: drawn}), caption, key)
+    return urlstate._publish(key, value, urlstate._fmt_number)
+
+
+def _args(name: str, builder: str, over: str, value: float, options: list[float], params: dict) -> dict:
+    """The component's arguments: figure at ``value`` and all frames, as cached JSON bytes."""
+    fixed = tuple(sorted(params.items()))
+    at_value = tuple(sorted(dict(params, **{over: value}).items()))
+    figures.figure(name, at_value)          # builds (with a spinner) on the first visit
+    figure = figures.cached_json(name, at_value)
+    frame_bytes = _frames(builder, fixed, tuple(options))
+    version = hashlib.sha1(repr((name, builder, fixed, tuple(options))).encode()).hexdigest()[:16]
+    return dict(figure=figure, frames=frame_bytes, version=version, index=options.index(value))
