@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui import registry, sidebar, theme, urlstate
 
-st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide")
+st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
+                   initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
 urlstate.begin_run()
 
 
@@ -20,7 +21,9 @@ page = st.navigation(sections)
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
 warning_slot = st.container()
-page.run()
+with st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):
+    page.run()
 with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()
+sidebar.share()
