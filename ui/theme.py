@@ -17,7 +17,7 @@ _STACK = f"""
 
 # The page's own blocks: direct children of the main vertical block. The first one that holds a
 # chart (a chart row or the chart itself) goes right after the title on a phone.
-_MAIN = '[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"]'
+_MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
 _FIRST_CHART = f'{_MAIN} > :has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)'
 
 _LAYOUT_CSS = f"""
