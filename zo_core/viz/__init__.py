@@ -125,7 +125,9 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
     (and an animation slider) need below the plot is converted with the plot height these margins
     leave. The title sits in the top margin, above any subplot titles.
     """
-    title_h = 1.6 * (font + 6) if title else 0
+    if title:
+        title = _wrap(title, 90 if font >= PROJECTOR_FONT else 36)   # Plotly never wraps; a phone is ~36 em wide
+    title_h = (1.6 + 1.25 * title.count("<br>")) * (font + 6) if title else 0
     sub_h = 1.8 * font if any((a.yref or "paper") == "paper" and (a.y or 0) >= 0.99 and not a.showarrow
                               for a in fig.layout.annotations) else 0
     top = int(title_h + sub_h + 0.8 * font + 6)
@@ -145,6 +147,17 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
         legend=dict(orientation="h", x=0, xanchor="left", y=-_px(gap, height, top, bottom), yanchor="top",
                     yref="paper", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
     )
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters, joined by ``<br>``."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _px(offset: float, height: int, top: float, bottom: float) -> float:
