@@ -30,7 +30,7 @@ _LAYOUT_CSS = f"""
 }}
 @media (max-width: 640px) {{
   {_MAIN} > :has(h1) {{ order: -2; }}
-  {_FIRST_CHART} {{ order: -1; }}
+  {_FIRST_CHART} {{ order: -1; padding-top: 0.75rem; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
   h1 {{ font-size: 1.8rem !important; overflow-wrap: anywhere; }}
 }}

@@ -111,7 +111,7 @@ def _legend_rows(fig: go.Figure, font: int, width: float) -> int:
         return 0
     rows, used = 1, 0.0
     for name in names:
-        w = 0.6 * font * len(name) + 2.5 * font
+        w = 0.6 * font * len(name) + 4 * font       # text, symbol (40 px) and gap
         if used and used + w > width:
             rows, used = rows + 1, 0.0
         used += w
@@ -119,33 +119,35 @@ def _legend_rows(fig: go.Figure, font: int, width: float) -> int:
 
 
 def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
-    """Margins, title and legend placed in pixels: title on top, then the plot, axes, slider, legend.
+    """Margins, title and legend placed in pixels: title on top, then the plot, axes, buttons, slider, legend.
 
-    Plotly places a paper-referenced legend in units of the plot area's height, so the gap the axis
-    (and an animation slider) need below the plot is converted with the plot height these margins
-    leave. The title sits in the top margin, above any subplot titles.
+    Title and legend are anchored to the figure's top and bottom edges; the bottom margin holds the
+    axis, an animation's buttons and slider (placed in units of the plot height these margins leave)
+    and as many legend rows as a phone-wide figure needs, so a wrapping legend never climbs onto them.
+    The title sits in the top margin, above any subplot titles.
     """
     if title:
         title = _wrap(title, 90 if font >= PROJECTOR_FONT else 36)   # Plotly never wraps; a phone is ~36 em wide
-    title_h = (1.6 + 1.25 * title.count("<br>")) * (font + 6) if title else 0
+    title_h = (1.6 + 2.5 * title.count("<br>")) * (font + 6) if title else 0
     sub_h = 1.8 * font if any((a.yref or "paper") == "paper" and (a.y or 0) >= 0.99 and not a.showarrow
                               for a in fig.layout.annotations) else 0
     top = int(title_h + sub_h + 0.8 * font + 6)
     gap = 3.0 * font + 16                               # tick labels, axis title and their standoffs
-    if fig.layout.sliders or fig.layout.updatemenus:
-        gap += 4.5 * font + 30                          # a play button and a slider under the plot
-        for s in fig.layout.sliders:
-            s.update(y=-_px(3.0 * font + 16, height, top, gap), yanchor="top")
-        for m in fig.layout.updatemenus:
-            m.update(y=-_px(3.0 * font + 16, height, top, gap), yanchor="top")
-    rows = _legend_rows(fig, font, 1500 if font >= PROJECTOR_FONT else 650)
-    bottom = int(gap + rows * 1.5 * font + 16)
+    menus = 2.0 * font + 14 if fig.layout.updatemenus else 0    # play buttons, then the slider under them
+    slider = 3.6 * font + 26 if fig.layout.sliders else 0
+    rows = _legend_rows(fig, font, 1500 if font >= PROJECTOR_FONT else 190)   # plot width: hall screen / phone
+    bottom = int(gap + menus + slider + rows * 1.5 * font + 16)
+    for m in fig.layout.updatemenus:
+        m.update(y=-_px(gap, height, top, bottom), yanchor="top")
+    for s in fig.layout.sliders:
+        s.update(y=-_px(gap + menus, height, top, bottom), yanchor="top")
+    gap += menus + slider
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
-                   pad=dict(t=8), font=dict(size=font + 6)) if title else dict(text=None),
+                   pad=dict(t=8 + 1.25 * (font + 6) * title.count("<br>")),   # Plotly anchors line 1
+                   font=dict(size=font + 6)) if title else dict(text=None),
         margin=dict(l=60, r=20, t=top, b=bottom),
-        legend=dict(orientation="h", x=0, xanchor="left", y=-_px(gap, height, top, bottom), yanchor="top",
-                    yref="paper", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
+        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
     )
 
 
