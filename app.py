@@ -4,7 +4,8 @@ import streamlit as st
 
 from ui import monitor, registry, sidebar, theme, urlstate
 
-st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide")
+st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
+                   initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
 urlstate.begin_run()
 
 
@@ -22,8 +23,10 @@ theme.apply(settings.projector)
 warning_slot = st.container()
 # Slow reruns are logged and listed on the Class monitor page. getattr: a process that re-imports this
 # file bare (torch.multiprocessing spawn in the tests) gets a Page without a title.
-with monitor.timed_run(getattr(page, "title", "")):
+title = getattr(page, "title", "")
+with monitor.timed_run(title), st.spinner(f"Computing {title}: drawing the figures for these settings…"):
     page.run()
 with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()
+sidebar.share()

@@ -33,7 +33,7 @@ d = int(urlstate.choice("Dimension d (μ, q, histogram, budget tabs)", "ev_d",
                         ["2", "5", "10", "20", "50", "100", "200", "500", "1000"], default="100", where=c4))
 
 common = dict(problem=problem, method=method, n=int(n), seed=settings.seed, projector=settings.projector)
-tabs = st.tabs(["vs d", "vs μ", "vs q", "cosine", "histogram", "budget"])
+tabs = urlstate.tabs(["vs d", "vs μ", "vs q", "cosine", "histogram", "budget"], "ev_tab")
 with tabs[0]:
     keep_last.show("variance_vs_dim", key="ev_dim", scheme=scheme, mu=float(mu), q=int(q), **common,
                    caption="d from 1 to 10,000 on log axes: the variance grows linearly in d.")

@@ -1,4 +1,5 @@
-"""The sidebar every page shares: global seed, landscape picker (or a typed formula), projector mode."""
+"""The sidebar every page shares: global seed, landscape picker (or a typed formula), projector mode,
+and, drawn after the page ran, the share box: the page's link with every setting, its QR code, reset."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zo_core import expressions, landscapes
 CUSTOM = "custom formula"
 DEFAULT_FORMULA = "x**2 + 10*sin(y) + 0.5*y**2"
 _LAST_GOOD = "_last_good_formula"
+GLOBAL_KEYS = ("landscape", "formula", "seed", "projector")   # settings Reset keeps (they span pages)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,40 @@ def render() -> Settings:
     projector = urlstate.toggle("Projector mode", "projector", default=False, where=sb,
                                 help="Large fonts, thick lines and high contrast for lecture halls.")
     return Settings(seed=int(seed), landscape=spec, projector=bool(projector))
+
+
+def projector_requested() -> bool:
+    """Projector mode as this run will draw it, known before the sidebar is drawn (for set_page_config)."""
+    if "projector" in st.session_state:
+        return bool(st.session_state["projector"])
+    return str(st.query_params.get("projector", "0")).lower() in ("1", "true", "yes", "on")
+
+
+def share(page_url: str | None = None) -> str:
+    """The share box: this page's link with all its settings (copy icon), a QR code of it, and Reset.
+
+    Call after the page ran and :func:`ui.urlstate.finalize`, so the URL holds exactly this page's
+    settings. ``page_url`` defaults to the URL the browser reports; returns the link shown.
+    """
+    from ui import present   # the QR helper; imported here so pages without the box skip it
+
+    link = urlstate.link(page_url if page_url is not None else st.context.url)
+    sb = st.sidebar
+    sb.markdown("### Share")
+    with sb.container(key="share_link"):
+        st.caption("Link to this page with these settings (copy icon on the right):")
+        st.code(link, language=None, wrap_lines=True)
+    with sb.popover("QR code", icon=":material/qr_code_2:", use_container_width=True):
+        uri = present.qr_data_uri(link) if link else None
+        if uri:
+            st.markdown(f'<img src="{uri}" alt="QR code of this page\'s link" width="260" data-testid="share-qr">',
+                        unsafe_allow_html=True)
+        else:
+            st.caption("QR code unavailable: install segno (see requirements.txt).")
+    sb.button("Reset this page", key="share_reset", icon=":material/restart_alt:", use_container_width=True,
+              on_click=urlstate.reset, args=(GLOBAL_KEYS,),
+              help="Put this page's controls back to their defaults (landscape, seed and projector stay).")
+    return link
 
 
 def settings() -> Settings:

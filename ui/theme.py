@@ -1,18 +1,80 @@
-"""Page-level look: projector mode enlarges everything for a lecture hall."""
+"""Page-level look: narrow-screen layout for every page, and projector mode for a lecture hall.
+
+Both are CSS over Streamlit's own test ids (our constant text, never user input), so no page file
+needs to change: a row of columns that holds a chart stacks into full-width rows where the chart
+would be too narrow (projector and screens up to 900 px), and on a phone the first chart moves up
+right under the page title, before the controls.
+"""
 
 import streamlit as st
 
-_PROJECTOR_CSS = """
+# A row of columns (stHorizontalBlock) that holds a Plotly chart, and its columns.
+_CHART_ROW = '[data-testid="stHorizontalBlock"]:has(.stPlotlyChart)'
+_STACK = f"""
+{_CHART_ROW} {{ flex-wrap: wrap; }}
+{_CHART_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }}
+"""
+
+# The page's own blocks: direct children of the main vertical block. The first one that holds a
+# chart (a chart row or the chart itself) goes right after the title on a phone.
+_MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
+_FIRST_CHART = f'{_MAIN} > :has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)'
+
+_LAYOUT_CSS = f"""
 <style>
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; } h3 { font-size: 1.8rem !important; }
-[data-testid="stAppViewContainer"] { color: #000; background: #fff; }
-[data-testid="stSidebar"] * { font-size: 1.1rem; }
+[data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
+[data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; }}
+.stPlotlyChart {{ max-width: 100%; }}
+@media (max-width: 900px) {{
+{_STACK}
+}}
+@media (max-width: 640px) {{
+  {_MAIN} > :has(h1) {{ order: -2; }}
+  {_FIRST_CHART} {{ order: -1; padding-top: 0.75rem; }}
+  [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
+  h1 {{ font-size: 1.8rem !important; overflow-wrap: anywhere; }}
+}}
+</style>
+"""
+
+# Projector: 22-px type everywhere, widgets included; charts take the full width of the main area.
+# st.dataframe draws on a canvas, which CSS fonts do not reach: it is zoomed instead.
+_PROJECTOR_CSS = f"""
+<style>
+html, body, [data-testid="stAppViewContainer"] {{ font-size: 22px; }}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {{ font-size: 1.25rem; }}
+h1 {{ font-size: 3rem !important; }} h2 {{ font-size: 2.3rem !important; }} h3 {{ font-size: 1.8rem !important; }}
+[data-testid="stAppViewContainer"] {{ color: #000; background: #fff; }}
+[data-testid="stSidebar"] * {{ font-size: 1.1rem; }}
+[data-testid="stWidgetLabel"] p, [data-testid="stWidgetLabel"] label {{ font-size: 1.2rem !important; }}
+[data-baseweb="select"] *, [data-baseweb="input"] input, [data-testid="stNumberInputField"] {{ font-size: 1.2rem !important; }}
+[data-baseweb="popover"] li, [role="option"] {{ font-size: 1.2rem !important; }}
+[data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"]
+  {{ font-size: 1.1rem !important; }}
+[data-testid="stButtonGroup"] button, [data-testid="stButtonGroup"] button p,
+[data-testid="stBaseButton-secondary"] p, [data-testid="stBaseButton-primary"] p,
+[data-testid="stRadio"] label p, [data-testid="stCheckbox"] label p, [data-testid="stCaptionContainer"]
+  {{ font-size: 1.15rem !important; }}
+[data-testid="stButtonGroup"] button {{ min-height: 2.6rem; white-space: nowrap; }}
+[data-testid="stDataFrame"] {{ zoom: 1.5; }}
+[data-testid="stTable"] td, [data-testid="stTable"] th {{ font-size: 1.2rem; }}
+[data-testid="stExpander"] summary p {{ font-size: 1.3rem; }}
+{_STACK}
 </style>
 """
 
 
 def apply(projector: bool) -> None:
+    """Inject the layout CSS (every page) and, in projector mode, the hall CSS."""
+    st.markdown(_LAYOUT_CSS, unsafe_allow_html=True)
     if projector:
         st.markdown(_PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+def sidebar_state(projector: bool) -> str:
+    """``initial_sidebar_state`` for st.set_page_config: collapsed in projector mode.
+
+    Streamlit re-applies it when it changes (unless this browser's user toggled the sidebar by
+    hand, which it remembers), and its own chevron in the header brings the sidebar back.
+    """
+    return "collapsed" if projector else "auto"

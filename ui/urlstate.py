@@ -54,8 +54,9 @@ def show_warnings() -> None:
 def finalize() -> None:
     """Remove URL parameters of widgets that this run did not draw."""
     drawn = st.session_state.get(_RUN_KEYS, set())
+    tab_keys = st.session_state.get(_TABS, {})
     for key in list(st.query_params.keys()):
-        if key not in drawn:
+        if key not in drawn and key not in tab_keys:   # tabs of another page: Streamlit drops those
             del st.query_params[key]
 
 
@@ -257,3 +258,50 @@ def pin(key: str, text: str | None) -> None:
     st.session_state.setdefault(_RUN_KEYS, set()).add(key)
     if st.query_params.get(key) != text:
         st.query_params[key] = text
+
+
+_TABS = "_url_tabs"        # tabs key -> its default label (for reset)
+
+
+def tabs(labels: Sequence[str], key: str, *, default: str | None = None, where=st):
+    """``st.tabs`` whose selected tab is the URL parameter ``key`` (Streamlit's ``bind="query-params"``).
+
+    The tab label is the value (``?ev_tab=vs+q``); an unknown label in a link is dropped by
+    Streamlit and the default tab shows. The tabs rerun the page on a switch, so ``.open`` tells
+    which one is on screen.
+    """
+    labels = list(labels)
+    st.session_state.setdefault(_TABS, {})[key] = default or labels[0]
+    st.session_state.setdefault(_RUN_KEYS, set()).add(key)   # Streamlit owns this parameter: keep it
+    return where.tabs(labels, key=key, default=default, bind="query-params")
+
+
+def reset(keep: Sequence[str] = ()) -> None:
+    """Back to the defaults: forget the values of the widgets the last run drew, except ``keep``.
+
+    Use as a button's ``on_click``: it runs before the next script run, so every widget is drawn
+    again from its default and :func:`_publish` writes the defaults back to the URL.
+    """
+    ss = st.session_state
+    kept: dict = ss.setdefault(_KEEP, {})
+    seeded: set = ss.setdefault(_SEEDED, set())
+    tab_defaults: dict = ss.get(_TABS, {})
+    for key in set(ss.get(_RUN_KEYS, set())) - set(keep):
+        kept.pop(key, None)
+        seeded.add(key)                      # do not read the old value back from the URL
+        if key in tab_defaults:
+            ss[key] = tab_defaults[key]      # a bound tab changes only through session state
+            continue
+        ss.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+    ss[_WARNINGS] = []
+
+
+def link(page_url: str | None) -> str:
+    """The page's URL with every current setting: ``page_url`` (no query) + ``?`` + the query parameters."""
+    from urllib.parse import urlencode
+
+    query = urlencode({k: st.query_params[k] for k in st.query_params})
+    base = (page_url or "").split("?")[0]
+    return f"{base}?{query}" if query else base

@@ -89,3 +89,45 @@ def test_projector_mode_enlarges_text():
 def test_sidebar_choice_is_written_to_url():
     at = open_page(None)
     assert _param(at, "landscape") == "sharp_flat" and _param(at, "seed") == "0"
+
+
+def _reset_app():
+    import streamlit as st
+
+    from ui import urlstate
+
+    urlstate.begin_run()
+    urlstate.slider("n", "n", default=5, min_value=1, max_value=9)
+    urlstate.choice("view", "view", ["a", "b"], default="a")
+    urlstate.toggle("p", "projector", default=False)
+    st.button("Reset", key="reset", on_click=urlstate.reset, args=(("projector",),))
+    urlstate.finalize()
+
+
+def test_reset_restores_defaults_in_widgets_and_url_but_keeps_the_kept_keys():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_reset_app)
+    for k, v in {"n": "8", "view": "b", "projector": "1"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert by_key(at.slider, "n").value == 8 and by_key(at.selectbox, "view").value == "b"
+    by_key(at.slider, "n").set_value(7).run()
+    by_key(at.button, "reset").click().run()
+    no_exception(at)
+    assert by_key(at.slider, "n").value == 5 and _param(at, "n") == "5"
+    assert by_key(at.selectbox, "view").value == "a" and _param(at, "view") == "a"
+    assert by_key(at.toggle, "projector").value is True and _param(at, "projector") == "1"
+
+
+def test_share_box_shows_the_link_with_the_current_settings():
+    at = open_page(None, params={"seed": "7", "landscape": "rastrigin"})
+    no_exception(at)
+    from urllib.parse import parse_qsl
+
+    links = [c.value for c in at.sidebar.code if c.value.startswith("?")]
+    assert len(links) == 1, [c.value for c in at.sidebar.code]
+    shown = dict(parse_qsl(links[0][1:]))
+    assert shown == {k: _param(at, k) for k in at.query_params}
+    assert shown["seed"] == "7" and shown["landscape"] == "rastrigin"
+    assert any(b.key == "share_reset" for b in at.sidebar.button)

@@ -33,24 +33,138 @@ COLORS = dict(zip(["black", "orange", "sky", "green", "yellow", "blue", "vermill
 SEQUENTIAL = "Viridis"
 
 
+# Projector mode targets a 1920 x 1080 hall screen: 22-px type everywhere, marks scaled by _MARK.
+PROJECTOR_FONT = 22
+SCREEN_FONT = 14
+PROJECTOR_HEIGHT = (0.7 * 1080, 0.85 * 1080)   # figure height bounds (px) on a 1080-px projector
+_MARK = 1.7                                    # marker sizes and line widths grow by this in projector mode
+
+
 def theme(fig: go.Figure, *, projector: bool = False, title: str | None = None, height: int = 520) -> go.Figure:
-    """Apply the ZO Lab look; in projector mode, large fonts, thick lines and a white background."""
-    font = 22 if projector else 14
+    """Apply the ZO Lab look; in projector mode, large fonts, thick lines and a white background.
+
+    Every text of the figure (title, axes, ticks, legend, colorbars, subplot titles, annotations,
+    hover labels) gets at least the mode's font size. The legend always lies horizontally *under*
+    the plot area (below the axes and any animation slider), so it can never cover the title and
+    it wraps on a narrow screen. Projector mode also scales markers and lines and makes the figure
+    at least 70 % of a 1080-px screen tall.
+    """
+    font = PROJECTOR_FONT if projector else SCREEN_FONT
+    title = title if title is not None else fig.layout.title.text    # a builder may have set it
+    if projector:
+        height = int(min(max(height * 1.3, PROJECTOR_HEIGHT[0]), max(height, PROJECTOR_HEIGHT[1])))
+        _scale_marks(fig, _MARK)
+    big = dict(size=font)
     fig.update_layout(
         template="plotly_white",
         colorway=PALETTE[1:] + PALETTE[:1],
         font=dict(size=font, family="DejaVu Sans, Arial, sans-serif", color="#000000" if projector else "#222222"),
-        title=dict(text=title, x=0.01, font=dict(size=font + 4)) if title else None,
-        margin=dict(l=60, r=20, t=60 if title else 20, b=50),
-        height=height + (80 if projector else 0),
-        legend=dict(font=dict(size=font - 2), bgcolor="rgba(255,255,255,0.8)"),
+        hoverlabel=dict(font=big),
+        height=height,
     )
+    fig.update_xaxes(tickfont=big, title_font=big, automargin=True)
+    fig.update_yaxes(tickfont=big, title_font=big, automargin=True)
+    fig.update_scenes(xaxis=dict(tickfont=big, title_font=big), yaxis=dict(tickfont=big, title_font=big),
+                      zaxis=dict(tickfont=big, title_font=big))
+    fig.update_annotations(font_size=font)
+    for trace in fig.data:
+        if "colorbar" in trace:
+            trace.colorbar.tickfont.size = font
+            trace.colorbar.title.font.size = font
+        if "textfont" in trace:
+            trace.textfont.size = max(trace.textfont.size or 0, font)
+    fig.update_coloraxes(colorbar=dict(tickfont=big, title_font=big))
+    if fig.layout.sliders:
+        fig.update_layout(sliders=[dict(font=big, currentvalue=dict(font=big)) for _ in fig.layout.sliders])
+    if fig.layout.updatemenus:
+        fig.update_layout(updatemenus=[dict(font=big) for _ in fig.layout.updatemenus])
+    _frame(fig, title, font, height)
     if projector:
-        fig.update_traces(selector=dict(type="scatter"), line=dict(width=5), marker=dict(size=14))
-        fig.update_traces(selector=dict(type="contour"), line=dict(width=2))
-        fig.update_xaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb", tickfont=dict(size=font))
-        fig.update_yaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb", tickfont=dict(size=font))
+        fig.update_xaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb")
+        fig.update_yaxes(linewidth=3, linecolor="black", gridcolor="#bbbbbb")
     return fig
+
+
+def _scale_marks(fig: go.Figure, k: float) -> None:
+    """Marker sizes and line widths times k (Plotly's defaults where unset): stars stay stars, arrows keep heads."""
+    for trace in fig.data:
+        if trace.type not in ("scatter", "scattergl", "scatter3d"):
+            if trace.type == "contour":
+                trace.line.width = max(trace.line.width or 0.5, 0.5) * k
+            continue
+        size = trace.marker.size
+        if size is None:
+            trace.marker.size = 6 * k
+        elif np.ndim(size) == 0:
+            trace.marker.size = float(size) * k
+        else:
+            trace.marker.size = np.asarray(size, float) * k
+        if trace.marker.line.width:
+            trace.marker.line.width = trace.marker.line.width * k
+        trace.line.width = (trace.line.width or 2) * k
+
+
+def _legend_rows(fig: go.Figure, font: int, width: float) -> int:
+    """Rows a horizontal legend needs at ``width`` px: items are ~0.6 em a character plus the symbol."""
+    names = [t.name or "" for t in fig.data if t.showlegend is not False and (t.name or t.showlegend)]
+    if not names or fig.layout.showlegend is False:
+        return 0
+    rows, used = 1, 0.0
+    for name in names:
+        w = 0.6 * font * len(name) + 4 * font       # text, symbol (40 px) and gap
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
+    """Margins, title and legend placed in pixels: title on top, then the plot, axes, buttons, slider, legend.
+
+    Title and legend are anchored to the figure's top and bottom edges; the bottom margin holds the
+    axis, an animation's buttons and slider (placed in units of the plot height these margins leave)
+    and as many legend rows as a phone-wide figure needs, so a wrapping legend never climbs onto them.
+    The title sits in the top margin, above any subplot titles.
+    """
+    if title:
+        title = _wrap(title, 90 if font >= PROJECTOR_FONT else 36)   # Plotly never wraps; a phone is ~36 em wide
+    title_h = (1.6 + 2.5 * title.count("<br>")) * (font + 6) if title else 0
+    sub_h = 1.8 * font if any((a.yref or "paper") == "paper" and (a.y or 0) >= 0.99 and not a.showarrow
+                              for a in fig.layout.annotations) else 0
+    top = int(title_h + sub_h + 0.8 * font + 6)
+    gap = 3.0 * font + 16                               # tick labels, axis title and their standoffs
+    menus = 2.0 * font + 14 if fig.layout.updatemenus else 0    # play buttons, then the slider under them
+    slider = 3.6 * font + 26 if fig.layout.sliders else 0
+    rows = _legend_rows(fig, font, 1500 if font >= PROJECTOR_FONT else 190)   # plot width: hall screen / phone
+    bottom = int(gap + menus + slider + rows * 1.5 * font + 16)
+    for m in fig.layout.updatemenus:
+        m.update(y=-_px(gap, height, top, bottom), yanchor="top")
+    for s in fig.layout.sliders:
+        s.update(y=-_px(gap + menus, height, top, bottom), yanchor="top")
+    gap += menus + slider
+    fig.update_layout(
+        title=dict(text=title, x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
+                   pad=dict(t=8 + 1.25 * (font + 6) * title.count("<br>")),   # Plotly anchors line 1
+                   font=dict(size=font + 6)) if title else dict(text=None),
+        margin=dict(l=60, r=20, t=top, b=bottom),
+        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
+    )
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters, joined by ``<br>``."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _px(offset: float, height: int, top: float, bottom: float) -> float:
+    """An offset in px below the plot area as a fraction of the plot area's height."""
+    return offset / max(height - top - bottom, 50)
 
 
 def _finite(Z: np.ndarray) -> np.ndarray:

@@ -210,15 +210,12 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
                    line=dict(color="#888888", width=1, dash="dot")) for xk in known]
     fig = go.Figure(data=data, layout=dict(
         xaxis=dict(title=label, anchor="y2"), yaxis=dict(title="value", domain=[0.36, 1.0]),
-        yaxis2=dict(title="sharpness", domain=[0.0, 0.3]), shapes=shapes,
-        legend=dict(orientation="h", yanchor="top", y=-0.14, x=0)))
+        yaxis2=dict(title="sharpness", domain=[0.0, 0.3]), shapes=shapes))
     if infinite:
         fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.8, showarrow=False,
                            text=f"L_t is infinite for t = {t:g} (gaussian law): not drawn",
                            font=dict(size=16, color=COLORS["vermillion"]))
-    fig = theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
-    fig.update_layout(margin=dict(b=150 if projector else 120))   # room for the legend under the plot
-    return fig
+    return theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
 
 
 @figure

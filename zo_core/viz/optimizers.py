@@ -132,9 +132,7 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
                                         args=[None, dict(frame=frame, transition=dict(duration=0), fromcurrent=True)]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])])
-    fig = theme(fig, projector=projector, title=f"{L.title}: paths by queries spent", height=640)
-    fig.update_layout(margin=dict(b=230, t=130 if projector else 110))
-    return fig
+    return theme(fig, projector=projector, title=f"{L.title}: paths by queries spent", height=640)
 
 
 def race_losses(runs: dict[str, optimizers.Trajectory], *, projector: bool = False) -> go.Figure:
