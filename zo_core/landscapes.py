@@ -31,17 +31,17 @@ def _drop_distributions(expr: sp.Expr) -> sp.Expr:
     )
 
 
-def _vectorise(exprs: list[sp.Expr]):
-    """Lambdify a list of expressions in (x, y) into one numpy function of points (..., 2) -> (..., k)."""
-    funcs = [sp.lambdify((X, Y), e, modules="numpy") for e in exprs]
-
+def _on_points(columns: Callable) -> Callable:
+    """Turn ``columns(x, y) -> [array or None, ...]`` (None: zero) into a function of points
+    (..., 2) -> (..., k); domain errors become NaN: gaps in the plot."""
     def evaluate(P) -> np.ndarray:
         P = np.asarray(P, dtype=float)
         if P.shape[-1] != 2:
             raise ValueError(f"points must have a last axis of length 2, got shape {P.shape}")
         x, y = P[..., 0], P[..., 1]
-        with np.errstate(all="ignore"):  # domain errors become NaN: gaps in the plot
-            cols = [np.broadcast_to(np.asarray(fn(x, y), dtype=float), x.shape) for fn in funcs]
+        with np.errstate(all="ignore"):
+            cols = [np.zeros(x.shape) if c is None else np.broadcast_to(np.asarray(c, dtype=float), x.shape)
+                    for c in columns(x, y)]
         out = np.stack(cols, axis=-1)
         out[~np.isfinite(out)] = np.nan
         return out
@@ -49,23 +49,20 @@ def _vectorise(exprs: list[sp.Expr]):
     return evaluate
 
 
+def _vectorise(exprs: list[sp.Expr]):
+    """Lambdify a list of expressions in (x, y) into one numpy function of points (..., 2) -> (..., k)."""
+    funcs = [sp.lambdify((X, Y), e, modules="numpy") for e in exprs]
+    return _on_points(lambda x, y: [fn(x, y) for fn in funcs])
+
+
 def _from_jet(evaluator: Callable, order: int, columns: list[int]):
     """Wrap a jet evaluator ``(x, y, order) -> [f, f_x, ...]`` (None: zero) as a function of points
     (..., 2) -> (..., len(columns)), keeping the jet's entries ``columns``."""
-    def evaluate(P) -> np.ndarray:
-        P = np.asarray(P, dtype=float)
-        if P.shape[-1] != 2:
-            raise ValueError(f"points must have a last axis of length 2, got shape {P.shape}")
-        x, y = P[..., 0], P[..., 1]
-        with np.errstate(all="ignore"):  # domain errors become NaN: gaps in the plot
-            jet = evaluator(x, y, order)
-            cols = [np.zeros(x.shape) if c is None else np.broadcast_to(np.asarray(c, dtype=float), x.shape)
-                    for c in jet]
-        out = np.stack([cols[c] for c in columns], axis=-1)
-        out[~np.isfinite(out)] = np.nan
-        return out
+    def pick(x, y):
+        jet = evaluator(x, y, order)
+        return [jet[c] for c in columns]
 
-    return evaluate
+    return _on_points(pick)
 
 
 @dataclass(frozen=True, eq=False)
