@@ -16,7 +16,7 @@ def _page(info: registry.PageInfo, default: bool = False) -> st.Page:
 sections: dict[str, list[st.Page]] = {"ZO Lab": [_page(registry.HOME, default=True)]}
 for info in registry.available():
     sections.setdefault(info.section, []).append(_page(info))
-page = st.navigation(sections)
+page = st.navigation(sections, expanded=True)   # every page listed: no "View more" fold
 
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
