@@ -356,7 +356,7 @@ def deck_items(deck: Deck) -> list[dict]:
         if slide.raw:
             items.append({"markdown": slide.raw})
         else:
-            items.extend(f.as_item() for f in slide.figures)
+            items.extend(f.as_item() | ({"title": slide.title} if slide.title else {}) for f in slide.figures)
     return items
 
 

@@ -273,6 +273,9 @@ def _compact(value):
     if isinstance(value, float):
         return float(f"{value:.4g}") if math.isfinite(value) else None
     if isinstance(value, dict):
+        if value.get("dtype") == "f8" and isinstance(value.get("bdata"), str):     # plotly's own typed array
+            as32 = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<f8").astype("<f4")
+            return value | {"dtype": "f4", "bdata": base64.b64encode(as32.tobytes()).decode()}
         return {k: _compact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, float) for v in value) and len(value) > 8:
