@@ -39,7 +39,7 @@ def test_add_to_deck_then_download_html(tmp_path, browser):
             page.get_by_text("Save and export").wait_for(timeout=30_000)
             wait_idle(page)
             body = page.inner_text("body")
-            assert "Deck (1 item)" in body and "landscape_contour" in body
+            assert "Deck (1 item)" in body and "Landscape contour" in body
             with page.expect_download(timeout=60_000) as info:
                 page.locator(".st-key-sl_export_html button").first.click()
             path = tmp_path / "deck.html"
