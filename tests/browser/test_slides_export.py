@@ -68,7 +68,7 @@ def test_html_deck_offline_renders_every_figure_and_formula(tmp_path, source, pl
     try:
         for walk in range(2):           # the second walk re-draws 3-D figures freed on leaving
             drawn, boxes, math_seen = 0, 0, 0
-            for i, slide in enumerate(deck.slides):
+            for i, slide in enumerate(slides.pages(deck)):      # a title slide first when the deck has none
                 active = page.locator("section.slide.active")
                 assert active.get_attribute("id") == f"slide-{i + 1}"   # arrow keys move one slide
                 n_good = sum(1 for f in slide.figures if not f.error)

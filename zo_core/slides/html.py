@@ -264,24 +264,85 @@ def page(title: str, sections: list[str], *, css: str = "", scripts=(), data: st
             + "\n".join(sections) + f"\n{tail}</body></html>\n")
 
 
+_DTYPES = {"f": ("f4", "<f4"), "i": ("i4", "<i4"), "u": ("u4", "<u4")}
+
+
+def _typed(a: np.ndarray):
+    """A numpy array as Plotly's typed array ``{dtype, bdata, shape}``; floats as float32. Others as lists."""
+    if a.dtype.kind not in _DTYPES or a.size == 0:
+        return a.tolist()
+    name, wire = _DTYPES[a.dtype.kind]
+    if name == "f4" and np.isfinite(a).all() and np.abs(a).max(initial=0) > np.finfo(np.float32).max:
+        return a.tolist()            # beyond float32's range: keep the numbers as they are
+    out = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(a, dtype=wire).tobytes()).decode()}
+    if a.ndim > 1:
+        out["shape"] = ", ".join(str(n) for n in a.shape)
+    return out
+
+
 def _compact(value):
-    """Figure data made small: float arrays as float32 (Plotly's base64 'bdata'), floats to 4 significant digits."""
+    """Figure data made small: float arrays as float32 (Plotly's base64 'bdata'), floats to 4 significant digits.
+
+    float32 keeps ~7 significant digits, far more than a slide shows; integers and strings are unchanged.
+    """
     if isinstance(value, np.ndarray):
-        if value.dtype.kind == "f":
-            return value.astype(np.float32)
-        return value
+        return _typed(value)
     if isinstance(value, float):
         return float(f"{value:.4g}") if math.isfinite(value) else None
     if isinstance(value, dict):
         if value.get("dtype") == "f8" and isinstance(value.get("bdata"), str):     # plotly's own typed array
-            as32 = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<f8").astype("<f4")
-            return value | {"dtype": "f4", "bdata": base64.b64encode(as32.tobytes()).decode()}
+            return _typed(_array(value))
         return {k: _compact(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, float) for v in value) and len(value) > 8:
-            return np.asarray(value, dtype=np.float32)
+            return _typed(np.asarray(value, dtype=float))
         return [_compact(v) for v in value]
     return value
+
+
+MAX_GRID = 121     # grid points a side that a slide-sized contour/heatmap/surface keeps (the app's default n)
+
+
+def _array(value) -> np.ndarray | None:
+    """A trace value as a numpy array (Plotly's typed-array dict or a list); None when it is not an array."""
+    if isinstance(value, dict) and isinstance(value.get("bdata"), str):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        shape = value.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    if isinstance(value, (list, tuple, np.ndarray)):
+        try:
+            return np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _thin(trace: dict) -> dict:
+    """A grid trace sampled down to :data:`MAX_GRID` points a side, keeping its first and last row and column.
+
+    The kept points are exact values of the original grid (every k-th one), so what is drawn is the same
+    surface at a resolution a slide can show; lines and markers are never thinned.
+    """
+    if trace.get("type") not in ("contour", "heatmap", "surface"):
+        return trace
+    z = _array(trace.get("z"))
+    if z is None or z.ndim != 2 or max(z.shape) <= MAX_GRID:
+        return trace
+    ny, nx = z.shape
+    rows = np.unique(np.r_[np.arange(0, ny, -(-ny // MAX_GRID)), ny - 1])
+    cols = np.unique(np.r_[np.arange(0, nx, -(-nx // MAX_GRID)), nx - 1])
+    out = dict(trace)
+    for key, value in trace.items():
+        a = _array(value) if key in ("z", "surfacecolor", "x", "y", "customdata") else None
+        if a is None:
+            continue
+        if a.shape[:2] == (ny, nx):
+            out[key] = np.ascontiguousarray(a[np.ix_(rows, cols)])
+        elif a.ndim == 1 and key == "x" and len(a) == nx:
+            out[key] = a[cols]
+        elif a.ndim == 1 and key == "y" and len(a) == ny:
+            out[key] = a[rows]
+    return out
 
 
 def figure_json(fig) -> str:
@@ -291,7 +352,7 @@ def figure_json(fig) -> str:
     layout = fig.layout.to_plotly_json()
     for size in ("height", "width"):     # the slide's CSS sizes the figure
         layout.pop(size, None)
-    data = [_compact(trace) for trace in fig.to_plotly_json()["data"]]
+    data = [_compact(_thin(trace)) for trace in fig.to_plotly_json()["data"]]
     return pio.to_json({"data": data, "layout": layout | {"autosize": True}}, validate=False)
 
 
