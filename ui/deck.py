@@ -98,8 +98,14 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def figure_title(name: str) -> str:
-    """The short title of a figure item: its name in words ("smoothing_panel" -> "Smoothing panel")."""
+def figure_title(name: str, plotly_title: str | None = None) -> str:
+    """The short title of a figure item: the figure's own Plotly title as plain text, else its name in words.
+
+    ``plotly_title`` may hold Plotly's markup (``<b>``, ``<br>``, ``<sub>``): tags become spaces.
+    """
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", plotly_title or "")).strip()
+    if text:
+        return text[:120]
     return name.replace("_", " ").strip().capitalize() or "Figure"
 
 
@@ -120,13 +126,16 @@ def insert_item(deck: list[dict], item: dict) -> int:
 
 
 def add(name: str, params: dict, caption: str = "", title: str = "") -> int:
-    """Add a figure (before the references); saved at once. Returns its position; -1 when the deck is full."""
+    """Add a figure (before the references); saved at once. Returns its position; -1 when the deck is full.
+
+    ``title``: the figure's own title (``fig.layout.title.text``; markup is dropped), else its name in words.
+    """
     deck = items()
     if len(deck) >= slides.MAX_ITEMS:
         st.session_state[_NOTICE] = ("error", f"The deck is full ({slides.MAX_ITEMS} items): remove some first.", "")
         return -1
     item = {"figure": name, "params": {k: _plain(v) for k, v in params.items()}, "caption": caption,
-            "title": title or figure_title(name)}
+            "title": figure_title(name, title)}
     where = insert_item(deck, item)
     save()
     return where

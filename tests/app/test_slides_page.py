@@ -187,3 +187,29 @@ def test_added_figures_land_before_the_references():
     assert deck.insert_item(plain, {"figure": "race"}) == 1
     assert deck.label({"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 121}}) \
         == "Landscape contour — landscape = himmelblau"
+    assert deck.figure_title("race", "<b>Race</b><br>four optimizers") == "Race four optimizers"
+    assert deck.figure_title("landscape_contour", "") == "Landscape contour"
+
+
+def test_add_lands_before_references_and_is_stored_at_once():
+    """ui.deck.add (what "Add to deck" calls): the figure goes before the lecture's References, the
+    store holds it under the id the URL names, with the figure's own title as plain text."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import store
+
+    def script():
+        from ui import deck
+        if not deck.items():
+            deck.replace([{"markdown": "## Intro"}, {"markdown": "## References\n- a paper"}])
+        deck.add("race", {"steps": 10}, caption="A race", title="<b>Race</b>")
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    no_exception(at)
+    items = at.session_state["deck"]
+    assert [i.get("figure") for i in items] == [None, "race", None]
+    assert items[1]["title"] == "Race" and items[1]["caption"] == "A race"
+    deck_id = at.query_params["deck"]
+    deck_id = deck_id[0] if isinstance(deck_id, list) else deck_id
+    assert store.load_deck(deck_id) == items
