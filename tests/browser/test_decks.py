@@ -94,6 +94,9 @@ def test_html_presenter_window_overview_and_hidden_notes(html_deck, browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(html_deck.as_uri() + "#3")        # slide 3 = "Smoothing" (1 is the title slide)
     page.wait_for_timeout(300)
+    data = page.evaluate("document.getElementById('zo-figures').textContent.length")
+    print(f"\nHTML deck figure data: {data / 1e3:.0f} kB for 1 figure (python -m bench.slides: 13 figures)")
+    assert 0 < data < 200_000
     active = page.locator("section.slide.active")
     assert "Smoothing" in active.inner_text() and NOTES not in active.inner_text()    # notes never projected
     assert not page.locator("aside.notes").first.is_visible()
