@@ -107,7 +107,7 @@ def plan(slide: Slide) -> Plan:
     figure_rows = [r for r in laid if isinstance(r, list)]
     text = "\n\n".join(r for r in laid if isinstance(r, str)).strip()
     title = Box(MARGIN, TITLE_TOP, PAGE_W - 2 * MARGIN, TITLE_H)
-    body_w, body_h = PAGE_W - 2 * MARGIN, BODY_BOTTOM - BODY_TOP
+    body_w = PAGE_W - 2 * MARGIN
     top = BODY_TOP if slide.title else TITLE_TOP
     body_h = BODY_BOTTOM - top
     text_box, fig_x, fig_w = None, MARGIN, body_w
