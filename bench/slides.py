@@ -1,6 +1,6 @@
 """Slide export speed: a 20-slide deck with 10 figures -> HTML (median of 3) and PDF; parsing is linear.
 
-Targets: HTML <= 3 s, PDF <= 20 s (PDF includes starting Chromium once and drawing every figure);
+Targets: HTML <= 3 s, PDF <= 20 s, a 13-figure HTML deck <= 1 MB beyond plotly.js (PDF includes starting Chromium once and drawing every figure);
 HTML export of 40,000 blank lines takes about twice what 20,000 take (ratio ~2: linear, not 4).
 Run (from the repository root): .venv/bin/python -m bench.slides
 """
@@ -49,7 +49,27 @@ def blank_lines(n: int) -> float:
     return statistics.median(times)
 
 
+THIRTEEN = ["landscape_contour", "landscape_surface", "objectives_panel", "estimator_cloud", "variance_vs_mu",
+            "variance_vs_dim", "error_vs_mu", "race", "race_loss", "basin_map", "tilted_slice", "cosine_vs_dim",
+            "bounds_vs_dim"]
+
+
+def figure_data_mb() -> None:
+    """A 13-slide deck of the app's figures at their defaults: HTML bytes beyond plotly.js (target <= 1 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    items = [{"figure": name, "params": {}, "caption": f"Figure {k + 1}"} for k, name in enumerate(THIRTEEN)]
+    deck = slides.parse_items({"title": "Thirteen slides", "items": items})
+    html = slides.to_html(deck)
+    extra = len(html.encode("utf-8")) - len(get_plotlyjs().encode("utf-8"))
+    built = slides.build_figures(slides.parse_items(items))
+    plain = sum(len(f.to_json()) for f in built.values())      # plotly's own JSON, float64 (before)
+    print(f"HTML, 13 figure slides: {extra / 1e6:.2f} MB beyond plotly.js ({len(deck.problems)} problems; "
+          f"float64 figure JSON would be {plain / 1e6:.2f} MB)   target <= 1 MB: {'OK' if extra <= 1e6 else 'MISSED'}")
+
+
 def main() -> None:
+    figure_data_mb()
     t20, t40 = blank_lines(20_000), blank_lines(40_000)
     print(f"Parsing + rendering blank lines: 20,000 -> {t20:.3f} s, 40,000 -> {t40:.3f} s, ratio {t40 / t20:.2f} "
           f"(2 = linear, 4 = quadratic)   target < 3: {'OK' if t40 / t20 < 3 else 'MISSED'}")

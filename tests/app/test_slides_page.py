@@ -4,9 +4,22 @@ save and load the deck as JSON (with clear errors for a bad file)."""
 import json
 import re
 
+import pytest
+
 from devtools.apptest import by_key, no_exception, open_page
 
 SLIDES = "pages/slides.py"
+
+
+@pytest.fixture(autouse=True)
+def _store(tmp_path, monkeypatch):
+    """Each test its own SQLite store (the page saves every change under ?deck=<id>)."""
+    from ui import store
+    monkeypatch.setenv("ZOLAB_DB_PATH", str(tmp_path / "zolab.db"))
+    monkeypatch.setattr(store, "_default", None)
+    yield
+    if store._default is not None:
+        store._default.close()
 
 
 def _texts(at) -> list[str]:
@@ -15,8 +28,15 @@ def _texts(at) -> list[str]:
 
 
 def _labels(at) -> list[str]:
-    """The deck list's rows: '1. Figure ...' or '1. Slide: ...'."""
-    return [t for t in _texts(at) if re.match(r"\d+\. (Figure |Slide: )", t)]
+    """The deck list's rows: '1. Landscape contour — n = 41' or '1. Slide: ...'."""
+    return [t for t in _texts(at) if re.match(r"\d+\. ", t)]
+
+
+def _key(at, kind: str, prefix: str):
+    """The widget whose key is ``prefix`` + '_<revision>_<index>' (keys change when the order does)."""
+    head, _, index = prefix.rpartition("_")
+    (w,) = [w for w in getattr(at, kind) if re.fullmatch(rf"{head}_\d+_{index}", w.key or "")]
+    return w
 
 
 def test_add_from_landscapes_then_reorder_and_remove():
@@ -32,15 +52,18 @@ def test_add_from_landscapes_then_reorder_and_remove():
     at.switch_page(SLIDES).run()
     no_exception(at)
     labels = _labels(at)
-    assert len(labels) == 2 and "landscape_contour" in labels[0] and "landscape_surface" in labels[1]
-    assert by_key(at.button, "sl_up_0").disabled and by_key(at.button, "sl_down_1").disabled
+    assert len(labels) == 2 and labels[0].startswith("1. Landscape contour")
+    assert labels[1].startswith("2. Landscape surface") and "landscape = himmelblau" in labels[0]
 
-    by_key(at.button, "sl_down_0").click().run()
+    _key(at, "selectbox", "sl_pos_0").set_value(2).run()
     no_exception(at)
     assert [d["figure"] for d in at.session_state["deck"]] == ["landscape_surface", "landscape_contour"]
-    by_key(at.button, "sl_up_1").click().run()
+    _key(at, "selectbox", "sl_pos_1").set_value(1).run()
     assert [d["figure"] for d in at.session_state["deck"]] == ["landscape_contour", "landscape_surface"]
-    by_key(at.button, "sl_remove_0").click().run()
+    _key(at, "text_input", "sl_title_0").set_value("The valley").run()
+    assert at.session_state["deck"][0]["title"] == "The valley"
+    assert _labels(at)[0].startswith("1. The valley")
+    _key(at, "button", "sl_remove_0").click().run()
     no_exception(at)
     assert [d["figure"] for d in at.session_state["deck"]] == ["landscape_surface"]
     assert len(_labels(at)) == 1
@@ -111,7 +134,8 @@ def test_deck_text_is_shown_as_text_not_markdown():
     markdown = " ".join(m.value for m in at.markdown) + " ".join(
         e.value for e in [*at.success, *at.warning, *at.error, *at.info])
     assert "e.x" not in markdown and "javascript" not in markdown and "pwn" not in markdown
-    shown = " ".join(_texts(at))            # ... the deck's text is all there, verbatim, as plain text
+    # ... the deck's text is all there, verbatim, as plain text (labels) or a widget's value (captions)
+    shown = " ".join(_texts(at) + [a.value for a in at.text_area])
     assert all(bad in shown for bad in hostile), shown
     assert len(_labels(at)) == 2
 
@@ -133,3 +157,59 @@ def test_lecture_panel_uses_the_slide_parser():
                 assert slide.notes.splitlines()[0] not in shown  # speaker notes stay private
         figures = " ".join(c.value for c in panel.caption)
         assert all(f.name in figures for f in deck.figures)
+
+
+def test_deck_is_stored_under_the_url_id_and_reopens_in_a_new_session():
+    at = open_page(SLIDES)
+    by_key(at.button, "sl_from_lecture").click().run()
+    no_exception(at)
+    deck_id = at.query_params["deck"]
+    deck_id = deck_id[0] if isinstance(deck_id, list) else deck_id
+    first = list(at.session_state["deck"])
+    _key(at, "selectbox", "sl_pos_0").set_value(3).run()
+    moved = list(at.session_state["deck"])
+    assert moved[2] == first[0] and moved != first
+
+    again = open_page(SLIDES, params={"deck": deck_id})      # a reload / another browser: a new session
+    no_exception(again)
+    assert again.session_state["deck"] == moved
+    unknown = open_page(SLIDES, params={"deck": "x" * 22})
+    no_exception(unknown)
+    assert unknown.session_state["deck"] == [] and any("No deck is stored" in w.value for w in unknown.warning)
+
+
+def test_added_figures_land_before_the_references():
+    from ui import deck
+    items = [{"markdown": "## Intro"}, {"markdown": "## References\n- [1] a paper"}]
+    assert deck.insert_item(items, {"figure": "race"}) == 1
+    assert [("figure" in i) for i in items] == [False, True, False]
+    plain = [{"markdown": "## Intro"}]
+    assert deck.insert_item(plain, {"figure": "race"}) == 1
+    assert deck.label({"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 121}}) \
+        == "Landscape contour — landscape = himmelblau"
+    assert deck.figure_title("race", "<b>Race</b><br>four optimizers") == "Race four optimizers"
+    assert deck.figure_title("landscape_contour", "") == "Landscape contour"
+
+
+def test_add_lands_before_references_and_is_stored_at_once():
+    """ui.deck.add (what "Add to deck" calls): the figure goes before the lecture's References, the
+    store holds it under the id the URL names, with the figure's own title as plain text."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import store
+
+    def script():
+        from ui import deck
+        if not deck.items():
+            deck.replace([{"markdown": "## Intro"}, {"markdown": "## References\n- a paper"}])
+        deck.add("race", {"steps": 10}, caption="A race", title="<b>Race</b>")
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    no_exception(at)
+    items = at.session_state["deck"]
+    assert [i.get("figure") for i in items] == [None, "race", None]
+    assert items[1]["title"] == "Race" and items[1]["caption"] == "A race"
+    deck_id = at.query_params["deck"]
+    deck_id = deck_id[0] if isinstance(deck_id, list) else deck_id
+    assert store.load_deck(deck_id) == items

@@ -1,5 +1,6 @@
 """Slide exports in a real Chromium: the HTML deck offline, the PDF pages, the PPTX and the Beamer zip."""
 
+import html
 import io
 import os
 import re
@@ -67,7 +68,7 @@ def test_html_deck_offline_renders_every_figure_and_formula(tmp_path, source, pl
     try:
         for walk in range(2):           # the second walk re-draws 3-D figures freed on leaving
             drawn, boxes, math_seen = 0, 0, 0
-            for i, slide in enumerate(deck.slides):
+            for i, slide in enumerate(slides.pages(deck)):      # a title slide first when the deck has none
                 active = page.locator("section.slide.active")
                 assert active.get_attribute("id") == f"slide-{i + 1}"   # arrow keys move one slide
                 n_good = sum(1 for f in slide.figures if not f.error)
@@ -100,7 +101,7 @@ def test_pdf_has_one_page_per_slide_with_vector_figures(tmp_path, deck, browser)
     pdf = tmp_path / "deck.pdf"
     pdf.write_bytes(slides.to_pdf(deck, browser=browser))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(deck.slides)
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(slides.pages(deck))
     w, h = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
     assert abs(w / h - 16 / 9) < 0.01
     if shutil.which("pdftoppm") is None and os.environ.get("CI") != "true":
@@ -173,4 +174,113 @@ def test_beamer_compiles_with_pdflatex(tmp_path, browser, source):
                              capture_output=True, text=True, timeout=180)
         assert run.returncode == 0, run.stdout[-3000:]
     info = subprocess.run(["pdfinfo", str(tmp_path / f"{deck.stem}.pdf")], capture_output=True, text=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(deck.slides)
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(slides.pages(deck))
+
+
+# --- exports that look designed: one deck, every static format, rendered and measured ---------------
+
+CAPTION = ("Zeroth-order descent settles in the basin that holds its start; the four minima are equally "
+           "deep, so where it lands depends only on that start and on the step size.")
+MATH = r"$\hat g = \frac{1}{q}\sum_{j=1}^{2n} \frac{f(x + \mu u_j) - f(x)}{\mu} u_j$ and $\bar f \qquad \mathbb{E}$"
+DESIGNED = [{"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 61}, "caption": CAPTION,
+             "title": "Four minima"},
+            {"markdown": f"## The estimator\n\n{MATH}\n\n::: figure landscape_contour landscape=rosenbrock n=41 "
+                         'caption="The banana valley"\n\nNote: the notes.'},
+            {"markdown": "## References\n\n- Nesterov and Spokoiny (2017)"}]
+ARTIFACTS = ROOT / "artifacts" / "decks"
+
+
+@pytest.fixture(scope="module")
+def designed(browser):
+    deck = slides.parse_items({"title": "Designed deck", "author": "A. Lecturer", "date": "1 December 2026",
+                               "items": DESIGNED})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    out = {fmt: slides.export(deck, fmt, browser=browser) for fmt in ("pdf", "pptx", "beamer")}
+    for fmt, data in out.items():
+        (ARTIFACTS / f"designed{slides.FORMATS[fmt]}").write_bytes(data)
+    return deck, out
+
+
+def _words(pdf: Path) -> list[list[tuple[str, float, float, float]]]:
+    """Per page: (word, xMin, yMin, yMax) in points from the top, read by pdftotext -bbox."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = []
+    for chunk in xml.split("<page ")[1:]:
+        pages.append([(html.unescape(m.group(5)), float(m.group(1)), float(m.group(2)), float(m.group(4)))
+                      for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                                           r"([^<]*)</word>", chunk)])
+    return pages
+
+
+def _height(pdf: Path) -> float:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"Page size:\s+[\d.]+ x ([\d.]+)", info).group(1))
+
+
+def _caption_below_title_and_figure(pdf: Path) -> None:
+    pages, bottom = _words(pdf), _height(pdf)
+    assert pages[0] and {"Designed", "Lecturer"} <= {w for w, *_ in pages[0]}        # the title slide
+    words = pages[1]
+    top = min(w[2] for w in words)
+    title = [w for w in words if w[2] == top]                       # the slide's first line
+    assert [w[0] for w in title] == ["Four", "minima"]
+    figure = [w for w in words if w[0] == "Himmelblau"]             # the figure's own title, drawn in it
+    first, last = [w for w in words if w[0] == "Zeroth-order"], [w for w in words if w[0] == "step"]
+    assert title and figure and first and last, [w for w, *_ in words]
+    title_bottom = max(w[3] for w in title)
+    assert all(w[2] > title_bottom for w in first), "the caption is in the title region"
+    assert "Zeroth-order" not in " ".join(t for t, _, _, y1 in words if y1 <= title_bottom)
+    assert first[0][2] > max(w[3] for w in figure), "the caption is not under the figure"
+    assert last[-1][3] <= bottom, "the caption runs off the page"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_pdf_title_slide_and_caption_under_the_figure(designed, tmp_path):
+    deck, out = designed
+    pdf = ARTIFACTS / "designed.pdf"
+    assert int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                              text=True).stdout).group(1)) == len(deck.slides) + 1
+    _caption_below_title_and_figure(pdf)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(ARTIFACTS / "designed-pdf")], check=True)
+
+
+def test_pptx_shapes_inside_the_slide_short_titles_and_real_math(designed):
+    from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    deck, out = designed
+    prs = Presentation(io.BytesIO(out["pptx"]))
+    assert len(prs.slides) == len(deck.slides) + 1
+    W, H = prs.slide_width, prs.slide_height
+    texts = []
+    for k, page in enumerate(prs.slides):
+        for shape in page.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (k, shape.name)
+            assert shape.left + shape.width <= W and shape.top + shape.height <= H, (k, shape.name)
+            if shape.has_text_frame:
+                texts.append(shape.text_frame.text)
+                assert shape.text_frame.word_wrap is not False, (k, shape.name)
+    title = prs.slides[1].shapes.title.text_frame.text
+    assert title == "Four minima" and title != CAPTION
+    captions = [s for s in prs.slides[1].shapes if s.has_text_frame and s.text_frame.text == CAPTION]
+    (picture,) = [s for s in prs.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert captions and captions[0].top >= picture.top + picture.height      # caption under the figure
+    everything = "\n".join(texts)
+    for junk in ("qquad", "barf", "\\", "frac", "mathbb", "_{", "^{"):
+        assert junk not in everything, junk
+    assert "∑ⱼ₌₁²ⁿ" in everything and "f\u0304" in everything and "𝔼" in everything and "/μ" in everything
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                    reason="pdflatex/pdftotext are not installed")
+def test_beamer_compiles_with_title_slide_and_caption_under_the_figure(designed, tmp_path):
+    deck, out = designed
+    zipfile.ZipFile(io.BytesIO(out["beamer"])).extractall(tmp_path)
+    run = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                          f"{deck.stem}.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "Overfull \\vbox" not in run.stdout, "a frame's content is taller than the frame"
+    pdf = tmp_path / f"{deck.stem}.pdf"
+    _caption_below_title_and_figure(pdf)
+    shutil.copy(pdf, ARTIFACTS / "designed-beamer.pdf")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "designed-beamer")], check=True)

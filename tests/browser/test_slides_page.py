@@ -7,7 +7,7 @@ import re
 import pytest
 
 from devtools.browser import Server, chromium_path, exceptions, wait_idle
-from zo_core import landscapes
+from zo_core import landscapes, viz
 
 if chromium_path() is None:
     if os.environ.get("CI") == "true":
@@ -39,13 +39,15 @@ def test_add_to_deck_then_download_html(tmp_path, browser):
             page.get_by_text("Save and export").wait_for(timeout=30_000)
             wait_idle(page)
             body = page.inner_text("body")
-            assert "Deck (1 item)" in body and "landscape_contour" in body
+            assert "Deck (1 item)" in body and "Landscape contour" in body
             with page.expect_download(timeout=60_000) as info:
                 page.locator(".st-key-sl_export_html button").first.click()
             path = tmp_path / "deck.html"
             info.value.save_as(path)
             text = path.read_text(encoding="utf-8")
-            landscape = re.search(r"landscape=(\w+)", body).group(1)
+            # the label names the parameters away from the figure's defaults ("landscape = himmelblau")
+            shown = re.search(r"landscape = (\w+)", body)
+            landscape = shown.group(1) if shown else viz.parameters("landscape_contour")["landscape"]
             assert "Plotly.newPlot" in text and 'role="alert"' not in text
             assert landscapes.get(landscape).title in text        # the figure the page showed
             assert not exceptions(page)

@@ -124,9 +124,14 @@ def test_deck_json_round_trip():
     items = [{"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 41}, "caption": "H"},
              {"markdown": "## Words\nSome $x^2$.\nNote: private"}]
     deck = slides.parse_json(json.dumps(items))
-    assert [s.title for s in deck.slides] == ["H", "Words"]
+    # a figure's slide is titled by the figure (its name in words), never by its caption
+    assert [s.title for s in deck.slides] == ["Landscape contour", "Words"]
+    assert deck.slides[0].figures[0].caption == "H"
     assert deck.slides[1].notes == "private"
-    assert slides.deck_items(deck)[0] == items[0]
+    assert slides.deck_items(deck)[0] == items[0] | {"title": "Landscape contour"}
+    titled = [items[0] | {"title": "The four minima"}]
+    again = slides.parse_json(json.dumps(titled))
+    assert again.slides[0].title == "The four minima" and slides.deck_items(again) == titled
 
 
 @pytest.mark.parametrize("text, message", [
@@ -163,7 +168,7 @@ def test_html_is_self_contained_with_every_figure_and_hidden_notes():
     figs = json.loads(re.search(r'id="zo-figures">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
     assert len(figs) == len(deck.figures) == 3
     assert html.count('class="slide') == 4
-    assert '<aside class="notes">' in html and ".notes { display: none; }" in html
+    assert '<aside class="notes">' in html and ".notes { display: none !important; }" in html
     assert html.count("<math") >= 4
 
 
@@ -195,3 +200,96 @@ def test_export_without_chromium_names_what_to_install(monkeypatch):
     with pytest.raises(slides.ChromiumMissing, match="apt-get install chromium"):
         slides.to_pdf(slides.load(SAMPLE))
     assert slides.main([str(SAMPLE), "--format", "pptx", "-o", "/nonexistent-never-written"]) == 2
+
+
+# --- the layout model ---------------------------------------------------------------------------
+
+def _deck(*items, title="Lecture day"):
+    return slides.parse_items({"title": title, "author": "A. Lecturer", "date": "1 December 2026",
+                               "items": list(items)})
+
+
+LONG = ("Himmelblau's function has four minima of equal depth; gradient descent finds the one whose basin "
+        "holds the start, and the smoothed objective keeps all four. ") * 3
+
+
+@pytest.mark.parametrize("blocks", [
+    ["text only"], [("race", "")], [("race", LONG)], ["words", ("race", "a caption")],
+    [("race", "one"), ("race", LONG)], [("race", ""), "between", ("race", LONG), ("race", "x")],
+])
+def test_plan_keeps_every_box_inside_the_page_and_captions_under_figures(blocks):
+    L = slides.layout
+    made = [b if isinstance(b, str) else slides.figure_spec(b[0], {}, caption=b[1]) for b in blocks]
+    laid = slides.plan(slides.Slide(title="A title", blocks=made))
+    boxes = [laid.title] + ([laid.text] if laid.text else []) + [b for row in laid.cells for c in row
+                                                                  for b in (c.image, c.caption)]
+    for b in boxes:
+        assert 0 <= b.x and b.right <= L.PAGE_W + 1e-9 and 0 <= b.y and b.bottom <= L.PAGE_H + 1e-9, b
+    for row in laid.cells:
+        for c in row:
+            assert c.image.bottom <= c.caption.y + 1e-9 and c.caption.y >= laid.title.bottom
+            assert c.image.h > 1.5, "a caption must not squeeze its figure away"
+            if c.spec.caption:
+                assert c.caption.h >= L.caption_lines(c.spec.caption, c.caption.w) * L.CAPTION_PT * 1.3 / 72 \
+                    or c.caption.h == pytest.approx((c.image.h + c.caption.h) * 0.4)
+    if laid.text and laid.cells:    # text beside the figures, not over them
+        assert laid.text.right <= min(c.image.x for row in laid.cells for c in row)
+
+
+def test_static_images_are_rendered_at_the_same_scale_whatever_their_box():
+    """12-px figure labels reach the same size on the slide: pixels per inch of the box are constant."""
+    L = slides.layout
+    for w, h in [(12.3, 5.4), (6.0, 5.4), (7.0, 2.6)]:
+        px = slides.image_px(slides.Box(0, 0, w, h))
+        assert px[0] / w == pytest.approx(L.PX_PER_INCH, rel=0.01)
+        assert 12 / L.PX_PER_INCH * 72 >= 10         # labels print at >= 10 pt on the 13.3-in slide
+
+
+def test_title_slide_first_unless_the_deck_opens_with_one():
+    deck = _deck({"figure": "race"})
+    first, second = slides.pages(deck)
+    assert first.title == "Lecture day" and first.level == 1 and "A. Lecturer" in first.text
+    assert "1 December 2026" in first.text and second.title == "Race"
+    lecture = slides.load(SAMPLE)
+    assert slides.pages(lecture) == lecture.slides          # '# Sample lecture' is its own title slide
+
+
+# --- PowerPoint math -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("latex, text", [
+    (r"\sum_{j=1}^{2n} x_j", "∑ⱼ₌₁²ⁿ xⱼ"),
+    (r"\bar f + \hat{g}_i", "f\u0304 + g\u0302\u1d62"),
+    (r"\frac{f(x + \mu u) - f(x)}{\mu}", "(f(x + μ u) − f(x))/μ"),
+    (r"a \qquad b", "a \u2003\u2003 b"),
+    (r"\mathbb{E}[f] \le \sqrt{d} \, \|x\|_\infty", "𝔼[f] ≤ √d\u2009‖x‖_∞"),
+    (r"\nabla f_\mu(x) \to 0", "∇ f_μ(x) → 0"),
+    (r"\frac{1}{2}", "1/2"),
+])
+def test_linear_math(latex, text):
+    assert slides.linear_math(latex) == text
+
+
+def test_linear_math_of_every_lecture_formula_leaves_no_latex():
+    from pathlib import Path
+    for path in sorted((ROOT / "lectures").glob("*.md")):
+        _, formulas = slides.protect_math(path.read_text(encoding="utf-8"))
+        for latex, _ in formulas:
+            out = slides.linear_math(latex)
+            assert "\\" not in out and not re.search(r"qquad|frac|mathrm|barf|[\^_]\{", out), (path.name, latex, out)
+
+
+# --- HTML figure data ----------------------------------------------------------------------------
+
+def test_html_figure_data_is_float32_and_draws_the_same_numbers():
+    import base64
+
+    import numpy as np
+    from zo_core import viz
+    fig = viz.build("landscape_contour", landscape="himmelblau", n=81)
+    data = json.loads(slides.html.figure_json(fig))["data"]
+    z = next(t["z"] for t in data if t.get("type") == "contour")
+    assert z["dtype"] == "f4"
+    decoded = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.float32).reshape(np.shape(
+        next(t for t in fig.data if t.type == "contour").z))
+    ref = np.asarray(next(t for t in fig.data if t.type == "contour").z, dtype=float)
+    assert np.allclose(decoded, ref, rtol=1e-6, atol=1e-6 * np.nanmax(np.abs(ref)), equal_nan=True)

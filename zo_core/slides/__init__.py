@@ -32,7 +32,8 @@ in ONE headless Chromium (:class:`Chromium`), also used to print the PDF.
 CLI: ``python -m zo_core.slides LECTURE.md|DECK.json --format html|pdf|beamer|pptx -o DIR``.
 
 The package, one job a module: ``deck`` (model, parsers, bounds), ``markup`` (Markdown and math ->
-safe HTML/MathML, the allow-lists, the sanitiser), ``layout`` (figures built once, laid out in rows),
+safe HTML/MathML, the allow-lists, the sanitiser), ``layout`` (figures built once; the one layout model:
+a title slide, then each slide planned as boxes), ``linear`` (math as linear Unicode, for PowerPoint),
 ``html``, ``browser`` (the Chromium driver), ``pdf``, ``beamer``, ``pptx`` and ``__main__`` (the CLI).
 Every exporter escapes deck text for its format by construction; see ``markup``.
 """
@@ -45,7 +46,8 @@ from zo_core.slides.deck import (EXPORT_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_DIGIT
                                  MAX_SLIDES, Deck, FigureSpec, Slide, deck_items, figure_spec, item_label, load,
                                  parse_directive, parse_items, parse_json, parse_markdown, read_json)
 from zo_core.slides.html import content_security_policy, to_html
-from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures, rows
+from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, Box, Plan, build_figures, image_px, pages, plan, rows
+from zo_core.slides.linear import linear_math
 from zo_core.slides.markup import (MATH_COMMANDS, MATH_ENVIRONMENTS, inline_html, markdown_html, math_problem,
                                    mathml, protect_math, safe_url, sanitise)
 from zo_core.slides.pdf import to_pdf
@@ -56,7 +58,7 @@ __all__ = ["inline_tex", "markdown_tex", "math_tex", "tex_escape", "to_beamer", 
            "MAX_DIGITS", "MAX_FIGURES", "MAX_ITEMS", "MAX_SLIDES", "Deck", "FigureSpec", "Slide",
            "deck_items", "figure_spec", "item_label", "load", "parse_directive", "parse_items", "parse_json",
            "parse_markdown", "read_json", "content_security_policy", "to_html", "IMAGE_HEIGHT", "IMAGE_WIDTH",
-           "build_figures", "rows", "MATH_COMMANDS", "MATH_ENVIRONMENTS", "inline_html", "markdown_html",
+           "build_figures", "rows", "Box", "Plan", "image_px", "pages", "plan", "linear_math", "MATH_COMMANDS", "MATH_ENVIRONMENTS", "inline_html", "markdown_html",
            "math_problem", "mathml", "protect_math", "safe_url", "sanitise", "to_pdf", "plain_math",
            "plain_text", "to_pptx", "FORMATS", "export", "filename", "main"]
 

@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 from zo_core.slides.browser import Chromium, with_browser
-from zo_core.slides.deck import Deck, FigureSpec
-from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures, rows
+from zo_core.slides.deck import Deck
+from zo_core.slides.layout import TITLE_WHERE, build_figures, image_px, pages, plan
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -148,36 +148,74 @@ def to_beamer(deck: Deck, *, browser: Chromium | None = None) -> bytes:
     return with_browser(_render_beamer, deck, browser)
 
 
-def _figure_row(row: list[FigureSpec], built: dict, files: dict, browser: Chromium, height: str) -> str:
-    """A row of figures side by side (minipages); a figure that cannot be drawn is a red box."""
-    width = 0.98 / len(row)
-    cells = []
-    for spec in row:
-        if spec.error:
-            cells.append("\\fcolorbox{red}{red!8}{\\parbox{0.9\\linewidth}{\\small\\ttfamily "
-                         + tex_escape(f"{spec.where}: {spec.error}") + "}}\n")
-            continue
-        name = f"figures/fig{len(files) + 1}.pdf"
-        files[name] = browser.image(built[id(spec)], "pdf", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
-        cap = f"\\\\ {{\\scriptsize {inline_tex(spec.caption)}}}" if spec.caption else ""
-        cells.append(f"\\begin{{minipage}}{{{width:.2f}\\linewidth}}\\centering\n"
-                     f"\\includegraphics[width=\\linewidth,height={height}\\textheight,keepaspectratio]"
-                     f"{{{name}}}{cap}\n\\end{{minipage}}\n")
-    return "\\begin{center}\n" + "\\hfill\n".join(cells) + "\\end{center}\n"
+CM_PER_INCH = 16 / 13.333      # beamer's 16:9 paper is 16 x 9 cm; the layout plans a 13.333 x 7.5 in page
+_FIT = 0.9                     # beamer's frame title and margins take a little more than the plan's
+_CAPTION_LINE_CM, _CAPTION_CHAR_CM = 0.36, 0.15      # \footnotesize in an 11-pt beamer
+
+
+def _cell(cell, built: dict, files: dict, browser: Chromium, width: float) -> str:
+    """A figure in a minipage ``width`` of the line: the image sized to its box, the caption under it."""
+    spec = cell.spec
+    if spec.error:
+        return (f"\\begin{{minipage}}[t]{{{width:.3f}\\linewidth}}\\fcolorbox{{red}}{{red!8}}{{\\parbox{{0.9\\linewidth}}"
+                "{\\small\\ttfamily " + tex_escape(f"{spec.where}: {spec.error}") + "}}\\end{minipage}\n")
+    name = f"figures/fig{len(files) + 1}.pdf"
+    px_w, px_h = image_px(cell.image)
+    files[name] = browser.image(built[id(spec)], "pdf", width=px_w, height=px_h)
+    box_w = cell.image.w * CM_PER_INCH * _FIT
+    lines = 0
+    if spec.caption:
+        per_line = max(8, int(box_w / _CAPTION_CHAR_CM))
+        lines = sum(max(1, -(-len(part) // per_line)) for part in spec.caption.split("\n"))
+    # the image takes the cell's height less the caption's lines, so the caption is never cut off
+    height = max(1.5, (cell.image.h + cell.caption.h) * CM_PER_INCH * _FIT - lines * _CAPTION_LINE_CM - 0.15)
+    cap = f"\\\\[2pt]\\begin{{footnotesize}}{inline_tex(spec.caption)}\\end{{footnotesize}}" if spec.caption else ""
+    return (f"\\begin{{minipage}}[t]{{{width:.3f}\\linewidth}}\\centering\n"
+            f"\\includegraphics[width=\\linewidth,height={height:.2f}cm,keepaspectratio]{{{name}}}{cap}\n"
+            "\\end{minipage}")
+
+
+def _figures(laid, built: dict, files: dict, browser: Chromium) -> str:
+    """The plan's figure rows, one under the other; a row's figures side by side."""
+    out = []
+    for row in laid.cells:
+        width = 0.98 / len(row) - (0.02 if len(row) > 1 else 0)
+        out.append("\\begin{center}\n" + "\\hfill\n".join(_cell(c, built, files, browser, width) for c in row)
+                   + "\n\\end{center}\n")
+    return "".join(out)
+
+
+def _frame_body(slide, built: dict, files: dict, browser: Chromium) -> str:
+    """Text and figures from the one layout plan: text left and figures right when the slide has both."""
+    laid = plan(slide)
+    text = markdown_tex(laid.text_source) if laid.text_source else ""
+    if not laid.cells:
+        return text
+    figures = _figures(laid, built, files, browser)
+    if not text:
+        return figures
+    share = laid.text.w / (laid.text.w + laid.cells[0][0].image.w * len(laid.cells[0]) + 0.25)
+    return ("\\begin{columns}[T,onlytextwidth]\n"
+            f"\\begin{{column}}{{{share - 0.02:.3f}\\linewidth}}\n{text}\\end{{column}}\n"
+            f"\\begin{{column}}{{{1 - share - 0.02:.3f}\\linewidth}}\n{figures}\\end{{column}}\n"
+            "\\end{columns}\n")
 
 
 def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
     built = build_figures(deck)
     files: dict[str, bytes] = {}
     frames = []
-    for slide in deck.slides:
-        height = "0.42" if slide.text.strip() else "0.72"
-        body = [markdown_tex(row) if isinstance(row, str) else _figure_row(row, built, files, browser, height)
-                for row in rows(slide)]
+    for slide in pages(deck):
+        if slide.where == TITLE_WHERE:      # environments, not commands: the .tex uses only our template's
+            byline = f"\\\\[1.5em]\\begin{{large}}{inline_tex(slide.text)}\\end{{large}}" if slide.text else ""
+            frames.append("% title slide\n\\begin{frame}\n\\begin{center}\n"
+                          f"\\begin{{Huge}}\\textbf{{{inline_tex(slide.title)}}}\\end{{Huge}}{byline}\n"
+                          "\\end{center}\n\\end{frame}\n")
+            continue
         title = inline_tex(slide.title) if slide.title else ""
         note = f"\\note{{{markdown_tex(slide.notes)}}}\n" if slide.notes else ""
-        frames.append(f"% {tex_escape(slide.where)}\n\\begin{{frame}}{{{title}}}\n" + "".join(body) + note
-                      + "\\end{frame}\n")
+        frames.append(f"% {tex_escape(slide.where)}\n\\begin{{frame}}{{{title}}}\n"
+                      + _frame_body(slide, built, files, browser) + note + "\\end{frame}\n")
     tex = (_TEX_HEAD + f"\\title{{{tex_escape(deck.title)}}}\n\\begin{{document}}\n\n"
            + "\n".join(frames) + "\n\\end{document}\n")
     buf = io.BytesIO()

@@ -261,8 +261,10 @@ def parse_markdown(text: str, source: str = "lecture.md") -> Deck:
 
 def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") -> Deck:
     """A deck from a list of ``{figure, params, caption}`` / ``{markdown}`` items (ValueError if malformed)."""
+    meta = {}
     if isinstance(items, dict):
         title = str(items.get("title") or title)
+        meta = {k: str(items[k]) for k in ("author", "date") if isinstance(items.get(k), str) and items[k]}
         items = items.get("items", items.get("slides"))
     if not isinstance(items, list):
         raise ValueError(f"{source}: a deck is a JSON list of items, each {{\"figure\": ..., \"params\": {{...}}, "
@@ -292,9 +294,10 @@ def parse_items(items, source: str = "deck.json", title: str = "ZO Lab deck") ->
         if not isinstance(caption, str):
             raise ValueError(f"{where}: 'caption' must be a string")
         spec = figure_spec(name, params, caption=caption, where=where)
-        heading = str(item.get("title") or caption or name.replace("_", " ").capitalize())
+        # a figure's slide title is short (its own title or name); the caption goes under the figure
+        heading = str(item.get("title") or name.replace("_", " ").capitalize())
         slides.append(Slide(title=heading, blocks=[spec], where=where))
-    return _check_counts(Deck(title=title, slides=slides, source=source))
+    return _check_counts(Deck(title=title, slides=slides, source=source, meta=meta))
 
 
 def _json_int(digits: str) -> int:
@@ -353,7 +356,7 @@ def deck_items(deck: Deck) -> list[dict]:
         if slide.raw:
             items.append({"markdown": slide.raw})
         else:
-            items.extend(f.as_item() for f in slide.figures)
+            items.extend(f.as_item() | ({"title": slide.title} if slide.title else {}) for f in slide.figures)
     return items
 
 

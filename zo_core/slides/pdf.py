@@ -11,16 +11,18 @@ from html import escape
 from zo_core.slides.browser import Chromium, with_browser
 from zo_core.slides.deck import Deck, FigureSpec
 from zo_core.slides.html import page, slide_html
-from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures
+from zo_core.slides.layout import build_figures, image_px, pages, plan
 
 _PRINT_CSS = """<style>
 @page { size: 13.333in 7.5in; margin: 0; }
 .slide { display: flex !important; width: 13.333in; height: 7.5in; overflow: hidden;
-  page-break-after: always; break-after: page; padding: 0.35in 0.55in 0.45in; }
+  page-break-after: always; break-after: page; padding: 0.3in 0.5in 0.35in; }
 .slide:last-of-type { page-break-after: auto; break-after: auto; }
-.text { font-size: 20px; overflow: hidden; } .slide h1 { font-size: 40px; } .slide h2.title { font-size: 32px; }
-.slide.opener h1 { font-size: 52px; } .caption { font-size: 15px; } .figure-error { font-size: 15px; }
-.figures { min-height: 2.5in; }
+.text { font-size: 20px; overflow: hidden; } .slide h1 { font-size: 40px; } .slide h2.title { font-size: 30px; }
+.slide.opener h1 { font-size: 56px; } .slide.opener .text { font-size: 24px; }
+.caption { font-size: 14pt; } .figure-error { font-size: 15px; }
+.figures { min-height: 2.5in; } .body, .figcol { gap: 0.25in; } .body.two { gap: 0.25in; }
+.slide h1, .slide h2.title { margin-bottom: 0.15in; }
 </style>"""
 
 
@@ -31,11 +33,13 @@ def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
 
 def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
     built = build_figures(deck)
+    sizes = {id(c.spec): image_px(c.image) for s in deck.slides for row in plan(s).cells for c in row}
 
     def svg(spec: FigureSpec) -> str:
-        data = browser.image(built[id(spec)], "svg", width=IMAGE_WIDTH, height=IMAGE_HEIGHT)
+        width, height = sizes[id(spec)]        # the plan's box: the figure's labels print at slide size
+        data = browser.image(built[id(spec)], "svg", width=width, height=height)
         return f'<div class="figure"><img alt="{escape(spec.name)}" ' \
                f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
 
-    sections = [slide_html(s, i, svg) for i, s in enumerate(deck.slides)]
+    sections = [slide_html(s, i, svg) for i, s in enumerate(pages(deck))]
     return browser.print_pdf(page(deck.title, sections, css=_PRINT_CSS))    # no scripts: CSP runs none

@@ -1,39 +1,24 @@
 """Deck -> PowerPoint (16:9): one slide per slide, figures as PNG (kaleido), notes in the notes pane.
 
-Everything is plain text: python-pptx escapes XML, control characters are dropped, math is shown
-as readable Unicode (:func:`plain_math`).
+Every shape sits in its :func:`zo_core.slides.layout.plan` box inside the slide. Everything is plain
+text: python-pptx escapes XML, control characters are dropped, math is linear Unicode math
+(:func:`zo_core.slides.linear.linear_math`: ``∑ⱼ₌₁ⁿ``, ``f̄``, ``(a + b)/μ``).
 """
 
 from __future__ import annotations
 
 import io
-import re
 
 from zo_core.slides.browser import Chromium, with_browser
-from zo_core.slides.deck import Deck, FigureSpec
-from zo_core.slides.layout import IMAGE_HEIGHT, IMAGE_WIDTH, build_figures, rows
+from zo_core.slides.deck import Deck
+from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, build_figures, image_px, pages, plan
+from zo_core.slides.linear import linear_math
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, protect_math, strip_controls
-
-_UNICODE_MATH = {r"\mu": "μ", r"\nabla": "∇", r"\rho": "ρ", r"\sigma": "σ", r"\theta": "θ", r"\lambda": "λ",
-                 r"\varepsilon": "ε", r"\epsilon": "ε", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ",
-                 r"\delta": "δ", r"\phi": "φ", r"\eta": "η", r"\tau": "τ", r"\pi": "π", r"\Sigma": "Σ",
-                 r"\sum": "Σ", r"\infty": "∞", r"\le": "≤", r"\leq": "≤", r"\ge": "≥", r"\geq": "≥",
-                 r"\to": "→", r"\approx": "≈", r"\times": "×", r"\cdot": "·", r"\sim": "~", r"\in": "∈",
-                 r"\partial": "∂", r"\pm": "±", r"\mathbb{E}": "E", r"\mathbb{R}": "ℝ", r"\|": "‖",
-                 r"\left": "", r"\right": "", r"\,": " ", r"\;": " ", r"\quad": "  ", r"\log": "log",
-                 r"\exp": "exp", r"\max": "max", r"\min": "min"}
 
 
 def plain_math(latex: str) -> str:
-    """A readable plain-text rendering of simple LaTeX (for PowerPoint, which has no math here)."""
-    out = latex
-    for k in sorted(_UNICODE_MATH, key=len, reverse=True):
-        out = out.replace(k, _UNICODE_MATH[k])
-    wrap = lambda t: t if re.fullmatch(r"\s*[\w.μρσθλεαβγδφητπ∇]+\s*", t) else f"({t})"  # noqa: E731
-    out = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: f"{wrap(m.group(1))}/{wrap(m.group(2))}", out)
-    out = re.sub(r"\^\{?2\}?", "²", out)
-    out = re.sub(r"\\(mathrm|mathbf|operatorname|text|boldsymbol)\{([^{}]*)\}", r"\2", out)
-    return out.replace("{", "").replace("}", "").replace("\\", "")
+    """A formula as linear Unicode math (:func:`zo_core.slides.linear.linear_math`): PowerPoint shows it as text."""
+    return linear_math(latex)
 
 
 def plain_text(text: str) -> str:
@@ -83,13 +68,16 @@ def to_pptx(deck: Deck, *, browser: Chromium | None = None) -> bytes:
     return with_browser(_render_pptx, deck, browser)
 
 
-def _text_box(page, text: str, left, top, width, height) -> None:
-    """The slide's Markdown as PowerPoint paragraphs (bullets indented, bold/italic/code runs)."""
-    from pptx.util import Pt
+def _text_box(page, text: str, box) -> None:
+    """The slide's Markdown as PowerPoint paragraphs (bullets indented, bold/italic/code runs), wrapped in ``box``."""
+    from pptx.util import Inches, Pt
 
-    frame = page.shapes.add_textbox(left, top, width, height).text_frame
+    shape = page.shapes.add_textbox(Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h))
+    frame = shape.text_frame
     frame.word_wrap = True
-    size = Pt(18 if len(text) < 500 else 15 if len(text) < 1000 else 12)
+    # type that fits: ~ characters the box holds at 20 pt, shrinking for long slides
+    capacity = box.w * box.h * 11
+    size = Pt(20 if len(text) < capacity * 0.55 else 16 if len(text) < capacity * 0.85 else 13)
     for k, (level, runs) in enumerate(_paragraphs(text)):
         p = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
         p.level = min(level, 4)
@@ -101,27 +89,56 @@ def _text_box(page, text: str, left, top, width, height) -> None:
                 r.font.name = "DejaVu Sans Mono"
 
 
-def _figure_row(page, row: list[FigureSpec], built: dict, browser, left, top, width, height) -> None:
-    """Figures side by side in the box (left, top, width, height); a figure that cannot be drawn is red text."""
+def _cell(page, cell: Cell, built: dict, browser) -> None:
+    """One figure in its image box (aspect kept, centred), its caption wrapped in the box under it."""
     from pptx.dml.color import RGBColor
+    from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches, Pt
 
-    each = int(width / len(row))
-    for k, spec in enumerate(row):
-        x = left + k * each
-        if spec.error:
-            box = page.shapes.add_textbox(x, top, each - Inches(0.1), min(height, Inches(2)))
-            box.text_frame.word_wrap = True
-            run = box.text_frame.paragraphs[0].add_run()
-            run.text = _pptx(f"{spec.where}: {spec.error}")
-            run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
-            continue
-        png = browser.image(built[id(spec)], "png", width=IMAGE_WIDTH, height=IMAGE_HEIGHT, scale=2)
-        h = min(height - Inches(0.4), int((each - Inches(0.1)) * IMAGE_HEIGHT / IMAGE_WIDTH))
-        page.shapes.add_picture(io.BytesIO(png), x, top, height=h)
-        if spec.caption:
-            run = page.shapes.add_textbox(x, top + h, each - Inches(0.1), Inches(0.4)).text_frame.paragraphs[0].add_run()
-            run.text, run.font.size = _pptx(plain_text(spec.caption)), Pt(12)
+    spec, img = cell.spec, cell.image
+    if spec.error:
+        box = page.shapes.add_textbox(Inches(img.x), Inches(img.y), Inches(img.w), Inches(min(img.h, 2)))
+        box.text_frame.word_wrap = True
+        run = box.text_frame.paragraphs[0].add_run()
+        run.text = _pptx(f"{spec.where}: {spec.error}")
+        run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
+    else:
+        width, height = image_px(img)
+        png = browser.image(built[id(spec)], "png", width=width, height=height, scale=2)
+        scale = min(img.w / width, img.h / height)         # inches per px, the image kept inside its box
+        w, h = width * scale, height * scale
+        page.shapes.add_picture(io.BytesIO(png), Inches(img.x + (img.w - w) / 2), Inches(img.y), Inches(w), Inches(h))
+    if spec.caption and cell.caption.h > 0:
+        cap = cell.caption
+        frame = page.shapes.add_textbox(Inches(cap.x), Inches(cap.y), Inches(cap.w), Inches(cap.h)).text_frame
+        frame.word_wrap = True
+        frame.margin_top = frame.margin_bottom = 0
+        p = frame.paragraphs[0]
+        p.alignment = PP_ALIGN.CENTER
+        run = p.add_run()
+        run.text, run.font.size = _pptx(plain_text(spec.caption)), Pt(CAPTION_PT)
+        run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+
+
+def _title(page, slide, box, opener: bool) -> None:
+    """The title placeholder moved into ``box`` (inside the slide), its type shrunk for long titles."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+    from pptx.util import Inches, Pt
+
+    shape = page.shapes.title
+    shape.left, shape.top, shape.width, shape.height = Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h)
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE if opener else MSO_ANCHOR.TOP
+    text = _pptx(plain_text(slide.title))
+    frame.text = text
+    size = (44 if len(text) < 40 else 36) if opener else (32 if len(text) < 55 else 26 if len(text) < 80 else 20)
+    for p in frame.paragraphs:
+        p.alignment = PP_ALIGN.CENTER if opener else PP_ALIGN.LEFT
+        for r in p.runs:
+            r.font.size, r.font.bold = Pt(size), True
+            r.font.color.rgb = RGBColor(0x00, 0x72, 0xB2)
 
 
 def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
@@ -130,25 +147,23 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
 
     built = build_figures(deck)
     prs = Presentation()
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    prs.slide_width, prs.slide_height = Inches(PAGE_W), Inches(PAGE_H)
     layout = prs.slide_layouts[5]        # "Title Only"
-    top, bottom, right = Inches(1.4), Inches(7.2), Inches(13.333 - 0.5)
-    for slide in deck.slides:
+    for slide in pages(deck):
         page = prs.slides.add_slide(layout)
-        page.shapes.title.text = _pptx(plain_text(slide.title))
-        page.shapes.title.left, page.shapes.title.top = Inches(0.5), Inches(0.3)
-        page.shapes.title.width, page.shapes.title.height = Inches(12.3), Inches(1.0)
-        # the same rows as HTML and Beamer: text in a left column, figure rows stacked on the right
-        laid = rows(slide)
-        figure_rows = [r for r in laid if isinstance(r, list)]
-        text = "\n\n".join(r for r in laid if isinstance(r, str)).strip()
-        fig_left = Inches(0.5)
-        if text:
-            _text_box(page, text, Inches(0.5), top, Inches(5.2) if figure_rows else Inches(12.3), bottom - top)
-            fig_left = Inches(5.9)
-        share = int((bottom - top) / max(1, len(figure_rows)))
-        for k, row in enumerate(figure_rows):
-            _figure_row(page, row, built, browser, fig_left, top + k * share, right - fig_left, share)
+        laid = plan(slide)
+        opener = slide.level == 1 and not slide.figures
+        if opener:      # a title slide or section opener: the title centred, its text (byline) under it
+            _title(page, slide, Box(laid.title.x, 2.2, laid.title.w, 1.6), True)
+            if laid.text_source:
+                _text_box(page, laid.text_source, Box(laid.title.x, 4.0, laid.title.w, 2.5))
+        else:
+            _title(page, slide, laid.title, False)
+            if laid.text is not None:
+                _text_box(page, laid.text_source, laid.text)
+            for row in laid.cells:
+                for cell in row:
+                    _cell(page, cell, built, browser)
         if slide.notes:
             page.notes_slide.notes_text_frame.text = _pptx(slide.notes)
     buf = io.BytesIO()
