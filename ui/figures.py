@@ -1,7 +1,8 @@
 """Draw a named zo_core.viz figure on a page (cached), the same call the slide export makes.
 
-Under each figure an "Add to deck" button stores ``{figure, params, caption}`` in this browser
-session's deck (``st.session_state["deck"]``), which the Slides page lists and exports.
+Under each figure an "Add to deck" button adds ``{figure, params, caption, title}`` to this browser
+session's deck (:mod:`ui.deck`: kept in the shared store under ``?deck=<id>``, so it survives a reload),
+which the Slides page lists, edits and exports.
 
 Cache policy (one for every named figure): a figure depends only on its name and plain parameters,
 so it is built once per server and shared by every session (``st.cache_resource``), never copied.
@@ -17,9 +18,9 @@ import functools
 
 import streamlit as st
 
+from ui import deck as ui_deck
 from zo_core import viz
 
-DECK = "deck"
 CONFIG = {"displaylogo": False}
 
 
@@ -55,37 +56,26 @@ def computing(name: str):
     return st.spinner(f"Computing the figure “{name.replace('_', ' ')}”…")
 
 
-def deck() -> list[dict]:
-    """This browser session's deck: a list of ``{figure, params, caption}`` / ``{markdown}`` items."""
-    return st.session_state.setdefault(DECK, [])
-
-
-def _plain(value):
-    """A JSON-friendly copy of a widget value (numpy scalars -> Python numbers)."""
-    return value.item() if hasattr(value, "item") else value
-
-
-def add_to_deck(name: str, params: dict, caption: str = "") -> None:
-    deck().append({"figure": name, "params": {k: _plain(v) for k, v in params.items()}, "caption": caption})
-
-
 def show(name: str, *, caption: str = "", key: str | None = None, **params):
     """Build the named figure with ``params`` (cached on them) and draw it; returns the (shared) figure."""
+    ui_deck.keep_in_url()
     fig = figure(name, tuple(sorted(params.items())))
     key = key or f"fig_{name}"
     st.plotly_chart(fig, key=key, theme=None, config=CONFIG)
     if caption:
         st.caption(caption)
-    deck_button(name, params, caption, key)
+    deck_button(name, params, caption, key, title=fig.layout.title.text or "")
     return fig
 
 
-def deck_button(name: str, params: dict, caption: str, key: str) -> None:
-    """The "Add to deck" button under a figure drawn with ``params``."""
+def deck_button(name: str, params: dict, caption: str, key: str, title: str = "") -> None:
+    """The "Add to deck" button under a figure drawn with ``params`` (``title``: the figure's own)."""
     if st.button("Add to deck", key=f"{key}_deck", icon=":material/add_to_photos:",
                  help="Keep this figure, with its current settings, for the slide export (Slides page)."):
-        add_to_deck(name, params, caption)
-        n = len(deck())
+        if ui_deck.add(name, params, caption, title=title) < 0:
+            st.toast("The deck is full: remove some items on the Slides page first.", icon=":material/block:")
+            return
+        n = len(ui_deck.items())
         st.toast(f"Added to the deck ({n} item{'' if n == 1 else 's'}). Open the Slides page to export it.",
                  icon=":material/slideshow:")
 
