@@ -99,14 +99,17 @@ def _plain(value):
 
 
 def figure_title(name: str, plotly_title: str | None = None) -> str:
-    """The short title of a figure item: the figure's own Plotly title as plain text, else its name in words.
+    """The short title of a figure item: its name in words, then the figure's own Plotly title as plain text.
 
     ``plotly_title`` may hold Plotly's markup (``<b>``, ``<br>``, ``<sub>``): tags become spaces.
     """
+    words = name.replace("_", " ").strip().capitalize() or "Figure"
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", plotly_title or "")).strip()
+    if text and not text.lower().startswith(words.lower()):
+        return f"{words} — {text}"[:120]     # "Landscape contour — Himmelblau": what and of what
     if text:
         return text[:120]
-    return name.replace("_", " ").strip().capitalize() or "Figure"
+    return words
 
 
 def references_index(deck: list[dict]) -> int | None:
