@@ -5,11 +5,9 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-from ui import figures, lecture, sidebar, urlstate
-from ui.text import escape_markdown
+from ui import figures, keep_last, lecture, sidebar, urlstate
 from zo_core import tuning
 from zo_core.viz import applications as app_viz
-from zo_core.viz import theme
 
 settings = sidebar.settings()
 
@@ -35,38 +33,27 @@ mu = urlstate.log_slider("ZO-SGD μ (in decades)", "ht_mu", bound="ht_mu", defau
 q = urlstate.slider("ZO-SGD q (directions per step)", "ht_q", bound="ht_q", default=2, where=c3)
 
 
-@st.cache_data(max_entries=4, show_spinner="Computing the validation-loss landscape once…")
-def landscape(dataset: str) -> tuning.Landscape:
-    return tuning.landscape(tuning.problem(dataset), n=41)
-
-
-@st.cache_data(max_entries=32, show_spinner="Running the four tuners…")
-def compare(dataset: str, budget: int, seed: int, noisy: bool, lr: float, mu: float, q: int):
-    return tuning.compare(tuning.problem(dataset), budget=budget, seed=seed, noisy=noisy, lr=lr, mu=mu, q=q)
-
-
-L = landscape(dataset)
-try:
-    traces = compare(dataset, int(budget), settings.seed, bool(noisy), float(lr), float(mu), int(q))
-except ValueError as err:
-    st.error(f"These settings cannot run: {escape_markdown(err)}", icon=":material/block:")
-    traces = None
-
-if traces is not None:
-    st.plotly_chart(theme(app_viz.tuning_paths(L, traces), projector=settings.projector, height=560),
-                    key="ht_paths", config={"displaylogo": False})
-    st.caption("Colour: log₁₀ of the validation loss above its minimum (computed once on a 41×41 grid). "
-               "Dots: every query; lines: each method's iterates (best-so-far for grid and random "
-               "search); ×: the point each method reports. Legend: the noiseless loss there.")
-    st.plotly_chart(theme(app_viz.best_loss_curves(traces, reference=L.min), projector=settings.projector,
-                          height=420), key="ht_curves", config={"displaylogo": False})
-    st.dataframe(pd.DataFrame({
-        "method": [app_viz.TUNER_LABELS[m] for m in traces],
-        "queries": [t.queries for t in traces.values()],
-        "best loss (noiseless)": [t.best_f for t in traces.values()],
-        "λ": [10 ** t.best_x[0] for t in traces.values()],
-        "γ": [10 ** t.best_x[1] for t in traces.values()],
-    }).style.format({"best loss (noiseless)": "{:.4f}", "λ": "{:.3g}", "γ": "{:.3g}"}), hide_index=True)
+run = dict(dataset=dataset, budget=int(budget), seed=settings.seed, noisy=bool(noisy), lr=float(lr), mu=float(mu),
+           q=int(q))
+drawn = keep_last.show("tuning_landscape", key="ht_paths", projector=settings.projector, **run, caption=(
+    "Colour: log₁₀ of the validation loss above its minimum (computed once on a 41×41 grid). "
+    "Dots: every query; lines: each method's iterates (best-so-far for grid and random "
+    "search); ×: the point each method reports. Legend: the noiseless loss there."))
+if drawn is not None:
+    keep_last.show("tuning_curves", key="ht_curves", projector=settings.projector, **run)
+    try:   # the same cached run the two figures drew (or, after bad input, none: the error is shown above)
+        traces = app_viz.compare(dataset, int(budget), settings.seed, bool(noisy), "fixed", float(lr), float(mu),
+                                 int(q))
+    except ValueError:
+        traces = {}
+    if traces:
+        st.dataframe(pd.DataFrame({
+            "method": [app_viz.TUNER_LABELS[m] for m in traces],
+            "queries": [t.queries for t in traces.values()],
+            "best loss (noiseless)": [t.best_f for t in traces.values()],
+            "λ": [10 ** t.best_x[0] for t in traces.values()],
+            "γ": [10 ** t.best_x[1] for t in traces.values()],
+        }).style.format({"best loss (noiseless)": "{:.4f}", "λ": "{:.3g}", "γ": "{:.3g}"}), hide_index=True)
 
 st.subheader("Why naive ZO tuning fails")
 naive = urlstate.toggle("Show ZO-SGD with each fix undone", "ht_naive", default=False,

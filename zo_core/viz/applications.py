@@ -224,7 +224,11 @@ def ablation_figure(L: tuning.Landscape, traces: dict[str, tuning.Trace]) -> go.
     return fig
 
 
-def _compare(dataset, budget, seed, noisy, zo, lr, mu, q) -> dict[str, tuning.Trace]:
+@lru_cache(maxsize=32)
+def compare(dataset: str, budget: int, seed: int, noisy: bool, zo: str, lr: float, mu: float,
+            q: int) -> dict[str, tuning.Trace]:
+    """The four tuners on one problem, once per setting in this process (the page's table and its two
+    figures share the run; do not mutate the result)."""
     hyper = dict(lr=float(lr), mu=float(mu), q=int(q)) if zo == "fixed" else {}
     return tuning.compare(problem(dataset), budget=int(budget), seed=int(seed), noisy=bool(noisy), zo=zo, **hyper)
 
@@ -238,7 +242,7 @@ def tuning_landscape(dataset: str = "diabetes", n: int = 41, paths: bool = True,
     ZO-SGD uses the ``zo`` preset ("fixed" or "naive"); lr, mu, q override the "fixed" preset only.
     """
     L = landscape(dataset, int(n))
-    traces = _compare(dataset, budget, seed, noisy, zo, lr, mu, q) if paths else {}
+    traces = compare(dataset, int(budget), int(seed), bool(noisy), zo, float(lr), float(mu), int(q)) if paths else {}
     return theme(tuning_paths(L, traces), projector=projector, height=560)
 
 
@@ -247,7 +251,7 @@ def tuning_curves(dataset: str = "diabetes", budget: int = 60, seed: int = 0, no
                   zo: str = "fixed", lr: float = 1.0, mu: float = 0.3, q: int = 2,
                   projector: bool = False) -> go.Figure:
     """Best validation loss vs queries for ZO-SGD, grid search, random search and Nelder–Mead."""
-    traces = _compare(dataset, budget, seed, noisy, zo, lr, mu, q)
+    traces = compare(dataset, int(budget), int(seed), bool(noisy), zo, float(lr), float(mu), int(q))
     return theme(best_loss_curves(traces, reference=landscape(dataset, 41).min), projector=projector, height=420)
 
 
