@@ -7,45 +7,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui import lecture, sidebar, urlstate
+from ui import figures, lecture, sidebar, urlstate
 from zo_core import optimizers
 from zo_core.viz import optimizers as race_figures
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)
 D = optimizers.BASIN_DEFAULTS
-
-
-# Caches hold arrays (Trajectory, fractions), keyed on the widget values; the figures are drawn from them.
-@st.cache_data(max_entries=32, show_spinner="Racing…")
-def run_race(spec: str, budget: int, seed: int, x0: float, y0: float, lr: float, mu: float, t: float,
-             rho: float, kl: float, n: int) -> dict:
-    L = sidebar.landscape(spec)
-    return optimizers.race(L.f, L.grad, [x0, y0], budget=budget, seed=seed, lr=lr, mu=mu, t=t, n=n, q=n,
-                           rho=rho, kl=kl)
-
-
-@st.cache_data(max_entries=16, show_spinner="Running the starts for every method…")
-def run_basin_map(spec: str, budget: int, seed: int, lr: float, mu: float, n: int, ts: tuple) -> dict:
-    L = sidebar.landscape(spec)
-    return optimizers.basin_map(L.f, L.grad, L.minima, L.bounds, ts=ts, budget=budget, seed=seed, lr=lr, mu=mu, n=n)
-
-
-@st.cache_data(max_entries=8, show_spinner="Averaging ZEST's estimate…")
-def run_zest_mean(spec: str, x0: float, y0: float, t: float, mu: float, seed: int):
-    L = sidebar.landscape(spec)
-    return optimizers.zest_mean_vs_n(L.f, [x0, y0], t=t, mu=mu, seed=seed)
-
-
-@st.cache_data(max_entries=4, show_spinner="Phase diagram: 225 settings x 100 starts…")
-def run_phase(spec: str, seed: int, lr: float, mu: float, n: int, budget: int):
-    L = sidebar.landscape(spec)
-    pd_ = optimizers.phase_diagram(L.f, L.grad, L.minima, L.bounds, mus=race_figures.PHASE_MUS,
-                                   ts=race_figures.PHASE_TS, budget=budget, seed=seed, lr=lr, n=n)
-    common = dict(budget=budget, seed=seed, lr=lr, mu=mu, n=n)
-    sam = optimizers.sweep_fraction("sam", L.f, L.grad, L.minima, L.bounds, rhos=race_figures.SAM_RHOS, **common)
-    sabo = optimizers.sweep_fraction("sabo", L.f, L.grad, L.minima, L.bounds, rhos=race_figures.SABO_RHOS, **common)
-    return pd_, sam, sabo
 
 
 def _number(v: float) -> str:
@@ -81,8 +49,10 @@ start = (float(np.clip(x0, bx0, bx1)), float(np.clip(y0, by0, by1)))
 if start != (x0, y0):
     st.warning(f"The start ({x0:g}, {y0:g}) lies outside this landscape's window; using {start}.")
 
+race = dict(landscape=settings.landscape, budget=int(budget), seed=settings.seed, x0=start[0], y0=start[1],
+            lr=float(lr), mu=float(mu), t=float(t), rho=float(rho), kl=float(kl), n=int(n))
 try:
-    runs = run_race(settings.landscape, budget, settings.seed, *start, lr, mu, t, rho, kl, n)
+    runs = race_figures.race_runs(*race.values())     # positional, as the figures call it: one cache entry
 except ValueError as err:
     st.error("The race cannot run with these settings:")
     st.text(str(err))
@@ -90,13 +60,11 @@ except ValueError as err:
 
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(race_figures.race_paths(L, runs, projector=settings.projector), key="ar_paths",
-                    config={"displaylogo": False})
-    st.caption("Press ▶ Play to replay the race by queries spent; drag the slider to stop at any budget. "
-               "Each method has its own dash and marker.")
+    figures.show("race", key="ar_paths", projector=settings.projector, **race,
+                 caption="Press ▶ Play to replay the race by queries spent; drag the slider to stop at any budget. "
+                         "Each method has its own dash and marker.")
 with right:
-    st.plotly_chart(race_figures.race_losses(runs, projector=settings.projector), key="ar_losses",
-                    config={"displaylogo": False})
+    figures.show("race_loss", key="ar_losses", projector=settings.projector, **race)
     st.dataframe(pd.DataFrame({
         "method": [optimizers.LABELS[m] for m in runs],
         "queries spent": [int(r.queries[-1]) if r.stopped < 0 else int(r.stopped) for r in runs.values()],
@@ -111,12 +79,10 @@ with right:
 
 st.subheader("Why flat minima matter: a shifted landscape")
 delta = urlstate.slider("Shift δ (both coordinates)", "ar_shift", bound="ar_shift", default=0.1, step=0.02)
-table = optimizers.shifted(L.f, {m: r.xs[-1] for m, r in runs.items()}, (delta, delta))
-st.plotly_chart(race_figures.shift_bars(table, (delta, delta), projector=settings.projector), key="ar_shift_fig",
-                config={"displaylogo": False})
-st.caption("Each end point evaluated on the landscape moved by δ, f(x + δ): a stand-in for the train → test "
-           "shift of the papers. An end point in the flat basin loses little; one in the sharp well loses "
-           "much more once δ is comparable to the well's width (0.15).")
+figures.show("race_shift", key="ar_shift_fig", delta=float(delta), projector=settings.projector, **race,
+             caption="Each end point evaluated on the landscape moved by δ, f(x + δ): a stand-in for the train → "
+                     "test shift of the papers. An end point in the flat basin loses little; one in the sharp well "
+                     "loses much more once δ is comparable to the well's width (0.15).")
 
 st.subheader("Basin map")
 st.markdown(
@@ -134,11 +100,11 @@ if len(L.minima) < 2:
     st.info(f"The basin map needs at least two known minima; {L.title} has {len(L.minima)}. "
             "Pick 'Sharp vs flat minima' or Himmelblau in the sidebar.")
 else:
-    ts = tuple(float(v) for v in tilts.split(","))
-    fractions = run_basin_map(settings.landscape, b_budget, settings.seed, lr, mu, n, ts)
+    basin = dict(landscape=settings.landscape, budget=int(b_budget), seed=settings.seed, lr=float(lr), mu=float(mu),
+                 n=int(n), n_starts=D["n_starts"], ts=tilts)
+    figures.show("basin_map", key="ar_basins", projector=settings.projector, **basin)
+    fractions = race_figures.basin_fractions(*basin.values())
     labels = race_figures.basin_labels(L)
-    st.plotly_chart(race_figures.basin_bars(fractions, labels, n_starts=D["n_starts"], projector=settings.projector),
-                    key="ar_basins", config={"displaylogo": False})
     se = {name: float(optimizers.binomial_se(share[-1], D["n_starts"])) for name, share in fractions.items()}
     st.caption(f"Ending in the {labels[-1]}: " + ", ".join(
         f"{name} {share[-1]:.0%} ± {se[name]:.0%}" for name, share in fractions.items())
@@ -148,9 +114,8 @@ else:
 
 st.subheader("ZEST needs several pairs")
 if L.name == "sharp_flat":
-    m = run_zest_mean(settings.landscape, -0.95, 0.05, 30.0, 0.2, settings.seed)
-    st.plotly_chart(race_figures.zest_bias(m, projector=settings.projector), key="ar_zest_n",
-                    config={"displaylogo": False})
+    figures.show("zest_bias_vs_n", key="ar_zest_n", landscape=settings.landscape, x0=-0.95, y0=0.05, t=30.0,
+                 mu=0.2, seed=settings.seed, projector=settings.projector)
     st.caption("At x = (−0.95, 0.05), beside the sharp well, t = 30, μ = 0.2. ZEST's estimate is self-normalised "
                "(a ratio of two sample means): with n = 1 pair it is exactly tanh(tΔ/2)·u/(tμ) — a squashed "
                "two-point estimate that sees no curvature and here even points the wrong way; its mean reaches "
@@ -160,16 +125,13 @@ else:
 
 st.subheader("Phase diagram over (μ, t), SAM and SABO")
 if len(L.minima) >= 2 and urlstate.toggle("Compute the phase diagram (about 10 s)", "ar_phase", default=False):
-    pd_, sam, sabo = run_phase(settings.landscape, settings.seed, lr, mu, n, b_budget)
-    labels = race_figures.basin_labels(L)
+    sweep = dict(landscape=settings.landscape, seed=settings.seed, lr=float(lr), n=int(n), budget=int(b_budget),
+                 projector=settings.projector)
     p1, p2 = st.columns(2)
     with p1:
-        st.plotly_chart(race_figures.phase_heatmap(pd_, label=labels[-1], projector=settings.projector),
-                        key="ar_phase_fig", config={"displaylogo": False})
+        figures.show("phase_diagram", key="ar_phase_fig", **sweep)
     with p2:
-        st.plotly_chart(race_figures.radius_sweeps(race_figures.SAM_RHOS, sam, race_figures.SABO_RHOS, sabo,
-                                                   n_starts=100, label=labels[-1], projector=settings.projector),
-                        key="ar_radius_fig", config={"displaylogo": False})
+        figures.show("sam_sabo_radius", key="ar_radius_fig", mu=float(mu), **sweep)
     st.caption("Left: ZEST from 100 starts at each (μ, t); the dashed curve t*(μ) is the smallest t at which the "
                "tilted loss L_t has no local minimum in the sharp well (quadrature). Where the curve is missing "
                "(small μ) the sharp minimum survives every t shown, and tilting cannot help. At small μ with "

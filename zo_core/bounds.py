@@ -182,7 +182,7 @@ def _without(table: dict, *keys: str) -> dict:
 
 # the sweeps run every start once per cell (15 x 15 cells in the phase diagram): fewer starts allowed
 _SWEEPS = _only(_RACE, "landscape", "seed", "lr", "n", "projector") | dict(
-    n_starts=Range(1, 100, integer=True), budget=Range(1, 2000, integer=True))
+    n_starts=Range(1, 100, integer=True), budget=Range(1, 4000, integer=True))
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -224,6 +224,7 @@ FIGURES: dict[str, dict[str, Bound]] = {
     "objectives_panel": _SLICE | dict(t=TILT, n=GRID),
     "phase_diagram": _SWEEPS,
     "race": _RACE,
+    "race_shift": _RACE | dict(delta=Range(0.0, 0.5)),
     "race_loss": _RACE,
     "sam_sabo_radius": _SWEEPS | dict(mu=_RACE["mu"]),
     "tilt_minimisers": _SLICE | dict(limit=Range(0.1, 100.0), n=SLICE),
@@ -319,7 +320,7 @@ WIDGETS: dict[str, Widget] = {
     "ar_kl": _log(0.001, 10.0, "race.kl"),
     "ar_n": _int(1, 16, "race.n", "basin_map.n"),
     "ar_bbudget": _int(100, 4000, "basin_map.budget"),
-    "ar_shift": _float(0.0, 0.5),
+    "ar_shift": _float(0.0, 0.5, "race_shift.delta"),
     # Adversarial attack
     "aa_eps_inf": _float(0.01, 0.5, *(f"{f}.eps" for f in _AA)),
     "aa_eps_l2": _float(0.1, 4.0, *(f"{f}.eps" for f in _AA)),
