@@ -1,7 +1,5 @@
 """Adversarial attack: fool a digit classifier by querying only its output probabilities."""
 
-import inspect
-
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
@@ -93,7 +91,4 @@ except attack.TrainingError as err:
 else:
     demo(trained)
 
-lecture.panel("applications", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(attack.margin_loss) + "\n\n" + inspect.getsource(attack._zo_attack),
-            language="python")
+lecture.footer(__file__, attack.margin_loss, attack._zo_attack)

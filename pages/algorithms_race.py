@@ -1,8 +1,6 @@
 """Algorithms race: GD, SAM, ZO-SGD, ZEST and SABO from one start with one query budget, the basin map,
 ZEST's mean against n, the shifted landscape and the (mu, t) phase diagram."""
 
-import inspect
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -139,7 +137,4 @@ if len(L.minima) >= 2 and urlstate.toggle("Compute the phase diagram (about 10 s
                "tilt. Above μ ≈ 0.4 the flat share is 100 % already at t = 0: smoothing alone does it. "
                "Right: SAM needs ρ ≳ 0.5 (about 3× the well's width) and SABO a KL radius ≈ 1 to leave.")
 
-lecture.panel("sabo", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code("\n\n".join(inspect.getsource(fn) for fn in (optimizers.zest_estimate, optimizers.methods.sabo_step,
-                                                         optimizers.methods.loop)), language="python")
+lecture.footer(__file__, optimizers.zest_estimate, optimizers.methods.sabo_step, optimizers.methods.loop)

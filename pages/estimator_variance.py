@@ -1,7 +1,5 @@
 """Estimator variance: how E||g||^2 grows with the dimension d and shrinks with the directions q."""
 
-import inspect
-
 import streamlit as st
 
 from ui import keep_last, lecture, sidebar, urlstate
@@ -59,6 +57,4 @@ with tabs[5]:
                    caption="Same queries, two strategies: averaging random directions converges like √(d/q) "
                            "at any budget; coordinate differences need all 2d queries to be exact.")
 
-lecture.panel("estimators", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(estimators.sweep), language="python")
+lecture.footer(__file__, estimators.sweep)

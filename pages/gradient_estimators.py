@@ -1,7 +1,5 @@
 """Gradient estimators: a cloud of estimates at a point of the landscape, and the error against mu."""
 
-import inspect
-
 import pandas as pd
 import streamlit as st
 
@@ -72,6 +70,4 @@ keep_last.show("error_vs_mu", key="ge_error", method=err_method, q=int(q), n=32,
                caption="Coordinate: error against ∇f(x). Random directions: error against the same directions "
                        "with exact directional derivatives, so only the finite-difference error remains.")
 
-lecture.panel("estimators", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(estimators.estimate), language="python")
+lecture.footer(__file__, estimators.estimate)

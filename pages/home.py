@@ -25,4 +25,4 @@ for section, infos in sections.items():
             st.page_link(info.file, label=info.title, icon=info.icon)
             st.caption(info.blurb)
 
-lecture.panel("introduction", projector=settings.projector)
+lecture.footer(__file__)

@@ -1,7 +1,5 @@
 """Hyperparameter tuning: two hyperparameters of a real model tuned with function values only."""
 
-import inspect
-
 import pandas as pd
 import streamlit as st
 
@@ -73,6 +71,4 @@ if naive:
                  noisy=bool(noisy_ablation), projector=settings.projector,
                  caption="ZO-SGD with all fixes against the same run with one fix undone, and with none.")
 
-lecture.panel("applications", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(tuning.zo_sgd), language="python")
+lecture.footer(__file__, tuning.zo_sgd)

@@ -1,7 +1,5 @@
 """Landscapes: contour and surface of the chosen landscape, its descent field and minima."""
 
-import inspect
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -51,6 +49,4 @@ if len(L.minima):
 else:
     st.info("This landscape has no known minima listed (a saddle, or a formula you typed).")
 
-lecture.panel("landscapes", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(landscape_figures), language="python")
+lecture.footer(__file__, landscape_figures)

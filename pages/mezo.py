@@ -1,11 +1,9 @@
 """MeZO and ZEST: fine-tune a real language model with forward passes only, race backprop, measure memory."""
 
-import inspect
-
 import streamlit as st
 
 from ui import figures, lecture, longrun, sidebar, urlstate
-from zo_core import bounds
+from zo_core import bounds, mezo
 
 settings = sidebar.settings()
 st.title("MeZO: fine-tuning with forward passes only")
@@ -233,7 +231,6 @@ figures.show("mezo_two_layer", key="mz_two_layer", m=int(m_in), n=int(n_hid), ba
 
 @st.cache_data(max_entries=1, show_spinner=False)
 def fp32_restore() -> float:
-    from zo_core import mezo
     import torch
     return mezo.restore_error(torch.float32, numel=200_000, steps=10)
 
@@ -244,7 +241,4 @@ figures.show("mezo_restore_error", key="mz_restore", projector=settings.projecto
                      "ulps); bf16 and fp16 round θ + εz, so every step leaves a residue — a known weak spot of "
                      "MeZO in half precision.")
 
-lecture.panel("mezo", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    from zo_core import mezo
-    st.code(inspect.getsource(mezo.MeZO), language="python")
+lecture.footer(__file__, mezo.MeZO)

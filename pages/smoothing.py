@@ -1,7 +1,5 @@
 """Smoothing, max-loss, tilting: the average, worst-case and exponentially tilted losses side by side."""
 
-import inspect
-
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
@@ -68,7 +66,4 @@ try:
 except ValueError as err:
     st.error(f"These settings cannot be drawn: {err}")
 
-lecture.panel("tilting", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(objectives.tilted) + "\n\n" + inspect.getsource(lattice.tilted_sum),
-            language="python")
+lecture.footer(__file__, objectives.tilted, lattice.tilted_sum)

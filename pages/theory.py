@@ -1,7 +1,5 @@
 """Theory: the estimators' Taylor expansions and exact expectations, derived with sympy for your polynomial."""
 
-import inspect
-
 import streamlit as st
 
 from ui import figures, lecture, sidebar, urlstate
@@ -99,7 +97,4 @@ figures.show("bounds_vs_dim", key="th_bounds", mu=float(bound_mu), projector=set
              caption="The bound stays above the exact value at every d. For large d the curvature term wins: "
                      "tr(A) grows with d, so both grow like μ² d³. Move μ down to see the 2(d+4)‖∇f‖² regime.")
 
-lecture.panel("theory", projector=settings.projector)
-with st.expander("Show the code", icon=":material/code:"):
-    st.code(inspect.getsource(theory.expectation) + "\n\n" + inspect.getsource(theory.gaussian_expectation),
-            language="python")
+lecture.footer(__file__, theory.expectation, theory.gaussian_expectation)

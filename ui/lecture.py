@@ -7,11 +7,13 @@ demo above draws the live figure), and a broken directive shows its file and lin
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import streamlit as st
 
 from ui.text import code_span, escape_markdown
+from ui import registry
 from zo_core import slides
 
 LECTURES = Path(__file__).resolve().parent.parent / "lectures"
@@ -62,3 +64,15 @@ def panel(topic: str, *, projector: bool) -> None:
                     st.markdown(block)
                 else:
                     _figure_line(block)
+
+
+def footer(page_file: str, *code) -> None:
+    """The end of every page: its lecture (the registry's ``PageInfo.lecture`` for ``page_file``) and a
+    "Show the code" expander with the source of ``code`` (functions or modules), in that order."""
+    info = registry.for_file(page_file)
+    settings = st.session_state.get("_settings")
+    if info is not None and info.lecture:
+        panel(info.lecture, projector=bool(settings and settings.projector))
+    if code:
+        with st.expander("Show the code", icon=":material/code:"):
+            st.code("\n\n".join(inspect.getsource(c) for c in code), language="python")

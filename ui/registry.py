@@ -61,3 +61,9 @@ PAGES: list[PageInfo] = [
 def available() -> list[PageInfo]:
     """The pages whose files exist, in menu order."""
     return [p for p in PAGES if p.exists]
+
+
+def for_file(path: str) -> PageInfo | None:
+    """The PageInfo of a page file (a page passes its ``__file__``), None for a file not listed."""
+    target = Path(path).resolve()
+    return next((p for p in [HOME, *PAGES] if (ROOT / p.file).resolve() == target), None)

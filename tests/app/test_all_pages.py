@@ -30,3 +30,22 @@ def test_landscapes_page_on_every_landscape(name):
     at = open_page("pages/landscapes.py", params={"landscape": name})
     no_exception(at)
     assert landscapes.get(name).title in " ".join(m.value for m in at.markdown)
+
+
+def test_the_page_lecture_link_is_written_once_and_agrees():
+    """The registry names each page's lecture (read by ui.lecture.footer); a lecture's own `page:` front
+    matter must name a page that shows it."""
+    from pathlib import Path
+
+    from ui import lecture, registry
+
+    shown_by = {}
+    for info in [registry.HOME, *registry.PAGES]:
+        if info.lecture:
+            assert (Path(lecture.LECTURES) / f"{info.lecture}.md").is_file(), info
+            shown_by.setdefault(info.lecture, set()).add(info.file)
+            assert registry.for_file(str(registry.ROOT / info.file)) is info
+    for path in lecture.lectures():
+        deck = lecture.load(path.stem)
+        if deck.page:
+            assert deck.page in shown_by.get(path.stem, set()), (path.name, deck.page)
