@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import streamlit as st
 
 from ui import figures, store, urlstate
-from zo_core import estimators, landscapes, objectives, slides, viz
+from zo_core import bounds, estimators, landscapes, objectives, slides, viz
 
 NEXT, PREV, LEAVE, COUNTER = "present_next", "present_prev", "present_leave", "present_counter"
 LIVE = ("t", "mu", "rho", "q", "n")    # exposed on every figure that has them
@@ -163,10 +164,23 @@ def controls(spec: slides.FigureSpec) -> list[tuple[Control, Any]]:
         if param == "projector" or (param not in spec.params and param not in LIVE):
             continue
         value = spec.params.get(param, default)
-        control = control_for(param, value)
+        control = _within(control_for(param, value), bounds.FIGURES.get(spec.name, {}).get(param))
         if control is not None:
             out.append((control, value))
     return out
+
+
+def _within(control: Control | None, bound) -> Control | None:
+    """The control cut to the figure parameter's range in the one table of bounds (zo_core.bounds)."""
+    if control is None or not isinstance(bound, bounds.Range):
+        return control
+    if control.kind == "steps":
+        options = tuple(v for v in control.options if bound.lo <= v <= bound.hi)
+        return dataclasses.replace(control, options=options) if len(options) > 1 else None
+    if control.kind in ("int", "float"):
+        lo, hi = max(control.lo, bound.lo), min(control.hi, bound.hi)
+        return dataclasses.replace(control, lo=lo, hi=hi) if lo < hi else None
+    return control
 
 
 def qr_data_uri(text: str) -> str | None:
