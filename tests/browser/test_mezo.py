@@ -40,7 +40,7 @@ def test_page_stays_usable_and_stop_ends_a_long_run(server, browser):
     page.get_by_text(re.compile(r"step [1-9]\d* of 1000 · .* steps/s")).first.wait_for(timeout=180_000)
     # the rest of the page answers while the run goes on: the two-layer figure redraws
     slider = page.locator("[data-testid=stSlider]").filter(has_text="Batch size").last
-    slider.locator("[role=slider]").focus()
+    slider.locator("input[type=range]").focus()
     page.keyboard.press("ArrowRight")
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("stopped by the user", exact=False).first.wait_for(timeout=120_000)
