@@ -127,7 +127,7 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
     The title sits in the top margin, above any subplot titles.
     """
     if title:
-        title = _wrap(title, 90 if font >= PROJECTOR_FONT else 36)   # Plotly never wraps; a phone is ~36 em wide
+        title = title_text(title, projector=font >= PROJECTOR_FONT)
     title_h = (1.6 + 2.5 * title.count("<br>")) * (font + 6) if title else 0
     sub_h = 1.8 * font if any((a.yref or "paper") == "paper" and (a.y or 0) >= 0.99 and not a.showarrow
                               for a in fig.layout.annotations) else 0
@@ -149,6 +149,11 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
         margin=dict(l=60, r=20, t=top, b=bottom),
         legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
     )
+
+
+def title_text(title: str, *, projector: bool) -> str:
+    """A figure title as :func:`theme` draws it: wrapped (Plotly never wraps; a phone is ~36 em wide)."""
+    return _wrap(title, 90 if projector else 36)
 
 
 def _wrap(text: str, width: int) -> str:

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zo_core import estimators, expressions, theory
-from zo_core.viz import COLORS, color_values, figure, theme
+from zo_core.viz import COLORS, color_values, figure, theme, title_text
 
 SCHEME_COLORS = {"forward": COLORS["orange"], "central": COLORS["blue"], "one-point": COLORS["vermillion"]}
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -212,7 +212,8 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
                      "visible": [bool(v["arrow_visible"]), True, True, True],
                      "showlegend": [False, True, bool(len(E)), True]},
             "layout": {"xaxis2.range": compact(v["xrange"]), "yaxis2.range": compact(v["yrange"]),
-                       "title.text": _cloud_title(method, scheme, float(mu), q, precision, est.queries)},
+                       "title.text": title_text(_cloud_title(method, scheme, float(mu), q, precision, est.queries),
+                                                projector=bool(projector))},
         })
     return {"traces": list(CLOUD_TRACES), "frames": frames}
 
