@@ -21,10 +21,8 @@ page = st.navigation(sections, expanded=True)   # every page listed: no "View mo
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
 warning_slot = st.container()
-# Slow reruns are logged and listed on the Class monitor page. getattr: a process that re-imports this
-# file bare (torch.multiprocessing spawn in the tests) gets a Page without a title.
-title = getattr(page, "title", "")
-with monitor.timed_run(title), st.spinner(f"Computing {title}: drawing the figures for these settings…"):
+# Slow reruns are logged and listed on the Class monitor page.
+with monitor.timed_run(page.title), st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):
     page.run()
 with warning_slot:
     urlstate.show_warnings()

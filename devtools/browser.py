@@ -114,3 +114,22 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 def exceptions(page) -> list[str]:
     """Texts of Streamlit exception boxes on the page."""
     return [e.inner_text() for e in page.query_selector_all("[data-testid=stException]")]
+
+
+@contextlib.contextmanager
+def opened(browser, url: str, *, width: int = 1400, height: int = 1000,
+           ready: str = ".js-plotly-plot .main-svg", settle_ms: int = 0):
+    """A page in a fresh browser context at ``width`` x ``height``, loaded, idle and free of
+    exceptions; the context closes on exit."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(url, timeout=60_000)
+        page.wait_for_selector(ready, timeout=90_000)
+        wait_idle(page)
+        if settle_ms:
+            page.wait_for_timeout(settle_ms)
+        assert not exceptions(page)
+        yield page
+    finally:
+        context.close()

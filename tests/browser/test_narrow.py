@@ -7,7 +7,7 @@ phone the first chart comes before the first control. A first load names what it
 
 import pytest
 
-from devtools.browser import ARTIFACTS, exceptions, wait_idle
+from devtools.browser import ARTIFACTS, exceptions, opened, wait_idle
 
 LAYOUT = """(() => {
   const main = document.querySelector('[data-testid=stMainBlockContainer]');
@@ -32,14 +32,7 @@ PAGES = ["landscapes", "smoothing", "algorithms_race"]
 @pytest.mark.parametrize("width,height", SIZES)
 @pytest.mark.parametrize("path", PAGES)
 def test_charts_fill_narrow_screens(server, browser, path, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    try:
-        page.goto(f"{server.url}/{path}", timeout=60_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
-        wait_idle(page)
-        page.wait_for_timeout(400)
-        assert not exceptions(page)
+    with opened(browser, f"{server.url}/{path}", width=width, height=height, settle_ms=400) as page:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"narrow-{path}-{width}.png"))
         m = page.evaluate(LAYOUT)
@@ -54,8 +47,7 @@ def test_charts_fill_narrow_screens(server, browser, path, width, height):
         if width < 640 and m["control"]:
             first = m["charts"][0]["chart"]
             assert first[1] < m["control"][1], "on a phone the first chart comes before the controls"
-    finally:
-        context.close()
+
 
 
 def test_first_load_says_what_it_computes(server, browser):

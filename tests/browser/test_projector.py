@@ -7,7 +7,7 @@ are enlarged and no segmented-control label is clipped. Screenshots go to artifa
 
 import pytest
 
-from devtools.browser import ARTIFACTS, exceptions, wait_idle
+from devtools.browser import ARTIFACTS, opened
 
 # Per chart: the smallest font-size among its non-empty SVG texts, the legend / title / plot-area
 # boxes, and the chart's width next to the main area's content width.
@@ -46,14 +46,8 @@ def _overlap(a, b) -> bool:
 
 @pytest.mark.parametrize("path,name", PAGES)
 def test_projector_scales_everything_at_1080p(server, browser, path, name):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    try:
-        page.goto(f"{server.url}/{path}?projector=1", timeout=60_000)
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
-        wait_idle(page)
-        page.wait_for_timeout(500)      # Plotly's last relayout after the fonts arrived
-        assert not exceptions(page)
+    # settle: Plotly's last relayout after the fonts arrived
+    with opened(browser, f"{server.url}/{path}?projector=1", width=1920, height=1080, settle_ms=500) as page:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"projector-{path}.png"))
         page.locator(".js-plotly-plot").first.screenshot(path=str(ARTIFACTS / f"projector-{path}-chart.png"))
@@ -70,5 +64,4 @@ def test_projector_scales_everything_at_1080p(server, browser, path, name):
         assert chrome["label_px"] >= 24, chrome       # 1.2 rem of the 22-px projector root
         assert not chrome["clipped"], f"clipped segmented-control labels: {chrome['clipped']}"
         assert chrome["overflow"] <= 1
-    finally:
-        context.close()
+
