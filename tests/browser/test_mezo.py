@@ -2,6 +2,7 @@
 
 import re
 
+from playwright.sync_api import expect
 
 from devtools.browser import exceptions, wait_idle
 
@@ -44,7 +45,12 @@ def test_page_stays_usable_and_stop_ends_a_long_run(server, browser):
     page.keyboard.press("ArrowRight")
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("stopped by the user", exact=False).first.wait_for(timeout=120_000)
+    # the job's end triggers one full rerun (Run enabled again); Streamlit redraws the result in it,
+    # so wait for that rerun before counting what it drew
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled(timeout=60_000)
     wait_idle(page, timeout=120_000)
+    page.get_by_text("Held-out accuracy after").first.wait_for(timeout=30_000)
     assert not exceptions(page)
     assert page.get_by_text("Held-out accuracy after").count() == 1
+    assert page.get_by_text("stopped by the user", exact=False).count() == 1
     page.close()
