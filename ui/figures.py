@@ -10,6 +10,10 @@ so it is built once per server and shared by every session (``st.cache_resource`
 large figure, more than ``st.plotly_chart``'s own serialisation). Cached figures are read-only:
 nothing may mutate what :func:`cached` returns. :func:`cached_json` keeps the figure's Plotly JSON
 (bytes) for the livechart component, which hands it to the browser without re-serialising.
+
+Fair shares (:mod:`ui.budget`): a figure not built yet in this process is heavy work, built in one of
+the server's slots and charged to the session; a session over its budget sees a message and the last
+figure it was shown under that key, and cached figures stay free.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import functools
 
 import streamlit as st
 
+from ui import budget, monitor
 from ui import deck as ui_deck
 from zo_core import viz
 
 CONFIG = {"displaylogo": False}
+SHOWN = "_figures_shown"     # session state: figure key -> the (name, params) last drawn under it
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -43,12 +49,25 @@ def figure(name: str, params: tuple) -> "viz.go.Figure":
     """:func:`cached`, with a spinner naming the figure the first time (shown if it takes > 0.5 s)."""
     if (name, params) in _SEEN:
         return cached(name, params)
-    with computing(name):
+    queue = st.empty()
+
+    def waiting(ahead: int) -> None:
+        queue.info(f"Waiting for a turn on the server: {max(ahead, 1)} computation(s) for other students "
+                   "go first…", icon=":material/hourglass_top:")
+
+    label = f"the figure “{name.replace('_', ' ')}”"
+    with computing(name), budget.heavy(label, session=_session(), on_wait=waiting):
         fig = cached(name, params)
+    queue.empty()
     if len(_SEEN) > 4096:
         _SEEN.clear()
     _SEEN.add((name, params))
     return fig
+
+
+def _session() -> str | None:
+    sid = monitor.session_id()
+    return None if sid == "-" else sid
 
 
 def computing(name: str):
@@ -59,8 +78,18 @@ def computing(name: str):
 def show(name: str, *, caption: str = "", key: str | None = None, **params):
     """Build the named figure with ``params`` (cached on them) and draw it; returns the (shared) figure."""
     ui_deck.keep_in_url()
-    fig = figure(name, tuple(sorted(params.items())))
     key = key or f"fig_{name}"
+    shown = st.session_state.setdefault(SHOWN, {})
+    try:
+        fig = figure(name, tuple(sorted(params.items())))
+        shown[key] = (name, tuple(sorted(params.items())))
+    except budget.OverBudget as err:
+        st.warning(str(err), icon=":material/hourglass_top:")
+        if shown.get(key) not in _SEEN:
+            return None
+        name, last = shown[key]
+        fig, params = cached(name, last), dict(last)
+        caption = "Still showing the last settings computed for you. " + caption
     st.plotly_chart(fig, key=key, theme=None, config=CONFIG)
     if caption:
         st.caption(caption)
@@ -88,4 +117,5 @@ def export(deck_json: str, fmt: str) -> bytes:
     """
     from zo_core import slides   # the exporters load only when a deck is exported
 
-    return slides.export(slides.parse_json(deck_json, source="deck.json"), fmt)
+    with budget.heavy(f"the {fmt} export", wait_s=300.0):   # one slot: a class exporting at once queues
+        return slides.export(slides.parse_json(deck_json, source="deck.json"), fmt)

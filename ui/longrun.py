@@ -4,7 +4,8 @@ The work runs on a background thread (never calling Streamlit); it reports progr
 :class:`Job` and asks ``job.should_stop()`` before every step, so Stop takes effect within one
 step. A fragment polls the job once a second and draws the progress bar (steps/s, ETA) and
 whatever the page's ``show`` draws from ``job.live``, so the rest of the page stays usable while
-it runs. A session holds at most one job per key; the caps (steps, seconds) are the caller's.
+it runs. A session holds at most one job per key; the caps (steps, seconds) are the caller's, and the
+server runs at most ``budget.LONG_RUNS`` jobs at once per process (:func:`ui.budget.long_run`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import streamlit as st
+
+from ui import budget
 
 JOBS = "_longrun_jobs"
 
@@ -67,10 +70,19 @@ def current(key: str) -> Job | None:
 
 
 def start(key: str, work: Callable[[Job], Any], *, total: int, cap_s: float) -> Job | None:
-    """Start ``work(job)`` on a thread unless this session already runs a job under ``key``."""
+    """Start ``work(job)`` on a thread unless this session already runs a job under ``key``.
+
+    Raises :class:`ui.budget.OverBudget` when the server already runs as many long jobs as it allows.
+    """
     job = current(key)
     if job is not None and job.status == "running":
         return None
+    release = budget.long_run()
+    if release is None:
+        raise budget.OverBudget(
+            f"{budget.snapshot()['long_running']} long runs are already going on this server, as many as it "
+            "runs at once so that every page stays quick for the class. Try again when one ends (runs are "
+            "capped at a few minutes).")
     job = _jobs()[key] = Job(total=int(total), cap_s=float(cap_s))
 
     def run():
@@ -81,6 +93,7 @@ def start(key: str, work: Callable[[Job], Any], *, total: int, cap_s: float) -> 
             job.status, job.message = "error", str(err)
         finally:
             job.finished = time.monotonic()
+            release()
 
     threading.Thread(target=run, name=f"longrun-{key}", daemon=True).start()
     return job
@@ -107,8 +120,11 @@ def controls(key: str, *, on_run: Callable[[], tuple[Callable[[Job], Any], int, 
             st.error(plan, icon=":material/error:")
         else:
             work, total, cap = plan
-            job = start(key, work, total=total, cap_s=cap) or job
-            running = True
+            try:
+                job = start(key, work, total=total, cap_s=cap) or job
+                running = True
+            except budget.OverBudget as err:
+                st.warning(str(err), icon=":material/hourglass_top:")
     if c2.button("Stop", key=f"{key}_stop", icon=":material/stop:", disabled=not running,
                  help="Stops after the current step; the curves and the accuracy reached are kept."):
         if job is not None:

@@ -48,7 +48,8 @@ class Rerun:
     error: bool         # the page raised (Streamlit's own rerun/stop signals are not errors)
 
 
-def _session_id() -> str:
+def session_id() -> str:
+    """The first 8 characters of this script run's Streamlit session id ("-" outside a run)."""
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -63,7 +64,8 @@ class Monitor:
 
     def __init__(self, *, process: str | None = None, clock: Callable[[], float] = time.time,
                  timer: Callable[[], float] = time.perf_counter, slow_s: float = SLOW_S,
-                 active_s: float = ACTIVE_S, keep: int = KEEP):
+                 active_s: float = ACTIVE_S, keep: int = KEEP, extra: Callable[[], dict] | None = None):
+        self.extra = extra                                     # more numbers for the summary (the budget's)
         self.process = process or f"{socket.gethostname()}:{os.getpid()}"
         self.clock, self.timer = clock, timer
         self.slow_s, self.active_s, self.keep = slow_s, active_s, keep
@@ -77,7 +79,7 @@ class Monitor:
     @contextlib.contextmanager
     def timed_run(self, page: str, session: str | None = None, store=None):
         """Time the block as one rerun of `page`; log it if slow; record it; maybe write a heartbeat."""
-        session = session or _session_id()
+        session = session or session_id()
         t0, error = self.timer(), False
         try:
             yield
@@ -116,7 +118,7 @@ class Monitor:
         for page in active.values():
             pages[page] = pages.get(page, 0) + 1
         return {"process": self.process, "active_sessions": len(active), "pages": pages,
-                "reruns": n, "errors": errors, "slowest": slowest}
+                "reruns": n, "errors": errors, "slowest": slowest, **(self.extra() if self.extra else {})}
 
     def heartbeat(self, store=None, *, force: bool = False) -> None:
         """Write this process's summary to the store, at most every HEARTBEAT_S seconds."""
@@ -145,14 +147,26 @@ def class_summary(store=None, *, max_age_s: float = 3 * HEARTBEAT_S, top: int = 
     beats = store.monitors(max_age_s)
     slowest = sorted((dict(r, process=p) for p, b in beats.items() for r in b["slowest"]),
                      key=lambda r: -r["seconds"])[:top]
-    return {"active_sessions": sum(b["active_sessions"] for b in beats.values()),
-            "replicas": {p: b["active_sessions"] for p, b in beats.items()},
-            "reruns": sum(b["reruns"] for b in beats.values()),
-            "errors": sum(b["errors"] for b in beats.values()),
-            "slowest": slowest}
+    merged = {"active_sessions": sum(b["active_sessions"] for b in beats.values()),
+              "replicas": {p: b["active_sessions"] for p, b in beats.items()},
+              "reruns": sum(b["reruns"] for b in beats.values()),
+              "errors": sum(b["errors"] for b in beats.values()),
+              "slowest": slowest}
+    for field in BUDGET_FIELDS:                      # absent from older heartbeats: counted as 0
+        merged[field] = sum(b.get(field, 0) for b in beats.values())
+    return merged
 
 
-_monitor = Monitor()
+BUDGET_FIELDS = ("slots", "running", "waiting", "long_runs", "long_running", "refused", "sessions_over")
+
+
+def _budget() -> dict:
+    from ui import budget
+
+    return budget.snapshot()
+
+
+_monitor = Monitor(extra=_budget)
 
 
 def timed_run(page: str, session: str | None = None):
@@ -179,6 +193,13 @@ def render() -> None:
     cols[0].metric("Active sessions", s["active_sessions"])
     cols[1].metric("Replicas reporting", len(s["replicas"]))
     cols[2].metric("Reruns that raised", s["errors"])
+    cols = st.columns(4)
+    cols[0].metric("Heavy computations running", f"{s.get('running', 0)} of {s.get('slots', 0)} slots",
+                   help="Figures not cached yet, exports, memory measurements: a few at a time per replica.")
+    cols[1].metric("Waiting for a slot", s.get("waiting", 0))
+    cols[2].metric("Fine-tuning runs", f"{s.get('long_running', 0)} of {s.get('long_runs', 0)}")
+    cols[3].metric("Refused for fairness", s.get("refused", 0),
+                   help=f"{s.get('sessions_over', 0)} session(s) are over their share of heavy work right now.")
     rows = [{"page": r["page"], "seconds": round(r["seconds"], 2), "session": r["session"],
              "replica": r.get("process", s.get("process", "")),
              "when": time.strftime("%H:%M:%S", time.localtime(r["at"]))} for r in s["slowest"]]

@@ -102,6 +102,20 @@ def test_replicas_merge_through_the_store(tmp_path, clock):
     db.close()
 
 
+def test_replicas_budgets_add_up_in_the_class_summary(tmp_path, clock):
+    from ui.budget import Budget
+
+    db = store.Store(tmp_path / "b.db", clock=clock)
+    budgets = [Budget(slots=2, long_runs=1), Budget(slots=3, long_runs=1)]
+    held = budgets[1].long_run()
+    for i, b in enumerate(budgets):
+        monitor.Monitor(process=f"host:{i}", clock=clock, timer=clock, extra=b.snapshot).heartbeat(db, force=True)
+    merged = monitor.class_summary(db)
+    assert (merged["slots"], merged["long_runs"], merged["long_running"], merged["running"]) == (5, 2, 1, 0)
+    held()
+    db.close()
+
+
 def test_a_broken_store_never_breaks_a_page(clock, caplog):
     class Broken:
         def put_monitor(self, *a):
