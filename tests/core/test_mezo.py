@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import socket
@@ -313,20 +314,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _dp_worker(rank: int, world: int, port: int, out: str, steps: int):
+@contextlib.contextmanager
+def _gloo(rank: int, world: int, port: int):
+    """This spawned process as one rank of a gloo group on 127.0.0.1:port, torn down on exit."""
     import torch.distributed as dist
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:
+        yield
+    finally:
+        dist.destroy_process_group()
+
+
+def _dp_worker(rank: int, world: int, port: int, out: str, steps: int):
+    with _gloo(rank, world, port):
         net = small_net(dtype=torch.float64)
         x, y = data(rows=8, dtype=torch.float64)
         xs, ys = x[rank::world], y[rank::world]
         opt = MeZO(net.parameters(), lr=5e-2, eps=1e-3, n=2, seed=5, distributed=True)
         losses = [opt.step(mse(net, xs, ys)) for _ in range(steps)]
         torch.save(dict(params=flat(net), losses=losses), f"{out}/rank{rank}.pt")
-    finally:
-        dist.destroy_process_group()
 
 
 def test_two_process_gloo_matches_one_process(tmp_path):
@@ -350,12 +358,9 @@ def test_two_process_gloo_matches_one_process(tmp_path):
     assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(r0["losses"], losses))
     assert not torch.allclose(flat(net), flat(small_net(dtype=torch.float64)), atol=1e-4)           # it did move
 
+
 def _dp_nan_worker(rank: int, world: int, port: int, out: str):
-    import torch.distributed as dist
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world)
-    try:
+    with _gloo(rank, world, port):
         net = small_net(dtype=torch.float64)
         x, y = data(rows=8, dtype=torch.float64)
         opt = MeZO(net.parameters(), lr=5e-2, eps=1e-3, n=2, seed=5, distributed=True)
@@ -372,8 +377,6 @@ def _dp_nan_worker(rank: int, world: int, port: int, out: str):
         torch.save(dict(raised=raised, restored=torch.equal(flat(net), before) or
                         bool((flat(net) - before).abs().max() < 1e-12), params=flat(net), agree=empty_ok),
                    f"{out}/nan{rank}.pt")
-    finally:
-        dist.destroy_process_group()
 
 
 def test_a_nan_on_one_worker_stops_every_worker_without_a_hang(tmp_path):
