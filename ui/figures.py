@@ -46,19 +46,24 @@ _SEEN: set = set()    # (name, params) built in this process: hits need no spinn
 
 
 def figure(name: str, params: tuple) -> "viz.go.Figure":
-    """:func:`cached`, with a spinner naming the figure the first time (shown if it takes > 0.5 s)."""
+    """:func:`cached`, with a spinner naming the figure the first time (shown if it takes > 0.5 s); a first
+    build takes a heavy-work slot and is charged to the session (raises :class:`ui.budget.OverBudget`)."""
     if (name, params) in _SEEN:
         return cached(name, params)
-    queue = st.empty()
+    queue = None        # made only when waiting: an extra element would shift the chart's place (a remount)
 
     def waiting(ahead: int) -> None:
+        nonlocal queue
+        if queue is None:
+            queue = st.empty()
         queue.info(f"Waiting for a turn on the server: {max(ahead, 1)} computation(s) for other students "
                    "go first…", icon=":material/hourglass_top:")
 
     label = f"the figure “{name.replace('_', ' ')}”"
     with computing(name), budget.heavy(label, session=_session(), on_wait=waiting):
         fig = cached(name, params)
-    queue.empty()
+    if queue is not None:
+        queue.empty()
     if len(_SEEN) > 4096:
         _SEEN.clear()
     _SEEN.add((name, params))
