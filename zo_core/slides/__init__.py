@@ -34,6 +34,7 @@ CLI: ``python -m zo_core.slides LECTURE.md|DECK.json --format html|pdf|beamer|pp
 The package, one job a module: ``deck`` (model, parsers, bounds), ``markup`` (Markdown and math ->
 safe HTML/MathML, the allow-lists, the sanitiser), ``layout`` (figures built once; the one layout model:
 a title slide, then each slide planned as boxes), ``linear`` (math as linear Unicode, for PowerPoint),
+``formulas`` (display formulas as PNG pictures, for PowerPoint),
 ``html``, ``browser`` (the Chromium driver), ``pdf``, ``beamer``, ``pptx`` and ``__main__`` (the CLI).
 Every exporter escapes deck text for its format by construction; see ``markup``.
 """
