@@ -114,7 +114,7 @@ positions = list(range(1, len(deck) + 1))
 pictured = {i: f for i, f in enumerate(decks.item_figure(item) for item in deck) if f is not None}
 # Drawing a thumbnail takes 0.3-3 s (bench/thumbs.py): on by default for small decks only, drawn at the
 # end of the page (everything else is on screen first) and cached on disk, so a rerun draws nothing.
-thumbs = bool(pictured) and st.toggle("Show thumbnails", value=len(pictured) <= decks.AUTO_THUMBS,
+thumbs = bool(pictured) and st.toggle("Show thumbnails", value=decks.thumbs_on_by_default(len(pictured)),
                                       key="sl_thumbs", help="A small picture of each slide's figure.")
 slots = {}
 for i, item in enumerate(deck):

@@ -27,6 +27,7 @@ _NOTICE = "_deck_notice"   # a message for the Slides page (unknown id, store re
 PARAM = "deck"             # URL parameter
 THUMBS_ENV = "ZOLAB_THUMBS_DIR"     # where thumbnails are cached (default <repo>/.zolab/thumbs)
 AUTO_THUMBS = 12           # thumbnails start switched on for decks with at most this many pictures
+THUMBS_DEFAULT_ENV = "ZOLAB_THUMBS"  # "off": the toggle starts off whatever the deck's size
 
 # Lecture symbols for parameter names in labels ("t = 20, ρ = 0.126").
 _SYMBOLS = {"mu": "μ", "rho": "ρ", "eps": "ε", "lr": "η", "sigma": "σ", "theta": "θ", "lam": "λ",
@@ -205,6 +206,11 @@ def label(item: dict) -> str:
 
 def thumbs_dir() -> Path:
     return Path(os.environ.get(THUMBS_ENV) or store.ROOT / ".zolab" / "thumbs")
+
+
+def thumbs_on_by_default(pictures: int) -> bool:
+    """Thumbnails start on for a deck of at most :data:`AUTO_THUMBS` pictures (each takes 0.3-3 s to draw once)."""
+    return os.environ.get(THUMBS_DEFAULT_ENV, "").lower() != "off" and pictures <= AUTO_THUMBS
 
 
 def item_figure(item: dict) -> tuple[str, dict] | None:

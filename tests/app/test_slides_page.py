@@ -22,6 +22,7 @@ def _store(tmp_path, monkeypatch, _thumbs):
     from ui import store
     monkeypatch.setenv("ZOLAB_DB_PATH", str(tmp_path / "zolab.db"))
     monkeypatch.setenv("ZOLAB_THUMBS_DIR", str(_thumbs))
+    monkeypatch.setenv("ZOLAB_THUMBS", "off")     # drawn in tests/browser/test_decks.py; here they cost 30 s
     monkeypatch.setattr(store, "_default", None)
     yield
     if store._default is not None:

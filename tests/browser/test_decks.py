@@ -33,7 +33,7 @@ def _open(page, url: str) -> list[str]:
 
 
 def test_deck_survives_reload_another_browser_and_a_server_restart(tmp_path, browser):
-    env = {"ZOLAB_DB_PATH": str(tmp_path / "zolab.db")}
+    env = {"ZOLAB_DB_PATH": str(tmp_path / "zolab.db"), "ZOLAB_THUMBS": "off"}     # thumbnails: tested below
     server = Server(env=env).start()
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
