@@ -100,9 +100,13 @@ def test_old_flattened_math_is_gone_refused_is_code_and_unreadable_is_linear(prs
 
 def test_sheet_of_the_slides_geometry(prs):
     """Draw every slide's shapes on its geometry, formula pictures pasted (LibreOffice is not here)."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     px = 96 / EMU
+    try:            # a font with the linear math's Unicode (PIL's own has ASCII only)
+        font = ImageFont.truetype("DejaVuSans.ttf", 15)
+    except OSError:
+        font = ImageFont.load_default()
     for k, page in enumerate(prs.slides):
         sheet = Image.new("RGB", (round(prs.slide_width * px), round(prs.slide_height * px)), "white")
         draw = ImageDraw.Draw(sheet)
@@ -116,6 +120,6 @@ def test_sheet_of_the_slides_geometry(prs):
             else:
                 draw.rectangle(box, outline="#bbbbbb")
                 draw.multiline_text((box[0] + 6, box[1] + 4), shape.text_frame.text[:400], fill="#222222",
-                                    font_size=16)
+                                    font=font)
         sheet.save(ARTIFACTS / f"math-pptx-{k + 1}.png")
         assert sheet.getbbox() is not None
