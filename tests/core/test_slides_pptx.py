@@ -70,3 +70,17 @@ def test_flow_stacks_text_and_centred_formulas_inside_the_box():
     wide = {r"\sum_{j=1}^{2n} x_j": FormulaImage(b"", 9.0, 0.6)}       # wider than the column: narrowed
     (_, _, m), = [p for p in pptx._flow(paras, box, wide, 20)[0] if p[0] == "math"]
     assert m.w == pytest.approx(box.w) and m.h == pytest.approx(0.6 * box.w / 9.0)
+
+
+def test_a_deck_without_figures_exports_without_chromium_its_formulas_as_text(monkeypatch):
+    import io
+
+    from pptx import Presentation
+
+    from zo_core import slides
+
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")        # chromium_path() finds none
+    deck = slides.parse_items({"title": "T", "items": [{"markdown": "## S\n\n$$\\bar f \\qquad x$$"}]})
+    prs = Presentation(io.BytesIO(slides.to_pptx(deck)))
+    text = "\n".join(s.text_frame.text for page in prs.slides for s in page.shapes if s.has_text_frame)
+    assert "f\u0304 \u2003\u2003 x" in text

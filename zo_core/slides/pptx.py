@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import math
 
-from zo_core.slides.browser import Chromium, with_browser
+from zo_core.slides.browser import Chromium, ChromiumMissing, with_browser
 from zo_core.slides.deck import Deck
 from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, build_figures, image_px, pages, plan
 from zo_core.slides.formulas import FORMULA_PT, render_formulas
@@ -110,8 +110,16 @@ def _pptx(text: str) -> str:
 
 
 def to_pptx(deck: Deck, *, browser: Chromium | None = None) -> bytes:
-    """A 16:9 PowerPoint file: one slide per slide, figures and display formulas as PNG, notes in the notes pane."""
-    return with_browser(_render_pptx, deck, browser, always=_has_display_math(deck))
+    """A 16:9 PowerPoint file: one slide per slide, figures and display formulas as PNG, notes in the notes pane.
+
+    A deck without figures still exports without Chromium: its display formulas are then linear text.
+    """
+    if browser is None and not any(not f.error for f in deck.figures) and _has_display_math(deck):
+        try:
+            return with_browser(_render_pptx, deck, None, always=True)
+        except ChromiumMissing:
+            return _render_pptx(deck, None)
+    return with_browser(_render_pptx, deck, browser)
 
 
 def _display_formulas(text: str) -> list[str]:
