@@ -84,3 +84,23 @@ def test_a_deck_without_figures_exports_without_chromium_its_formulas_as_text(mo
     prs = Presentation(io.BytesIO(slides.to_pptx(deck)))
     text = "\n".join(s.text_frame.text for page in prs.slides for s in page.shapes if s.has_text_frame)
     assert "f\u0304 \u2003\u2003 x" in text
+
+
+def test_a_flow_taller_than_its_box_is_shrunk_inside_it():
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    page = prs.slides.add_slide(prs.slide_layouts[6])
+    tall = FormulaImage(_png(300, 120), 3.0, 1.2)
+    latex = [rf"x_{k} = {k}" for k in range(4)]
+    box = Box(1.0, 1.0, 5.0, 2.5)
+    text = "\n\n".join(f"Line {k} of text.\n\n$${f}$$" for k, f in enumerate(latex))
+    pptx._text_box(page, text, box, dict.fromkeys(latex, tall))
+    shapes = list(page.shapes)
+    assert sum(s.shape_type == 13 for s in shapes) == 4                # four pictures (MSO_SHAPE_TYPE.PICTURE)
+    for s in shapes:
+        assert s.left >= Inches(box.x) - 1 and s.top >= Inches(box.y) - 1
+        assert s.left + s.width <= Inches(box.right) + 1 and s.top + s.height <= Inches(box.bottom) + 1
+    tops = [s.top for s in shapes]
+    assert tops == sorted(tops)
