@@ -111,8 +111,19 @@ if not deck:
             "or start from a lecture.")
 rev = _revision()
 positions = list(range(1, len(deck) + 1))
+pictured = {i: f for i, f in enumerate(decks.item_figure(item) for item in deck) if f is not None}
+# Drawing a thumbnail takes 0.3-3 s (bench/thumbs.py): on by default for small decks only, drawn at the
+# end of the page (everything else is on screen first) and cached on disk, so a rerun draws nothing.
+thumbs = bool(pictured) and st.toggle("Show thumbnails", value=decks.thumbs_on_by_default(len(pictured)),
+                                      key="sl_thumbs", help="A small picture of each slide's figure.")
+slots = {}
 for i, item in enumerate(deck):
-    c0, c1, c2 = st.columns([10, 2, 1], vertical_alignment="center")
+    if thumbs:
+        c_pic, c0, c1, c2 = st.columns([3, 8, 3, 1], vertical_alignment="center")
+        if i in pictured:
+            slots[i] = c_pic.empty()
+    else:
+        c0, c1, c2 = st.columns([10, 2, 1], vertical_alignment="center")
     c0.text(f"{i + 1}. {decks.label(item)}")        # deck text is shown as text, never as Markdown
     c1.selectbox("Position", positions, index=i, key=f"sl_pos_{rev}_{i}", label_visibility="collapsed",
                  help="Move this slide to another position", on_change=move_to, args=(i, f"sl_pos_{rev}_{i}"),
@@ -170,3 +181,6 @@ st.caption("HTML is one offline file: arrow keys, click or swipe move; **p** ope
 
 with st.expander("Show the code", icon=":material/code:"):
     st.code(inspect.getsource(slides.parse_markdown) + "\n\n" + inspect.getsource(slides.to_html), language="python")
+
+if slots:       # last: the page is usable while Chromium draws what the cache does not hold
+    decks.show_thumbnails({i: pictured[i] for i in slots}, slots)

@@ -11,7 +11,9 @@ Items are ``{"figure", "params", "caption", "title"}`` or ``{"markdown"}`` (see 
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -23,6 +25,9 @@ _ID = "deck_id"            # session key of the store id
 _SAVED = "_deck_saved"     # JSON of what the store holds, to save only on change
 _NOTICE = "_deck_notice"   # a message for the Slides page (unknown id, store refused a save)
 PARAM = "deck"             # URL parameter
+THUMBS_ENV = "ZOLAB_THUMBS_DIR"     # where thumbnails are cached (default <repo>/.zolab/thumbs)
+AUTO_THUMBS = 12           # thumbnails start switched on for decks with at most this many pictures
+THUMBS_DEFAULT_ENV = "ZOLAB_THUMBS"  # "off": the toggle starts off whatever the deck's size
 
 # Lecture symbols for parameter names in labels ("t = 20, ρ = 0.126").
 _SYMBOLS = {"mu": "μ", "rho": "ρ", "eps": "ε", "lr": "η", "sigma": "σ", "theta": "θ", "lam": "λ",
@@ -197,3 +202,39 @@ def label(item: dict) -> str:
     more = " …" if len(changed) > 4 else ""
     title = str(item.get("title") or figure_title(name))
     return f"{title} — {shown}{more}" if shown else title
+
+
+def thumbs_dir() -> Path:
+    return Path(os.environ.get(THUMBS_ENV) or store.ROOT / ".zolab" / "thumbs")
+
+
+def thumbs_on_by_default(pictures: int) -> bool:
+    """Thumbnails start on for a deck of at most :data:`AUTO_THUMBS` pictures (each takes 0.3-3 s to draw once)."""
+    return os.environ.get(THUMBS_DEFAULT_ENV, "").lower() != "off" and pictures <= AUTO_THUMBS
+
+
+def item_figure(item: dict) -> tuple[str, dict] | None:
+    """What an item's thumbnail shows: a figure item's figure, or a slide's first drawable figure; None for text."""
+    try:
+        parsed = slides.parse_items([item], source="item")
+    except ValueError:
+        return None
+    spec = next((f for f in parsed.figures if not f.error), None)
+    return (spec.name, spec.params) if spec else None
+
+
+def show_thumbnails(figures: dict[int, tuple[str, dict]], slots: dict) -> None:
+    """Fill each item's slot with its thumbnail, cached ones at once, the others as Chromium draws them.
+
+    Called at the end of the page, so everything else is on screen (and usable) while they are drawn.
+    """
+    order = list(figures)
+
+    def put(k: int, png: bytes | None) -> None:
+        if png is not None:
+            slots[order[k]].image(png, width=slides.THUMB_W)
+
+    try:
+        slides.thumbnails([figures[i] for i in order], thumbs_dir(), each=put)
+    except (RuntimeError, OSError) as err:     # no Chromium, an unwritable cache: labels are enough
+        st.caption(f"Thumbnails are off: {err}")

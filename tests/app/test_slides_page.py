@@ -11,11 +11,18 @@ from devtools.apptest import by_key, no_exception, open_page
 SLIDES = "pages/slides.py"
 
 
+@pytest.fixture(scope="session")
+def _thumbs(tmp_path_factory):
+    return tmp_path_factory.mktemp("thumbs")       # one thumbnail cache for the session's tests
+
+
 @pytest.fixture(autouse=True)
-def _store(tmp_path, monkeypatch):
+def _store(tmp_path, monkeypatch, _thumbs):
     """Each test its own SQLite store (the page saves every change under ?deck=<id>)."""
     from ui import store
     monkeypatch.setenv("ZOLAB_DB_PATH", str(tmp_path / "zolab.db"))
+    monkeypatch.setenv("ZOLAB_THUMBS_DIR", str(_thumbs))
+    monkeypatch.setenv("ZOLAB_THUMBS", "off")     # drawn in tests/browser/test_decks.py; here they cost 30 s
     monkeypatch.setattr(store, "_default", None)
     yield
     if store._default is not None:

@@ -33,7 +33,7 @@ def _open(page, url: str) -> list[str]:
 
 
 def test_deck_survives_reload_another_browser_and_a_server_restart(tmp_path, browser):
-    env = {"ZOLAB_DB_PATH": str(tmp_path / "zolab.db")}
+    env = {"ZOLAB_DB_PATH": str(tmp_path / "zolab.db"), "ZOLAB_THUMBS": "off"}     # thumbnails: tested below
     server = Server(env=env).start()
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -129,3 +129,31 @@ def test_html_presenter_window_overview_and_hidden_notes(html_deck, browser):
     page.wait_for_function("() => location.hash === '#3'")
     assert errors == [], errors
     context.close()
+
+
+def test_slides_page_shows_a_thumbnail_for_a_figure_and_a_label_for_text(tmp_path, browser):
+    from ui.store import Store
+    db, thumbs = tmp_path / "zolab.db", tmp_path / "thumbs"
+    items = [{"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 41}, "caption": "",
+              "title": "Himmelblau"},
+             {"markdown": "## Smoothing\n\nThe smoothed function averages f over a ball."}]
+    store = Store(db)
+    deck_id = store.save_deck(items)
+    store.close()
+    server = Server(env={"ZOLAB_DB_PATH": str(db), "ZOLAB_THUMBS_DIR": str(thumbs)}).start()
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        labels = _open(page, f"{server.url}/slides?deck={deck_id}")
+        assert labels[1] == "2. Slide: Smoothing — The smoothed function averages f over a ball."
+        main = page.locator("[data-testid=stMain]")
+        img = main.locator("[data-testid=stImage] img, [data-testid=stImageContainer] img").first
+        img.wait_for(timeout=60_000)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+        natural = img.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert natural == [slides.THUMB_W, slides.THUMB_H]
+        assert main.locator("[data-testid=stImage] img, [data-testid=stImageContainer] img").count() == 1
+        assert len(list(thumbs.glob("*.png"))) == 1          # cached: a rerun draws nothing
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "slides-page-thumbnails.png"), full_page=True)
+    finally:
+        server.stop()

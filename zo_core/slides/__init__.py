@@ -34,6 +34,7 @@ CLI: ``python -m zo_core.slides LECTURE.md|DECK.json --format html|pdf|beamer|pp
 The package, one job a module: ``deck`` (model, parsers, bounds), ``markup`` (Markdown and math ->
 safe HTML/MathML, the allow-lists, the sanitiser), ``layout`` (figures built once; the one layout model:
 a title slide, then each slide planned as boxes), ``linear`` (math as linear Unicode, for PowerPoint),
+``formulas`` (display formulas as PNG pictures, for PowerPoint), ``thumbs`` (deck thumbnails, cached on disk),
 ``html``, ``browser`` (the Chromium driver), ``pdf``, ``beamer``, ``pptx`` and ``__main__`` (the CLI).
 Every exporter escapes deck text for its format by construction; see ``markup``.
 """
@@ -52,6 +53,7 @@ from zo_core.slides.markup import (MATH_COMMANDS, MATH_ENVIRONMENTS, inline_html
                                    mathml, protect_math, safe_url, sanitise)
 from zo_core.slides.pdf import to_pdf
 from zo_core.slides.pptx import plain_math, plain_text, to_pptx
+from zo_core.slides.thumbs import THUMB_H, THUMB_W, thumbnail_key, thumbnails
 
 __all__ = ["inline_tex", "markdown_tex", "math_tex", "tex_escape", "to_beamer", "INSTALL_CHROMIUM",
            "Chromium", "ChromiumMissing", "chromium_path", "EXPORT_SECONDS", "MAX_BYTES", "MAX_DEPTH",
@@ -60,7 +62,7 @@ __all__ = ["inline_tex", "markdown_tex", "math_tex", "tex_escape", "to_beamer", 
            "parse_markdown", "read_json", "content_security_policy", "to_html", "IMAGE_HEIGHT", "IMAGE_WIDTH",
            "build_figures", "rows", "Box", "Plan", "image_px", "pages", "plan", "linear_math", "MATH_COMMANDS", "MATH_ENVIRONMENTS", "inline_html", "markdown_html",
            "math_problem", "mathml", "protect_math", "safe_url", "sanitise", "to_pdf", "plain_math",
-           "plain_text", "to_pptx", "FORMATS", "export", "filename", "main"]
+           "plain_text", "to_pptx", "THUMB_H", "THUMB_W", "thumbnail_key", "thumbnails", "FORMATS", "export", "filename", "main"]
 
 FORMATS = {"html": ".html", "pdf": ".pdf", "beamer": ".zip", "pptx": ".pptx"}
 

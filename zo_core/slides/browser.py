@@ -1,4 +1,4 @@
-"""One headless Chromium (through kaleido) for every static figure image and every printed PDF page."""
+"""One headless Chromium (through kaleido) for every static figure image, formula image and printed PDF page."""
 
 from __future__ import annotations
 
@@ -96,6 +96,43 @@ class Chromium:
             if "error" in reply:
                 raise RuntimeError(f"Chromium could not print the deck: {reply['error']}")
             return base64.b64decode(reply["result"]["data"])
+        finally:
+            await self._kaleido.close_tab(tab.target_id)
+
+    def element_pngs(self, page_html: str, count: int, scale: float) -> list[tuple[bytes, float, float]]:
+        """Elements ``#e0`` … ``#e{count-1}`` of a page as transparent PNGs: ``[(png, css width, css height)]``.
+
+        ``scale`` device pixels per CSS pixel (3: ~290 dpi at the element's CSS size). No script runs.
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            file = Path(tmp) / "elements.html"
+            file.write_text(page_html, encoding="utf-8")
+            return self._run(self._shoot(file.as_uri(), count, scale))
+
+    async def _shoot(self, url: str, count: int, scale: float) -> list[tuple[bytes, float, float]]:
+        tab = await self._kaleido.create_tab("")
+        try:
+            await tab.send_command("Page.enable")
+            await tab.send_command("Emulation.setScriptExecutionDisabled", params={"value": True})
+            await tab.send_command("Emulation.setDefaultBackgroundColorOverride",
+                                   params={"color": {"r": 255, "g": 255, "b": 255, "a": 0}})
+            loaded = tab.subscribe_once("Page.loadEventFired")
+            await tab.send_command("Page.navigate", params={"url": url})
+            await loaded
+            root = (await tab.send_command("DOM.getDocument"))["result"]["root"]["nodeId"]
+            out = []
+            for k in range(count):      # boxes from the DOM domain: page scripts stay off
+                node = await tab.send_command("DOM.querySelector", params={"nodeId": root, "selector": f"#e{k}"})
+                model = (await tab.send_command("DOM.getBoxModel",
+                                                params={"nodeId": node["result"]["nodeId"]}))["result"]["model"]
+                clip = dict(x=model["border"][0], y=model["border"][1], width=model["width"],
+                            height=model["height"], scale=scale)
+                shot = await tab.send_command("Page.captureScreenshot", params={"format": "png", "clip": clip,
+                                                                               "captureBeyondViewport": True})
+                if "error" in shot:
+                    raise RuntimeError(f"Chromium could not draw a formula: {shot['error']}")
+                out.append((base64.b64decode(shot["result"]["data"]), model["width"], model["height"]))
+            return out
         finally:
             await self._kaleido.close_tab(tab.target_id)
 

@@ -366,7 +366,10 @@ def item_label(item: dict) -> str:
         text = str(item["markdown"]).strip()
         m = re.search(r"^#{1,2}\s+(.+)$", text, re.M)
         first = m.group(1) if m else (text.splitlines() or ["(empty slide)"])[0]
-        return f"Slide: {first[:80]}"
+        rest = text[m.end():] if m else "\n".join(text.splitlines()[1:])
+        line = next((ln.strip() for ln in rest.splitlines() if ln.strip() and not ln.lstrip().startswith(
+            (":::", "Note:", "---"))), "")         # the first line of its text: what the slide says
+        return f"Slide: {first[:80]}" + (f" — {line[:80]}" if line else "")
     params = ", ".join(f"{k}={v}" for k, v in dict(item.get("params") or {}).items())
     caption = f" — {item['caption']}" if item.get("caption") else ""
     return f"Figure {item.get('figure')}({params}){caption}"
