@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import store, urlstate
+from ui import budget, monitor, store, urlstate
 from zo_core import slides, viz
 
 DECK = "deck"              # session key of the items (shared with ui.figures)
@@ -234,7 +234,8 @@ def show_thumbnails(figures: dict[int, tuple[str, dict]], slots: dict) -> None:
         if png is not None:
             slots[order[k]].image(png, width=slides.THUMB_W)
 
-    try:
-        slides.thumbnails([figures[i] for i in order], thumbs_dir(), each=put)
-    except (RuntimeError, OSError) as err:     # no Chromium, an unwritable cache: labels are enough
+    try:    # cached ones cost nothing; drawing new ones takes a heavy-work slot, charged to the session
+        with budget.heavy("drawing thumbnails", session=monitor.session_id()):
+            slides.thumbnails([figures[i] for i in order], thumbs_dir(), each=put)
+    except (RuntimeError, OSError) as err:     # no Chromium, an unwritable cache, over budget: labels suffice
         st.caption(f"Thumbnails are off: {err}")
