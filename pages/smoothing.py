@@ -70,6 +70,9 @@ except ValueError as err:
     st.error(f"These settings cannot be drawn: {err}")
 
 # The lecture's claim at these settings, and its hands-on prompts as predict-then-reveal steps.
+WELLS = ["the sharp well", "the flat well", "neither (equal, or both infinite)"]
+
+
 def _v(v: float) -> str:
     return f"{v:.3g}" if np.isfinite(v) else ("+∞" if v > 0 else "−∞")
 
@@ -82,19 +85,20 @@ try:
                         "pick 'Sharp vs flat minima' in the sidebar.")
     else:
         def winner(kind: str) -> str:
-            return "the flat well wins" if B[f"{kind}_flat_wins"] else "the sharp well wins"
+            w = B[f"{kind}_winner"]
+            return "neither well is lower" if w == "neither" else f"the {w} well wins"
         claims_ui.claim(
             f"At {radius_name} ({law}) the smoothed value is {_v(B['mean'][0])} in the sharp well, "
             f"{_v(B['mean'][1])} in the flat one ({winner('mean')}; f itself: {_v(B['f'][0])} against "
             f"{_v(B['f'][1])}). Tilted at $t = {t:.3g}$: {_v(B['tilted'][0])} against {_v(B['tilted'][1])}, "
             f"so {winner('tilted')}"
-            + ("." if B["tilted_flat_wins"] != B["mean_flat_wins"] else
+            + ("." if B["tilted_winner"] != B["mean_winner"] else
                f": at these settings tilting does not change the verdict of the mean."))
         B2 = claims.basins(settings.landscape, float(t), 2 * float(mu), 2 * float(rho), law)
         bigger = f"μ = {2 * mu:.3g}" if law == "gaussian" else f"ρ = {2 * rho:.3g}"
         claims_ui.predict(
             "sm_p_radius", f"Double the radius to {bigger}. Which well has the lower smoothed mean $f_\\mu$ then?",
-            ["the sharp well", "the flat well"], int(B2["mean_flat_wins"]),
+            WELLS, claims.WINNERS.index(B2["mean_winner"]),
             f"At {bigger} the mean is {_v(B2['mean'][0])} in the sharp well and {_v(B2['mean'][1])} in the flat "
             f"one (now {_v(B['mean'][0])} and {_v(B['mean'][1])}). Smoothing averages f over the radius: a narrow "
             "well is filled in by its walls, a wide one hardly changes.")
@@ -102,7 +106,7 @@ try:
         Bneg = claims.basins(settings.landscape, tneg, float(mu), float(rho), law)
         claims_ui.predict(
             "sm_p_soft", f"Set $t = {tneg:.3g}$ (a soft minimum). Which well has the lower $L_t$?",
-            ["the sharp well", "the flat well"], int(Bneg["tilted_flat_wins"]),
+            WELLS, claims.WINNERS.index(Bneg["tilted_winner"]),
             f"At $t = {tneg:.3g}$: {_v(Bneg['tilted'][0])} in the sharp well, {_v(Bneg['tilted'][1])} in the flat "
             "one. A negative tilt weights the lowest values around x most: a deep narrow well looks good again.")
     (bx0, bx1), (by0, by1) = L.bounds

@@ -24,13 +24,23 @@ def _sharp_flat(L) -> tuple[int, int] | None:
     return int(np.argmax(lam)), int(np.argmin(lam))
 
 
+def _winner(sharp: float, flat: float) -> str:
+    if not (np.isfinite(sharp) or np.isfinite(flat)) or abs(flat - sharp) <= 1e-9 * (1 + abs(sharp) + abs(flat)):
+        return "neither"
+    return "flat" if flat < sharp else "sharp"
+
+
+WINNERS = ("sharp", "flat", "neither")
+
+
 @lru_cache(maxsize=64)
 def basins(landscape: str, t: float, mu: float, rho: float, law: str) -> dict | None:
     """f, f_mu = E f(x + eps) and L_t = (1/t) log E exp(t f(x + eps)) at the sharpest and flattest minima.
 
     Returns None when the landscape lists fewer than two minima. Keys: ``sharp``, ``flat`` (points),
     ``lam`` (lambda_max there), ``radius`` (mu or rho by ``law``), and for ``f``, ``mean``, ``tilted``
-    a pair (sharp, flat) with ``<kind>_flat_wins`` = the flat minimum has the strictly lower value.
+    a pair (sharp, flat) with ``<kind>_winner``: "flat" or "sharp" (the lower value), or "neither"
+    (equal to 1e-9 relative, or both infinite).
     """
     L = expressions.resolve(landscape)
     pick = _sharp_flat(L)
@@ -46,21 +56,23 @@ def basins(landscape: str, t: float, mu: float, rho: float, law: str) -> dict | 
            "lam": (float(lam[0]), float(lam[1])), "radius": radius}
     for kind, v in values.items():
         out[kind] = (float(v[0]), float(v[1]))
-        out[f"{kind}_flat_wins"] = bool(v[1] < v[0])
+        out[f"{kind}_winner"] = _winner(float(v[0]), float(v[1]))
     return out
 
 
 def curvature(landscape: str) -> dict | None:
-    """Sharpness of the known minima: lambda_max of the Hessian at the sharpest and flattest, their ratio,
-    and the largest stable gradient step 2 / lambda_max at the sharpest. None with fewer than two minima."""
+    """Sharpness of the known minima: lambda_max of the Hessian at the sharpest and flattest (the same
+    minimum when only one is listed), their ratio, the largest stable gradient step 2 / lambda_max at the
+    sharpest and its condition number lambda_max / lambda_min. None when no minimum is listed."""
     L = expressions.resolve(landscape)
-    pick = _sharp_flat(L)
-    if pick is None:
+    if len(L.minima) == 0:
         return None
+    pick = _sharp_flat(L) or (0, 0)
     eig = np.linalg.eigvalsh(np.asarray(L.hess(L.minima[list(pick)]), float))
     sharp, flat = float(eig[0, -1]), float(eig[1, -1])
     return {"sharp": tuple(map(float, L.minima[pick[0]])), "flat": tuple(map(float, L.minima[pick[1]])),
-            "lam_sharp": sharp, "lam_flat": flat, "ratio": sharp / flat if flat > 0 else float("inf"),
+            "count": int(len(L.minima)), "lam_sharp": sharp, "lam_flat": flat,
+            "ratio": sharp / flat if flat > 0 else float("inf"),
             "lr_stable": 2.0 / sharp if sharp > 0 else float("inf"),
             "cond_sharp": float(eig[0, -1] / eig[0, 0]) if eig[0, 0] > 0 else float("inf")}
 
