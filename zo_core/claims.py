@@ -80,14 +80,14 @@ def curvature(landscape: str) -> dict | None:
 def coordinate_errors(landscape: str, x: float, y: float, mu: float, precision: str = "float64") -> dict:
     """||g - grad f(x)|| for coordinate forward (f(x + mu e_i) - f(x)) / mu and central differences.
 
-    Deterministic (no random directions). Keys ``forward``, ``central``, ``grad_norm`` and
+    Deterministic (no random directions). Keys ``forward``, ``central``, ``grad_norm``, ``f`` (f(x)) and
     ``central_wins`` (central strictly more accurate).
     """
     L = expressions.resolve(landscape)
     dtype = np.float32 if precision == "float32" else np.float64
     p = np.array([x, y], dtype=float)
     grad = np.asarray(L.grad(p), float)
-    out = {"grad_norm": float(np.linalg.norm(grad))}
+    out = {"grad_norm": float(np.linalg.norm(grad)), "f": float(L.f(p))}
     for scheme in ("forward", "central"):
         h = np.eye(2, dtype=dtype) * dtype(mu)
         xp = p.astype(dtype)
