@@ -122,23 +122,37 @@ def linear_second_moment(method: str, scheme: str, d: int, q: int, mu: float, fx
             "q_for_unit": int(np.ceil(spread / G2 - 1e-12))}
 
 
-def race(runs: dict, f, delta: float) -> dict:
-    """Summary of a race the page already ran: the method with the lowest final f, and under the shift
-    f(x + delta) the method whose end point loses least and the one that loses most (finite runs only)."""
-    ends = {m: np.asarray(r.xs[-1], float) for m, r in runs.items()}
-    d = np.array([delta, delta], float)
+@lru_cache(maxsize=32)
+def race(landscape: str, budget: int, seed: int, x0: float, y0: float, lr: float, mu: float, t: float,
+         rho: float, kl: float, n: int, delta: float) -> dict:
+    """Summary of the page's race (the same cached run its figures draw) and of its end points under the
+    shifted landscape f(x + delta): ``table`` {method: (f(x), f(x + delta), change)} for finite end points,
+    ``best`` (lowest f), ``best_shifted`` (lowest f(x + delta)), ``fragile`` (largest change), and with two
+    or more known minima ``start_basin`` and ``basins`` {method: index} by gradient flow (None otherwise)."""
+    from zo_core.optimizers import sharpness
+    from zo_core.viz import optimizers as race_figures
+
+    L = expressions.resolve(landscape)
+    runs = race_figures.race_runs(landscape, budget, seed, x0, y0, lr, mu, t, rho, kl, n)
+    shift = np.array([delta, delta], float)
+    ends = {m: np.asarray(r.xs[-1], float) for m, r in runs.items() if np.all(np.isfinite(r.xs[-1]))}
     table = {}
     with np.errstate(all="ignore"):
         for m, x in ends.items():
-            before, after = float(f(x)), float(f(x + d))
+            before, after = float(L.f(x)), float(L.f(x + shift))
             if np.isfinite(before) and np.isfinite(after):
                 table[m] = (before, after, after - before)
-    if not table:
-        return {"table": {}, "best": None, "robust": None, "fragile": None}
-    best = min(table, key=lambda m: table[m][0])
-    robust = min(table, key=lambda m: table[m][2])
-    fragile = max(table, key=lambda m: table[m][2])
-    return {"table": table, "best": best, "robust": robust, "fragile": fragile}
+    out = {"table": table, "best": None, "best_shifted": None, "fragile": None, "start_basin": None, "basins": None}
+    if table:
+        out["best"] = min(table, key=lambda m: table[m][0])
+        out["best_shifted"] = min(table, key=lambda m: table[m][1])
+        out["fragile"] = max(table, key=lambda m: table[m][2])
+    if len(L.minima) >= 2 and ends:
+        names = list(ends)
+        idx = sharpness.classify(L.f, L.grad, np.array([[x0, y0], *ends.values()]), L.minima)
+        out["start_basin"] = int(idx[0])
+        out["basins"] = {m: int(i) for m, i in zip(names, idx[1:])}
+    return out
 
 
 def tuning(traces: dict) -> dict | None:
