@@ -188,3 +188,20 @@ def tilted_at(landscape: str, x: float, y: float, ts: tuple, mu: float, rho: flo
     radius = float(mu if law == "gaussian" else rho)
     p = np.array([[float(x), float(y)]])
     return tuple(float(objectives.tilted(L.f, p, t=float(t), law=law, radius=radius, order=ORDER)[0]) for t in ts)
+
+
+@lru_cache(maxsize=32)
+def bound_gap(mu: float, d: int, cond: float = 10.0) -> dict:
+    """Exact E||g||^2 of the gaussian forward estimator on the page's quadratic test problem in d dimensions
+    against the Nesterov-Spokoiny bound 2(d+4)||grad f||^2 + mu^2 L1^2 (d+6)^3 / 2, split into its two terms."""
+    from zo_core import estimators, theory
+
+    F, x = estimators.problem("quadratic", int(d), cond=cond)
+    g = np.asarray(F.grad(x), float)
+    L1 = float(F.lam.max())
+    exact = float(theory.moments(F, x, method="gaussian", scheme="forward", mu=float(mu)).second_moment)
+    gradient_term = 2.0 * (d + 4) * float(g @ g)
+    curvature_term = float(mu) ** 2 * L1**2 * (d + 6) ** 3 / 2.0
+    bound = gradient_term + curvature_term
+    return {"exact": exact, "bound": bound, "ratio": bound / exact, "gradient_term": gradient_term,
+            "curvature_term": curvature_term, "curvature_dominates": bool(curvature_term > gradient_term)}
