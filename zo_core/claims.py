@@ -176,8 +176,8 @@ def attack_steps(method: str, q: int, budget: int, d: int) -> dict:
 
 
 def mezo_passes(method: str, n: int, steps: int) -> dict:
-    """Forward passes of a run: 2n a step for MeZO/ZEST (n directions, two sides each), 1 for backprop
-    (its backward pass not charged), and the backprop steps the same number of passes would buy."""
+    """Loss evaluations of a run: 2n a step for MeZO/ZEST (n directions, two sides each), 1 for backprop
+    (its backward pass not charged), and the backprop steps the same number of evaluations would buy."""
     per = 2 * int(n) if method in ("mezo", "zest") else 1
     return {"per_step": per, "total": per * int(steps), "backprop_steps": per * int(steps)}
 
