@@ -77,9 +77,10 @@ ratio = E["forward"] / E["central"] if E["central"] > 0 else float("inf")
 claims_ui.claim(
     f"At ({x:g}, {y:g}) with μ = {mu:.3g} in {precision}, coordinate forward differences miss ∇f by "
     f"{E['forward']:.2g} (‖∇f‖ = {E['grad_norm']:.3g}), central differences by {E['central']:.2g}: "
-    + (f"central is {ratio:.3g}× more accurate, truncation O(μ²) against O(μ)." if E["central_wins"] and ratio >= 2
-       else "at this μ central differences are not clearly better: round-off (about ε/μ) or a nearly linear f "
-            "sets the error, not the truncation order."))
+    + (f"round-off, about ε|f(x)|/μ = {E['roundoff']:.2g} here, sets both errors at this μ, not the truncation "
+       "order: a larger μ does better." if not E["truncation_dominates"] else
+       f"central is {ratio:.3g}× more accurate, truncation O(μ²) against O(μ)." if E["central_wins"] and ratio >= 2
+       else "at this μ central differences are not clearly better: f is nearly linear around x."))
 half = claims.coordinate_errors(settings.landscape, float(x), float(y), float(mu) / 2, precision)
 shrink = E["central"] / half["central"] if half["central"] > 0 else float("inf")
 claims_ui.predict(

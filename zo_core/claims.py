@@ -80,8 +80,9 @@ def curvature(landscape: str) -> dict | None:
 def coordinate_errors(landscape: str, x: float, y: float, mu: float, precision: str = "float64") -> dict:
     """||g - grad f(x)|| for coordinate forward (f(x + mu e_i) - f(x)) / mu and central differences.
 
-    Deterministic (no random directions). Keys ``forward``, ``central``, ``grad_norm``, ``f`` (f(x)) and
-    ``central_wins`` (central strictly more accurate).
+    Deterministic (no random directions). Keys ``forward``, ``central``, ``grad_norm``, ``f`` (f(x)),
+    ``central_wins`` (central strictly more accurate), ``roundoff`` (eps_machine |f(x)| / mu) and
+    ``truncation_dominates`` (the forward error exceeds 10x that round-off).
     """
     L = expressions.resolve(landscape)
     dtype = np.float32 if precision == "float32" else np.float64
@@ -98,6 +99,10 @@ def coordinate_errors(landscape: str, x: float, y: float, mu: float, precision: 
             g = (up - down) / (dtype(2) * dtype(mu) if scheme == "central" else dtype(mu))
         out[scheme] = float(np.linalg.norm(g.astype(float) - grad))
     out["central_wins"] = bool(out["central"] < out["forward"])
+    # round-off of one difference quotient, about eps_machine |f| / mu: where the forward error is within
+    # 10x of it, the errors measure round-off, not the truncation order
+    out["roundoff"] = float(np.finfo(dtype).eps * max(abs(out["f"]), np.finfo(dtype).tiny) / mu)
+    out["truncation_dominates"] = bool(out["forward"] > 10 * out["roundoff"])
     return out
 
 
