@@ -74,7 +74,7 @@ WELLS = ["the sharp well", "the flat well", "neither (equal, or both infinite)"]
 
 
 def _v(v: float) -> str:
-    return f"{v:.3g}" if np.isfinite(v) else ("+∞" if v > 0 else "−∞")
+    return f"{v:.3g}" if np.isfinite(v) else ("undefined" if np.isnan(v) else "+∞" if v > 0 else "−∞")
 
 
 try:

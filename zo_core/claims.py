@@ -25,7 +25,8 @@ def _sharp_flat(L) -> tuple[int, int] | None:
 
 
 def _winner(sharp: float, flat: float) -> str:
-    if not (np.isfinite(sharp) or np.isfinite(flat)) or abs(flat - sharp) <= 1e-9 * (1 + abs(sharp) + abs(flat)):
+    if np.isnan(sharp) or np.isnan(flat) or not (np.isfinite(sharp) or np.isfinite(flat)) \
+            or abs(flat - sharp) <= 1e-9 * (1 + abs(sharp) + abs(flat)):
         return "neither"
     return "flat" if flat < sharp else "sharp"
 
@@ -40,7 +41,7 @@ def basins(landscape: str, t: float, mu: float, rho: float, law: str) -> dict | 
     Returns None when the landscape lists fewer than two minima. Keys: ``sharp``, ``flat`` (points),
     ``lam`` (lambda_max there), ``radius`` (mu or rho by ``law``), and for ``f``, ``mean``, ``tilted``
     a pair (sharp, flat) with ``<kind>_winner``: "flat" or "sharp" (the lower value), or "neither"
-    (equal to 1e-9 relative, or both infinite).
+    (equal to 1e-9 relative, both infinite, or either undefined).
     """
     L = expressions.resolve(landscape)
     pick = _sharp_flat(L)
@@ -123,6 +124,8 @@ def linear_second_moment(method: str, scheme: str, d: int, q: int, mu: float, fx
         one = (d + 2) * G2 if method == "gaussian" else d * G2
     spread = one - G2                               # E||g - grad f||^2 of one direction
     m2 = G2 + spread / q
+    if G2 == 0:                                     # at a stationary point every estimate is pure noise
+        return {"second_moment": m2, "ratio": float("inf"), "rel_error": float("inf"), "q_for_unit": None}
     return {"second_moment": m2, "ratio": m2 / G2, "rel_error": float(np.sqrt(spread / q / G2)),
             "q_for_unit": int(np.ceil(spread / G2 - 1e-12))}
 
