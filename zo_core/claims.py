@@ -213,3 +213,19 @@ def bound_gap(mu: float, d: int, cond: float = 10.0) -> dict:
     bound = gradient_term + curvature_term
     return {"exact": exact, "bound": bound, "ratio": bound / exact, "gradient_term": gradient_term,
             "curvature_term": curvature_term, "curvature_dominates": bool(curvature_term > gradient_term)}
+
+
+def zest_against_zo_sgd(landscape: str, x0: float, y0: float, mu: float, t: float, n: int, seed: int) -> dict:
+    """ZO-SGD's and ZEST's estimates at (x0, y0) from the *same* n antithetic pairs (one draw from
+    default_rng(seed), repeated for each): ``zo_sgd``, ``zest0`` (t = 0: equal to ZO-SGD's by construction
+    of the limit), ``zest`` (at t) and ``gap0`` = max |zest0 - zo_sgd|."""
+    from zo_core.optimizers import methods
+
+    L = expressions.resolve(landscape)
+    x = np.array([x0, y0], float)
+    draw = lambda: np.random.default_rng(int(seed))      # noqa: E731 — the same directions for each estimate
+    g = methods.zo_sgd_estimate(L.f, x, mu=float(mu), q=int(n), rng=draw())
+    z0 = methods.zest_estimate(L.f, x, t=0.0, mu=float(mu), n=int(n), rng=draw())
+    zt = methods.zest_estimate(L.f, x, t=float(t), mu=float(mu), n=int(n), rng=draw())
+    return {"zo_sgd": tuple(map(float, g)), "zest0": tuple(map(float, z0)), "zest": tuple(map(float, zt)),
+            "gap0": float(np.max(np.abs(z0 - g)))}

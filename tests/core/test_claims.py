@@ -191,3 +191,11 @@ def test_attack_steps_agree_with_the_attack_budget_rule(method):
 def test_mezo_passes():
     assert claims.mezo_passes("mezo", 4, 120) == {"per_step": 8, "total": 960, "backprop_steps": 960}
     assert claims.mezo_passes("adam", 4, 120)["total"] == 120
+
+
+def test_zest_tends_to_zo_sgd_as_t_goes_to_zero():
+    Z = claims.zest_against_zo_sgd("sharp_flat", -1.0, 0.2, 0.3, 10.0, 4, 0)
+    assert Z["gap0"] == 0.0
+    small = claims.zest_against_zo_sgd("sharp_flat", -1.0, 0.2, 0.3, 1e-6, 4, 0)   # the softmax path, not t = 0
+    assert np.allclose(small["zest"], Z["zo_sgd"], rtol=1e-5, atol=1e-8)
+    assert not np.allclose(Z["zest"], Z["zo_sgd"], rtol=1e-2)                        # t = 10 tilts it
