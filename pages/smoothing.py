@@ -73,8 +73,8 @@ except ValueError as err:
 WELLS = ["the sharp well", "the flat well", "neither (equal, or both infinite)"]
 
 
-def _v(v: float) -> str:
-    return f"{v:.3g}" if np.isfinite(v) else ("undefined" if np.isnan(v) else "+∞" if v > 0 else "−∞")
+def _v(v: float, digits: int = 3) -> str:
+    return f"{v:.{digits}g}" if np.isfinite(v) else ("undefined" if np.isnan(v) else "+∞" if v > 0 else "−∞")
 
 
 try:
@@ -90,7 +90,7 @@ try:
         claims_ui.claim(
             f"At {radius_name} ({law}) the smoothed value is {_v(B['mean'][0])} in the sharp well, "
             f"{_v(B['mean'][1])} in the flat one ({winner('mean')}; f itself: {_v(B['f'][0])} against "
-            f"{_v(B['f'][1])}). Tilted at $t = {t:.3g}$: {_v(B['tilted'][0])} against {_v(B['tilted'][1])}, "
+            f"{_v(B['f'][1])}). Tilted at t = {t:.3g}: {_v(B['tilted'][0])} against {_v(B['tilted'][1])}, "
             f"so {winner('tilted')}"
             + ("." if B["tilted_winner"] != B["mean_winner"] else
                f": at these settings tilting does not change the verdict of the mean."))
@@ -110,12 +110,12 @@ try:
             f"At $t = {tneg:.3g}$: {_v(Bneg['tilted'][0])} in the sharp well, {_v(Bneg['tilted'][1])} in the flat "
             "one. A negative tilt weights the lowest values around x most: a deep narrow well looks good again.")
     (bx0, bx1), (by0, by1) = L.bounds
-    at = B["flat"] if B is not None else ((bx0 + bx1) / 2, (by0 + by1) / 2)
+    at = B["sharp"] if B is not None else ((bx0 + bx1) / 2, (by0 + by1) / 2)   # where L_t moves most
     pt = claims.tilted_at(settings.landscape, at[0], at[1], (-20.0, 0.0, 20.0), float(mu), float(rho), law)
     claims_ui.predict(
         "sm_p_monotone", f"Move t from −20 through 0 to +20. What does $L_t$ do at the point ({at[0]:.3g}, {at[1]:.3g})?",
         ["it only grows", "it only shrinks", "it goes up, then down"], 0,
-        f"Here $L_{{-20}}$ = {_v(pt[0])}, $L_0 = f_\\mu$ = {_v(pt[1])}, $L_{{20}}$ = {_v(pt[2])}: $L_t$ is "
+        f"Here $L_{{-20}}$ = {_v(pt[0], 4)}, $L_0 = f_\\mu$ = {_v(pt[1], 4)}, $L_{{20}}$ = {_v(pt[2], 4)}: $L_t$ is "
         "non-decreasing in t for every f (Jensen: a larger tilt weights the higher losses more), from the soft "
         "minimum through the mean towards the max-loss.")
 except ValueError as err:

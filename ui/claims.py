@@ -28,17 +28,17 @@ def predict(key: str, question: str, options: list[str], answer_index: int, reve
     shown = f"{_PREFIX}{key}"
     with st.container(border=True):
         st.markdown(f":material/help: **Predict.** {question}")
-        choice = st.radio("Your prediction", options, index=None, key=f"{key}_choice",
+        choice = st.radio("Your prediction", options, index=None, key=f"{key}_choice", horizontal=True,
                           label_visibility="collapsed")
         revealed = st.session_state.get(shown)
         if revealed is not None and (revealed != choice or revealed not in options):   # a new pick hides it
             st.session_state.pop(shown, None)
             revealed = None
-        c1, c2 = st.columns(2)
-        if c1.button("Reveal", key=f"{key}_reveal", disabled=choice is None, icon=":material/visibility:"):
+        buttons = st.container(horizontal=True)
+        if buttons.button("Reveal", key=f"{key}_reveal", disabled=choice is None, icon=":material/visibility:"):
             st.session_state[shown] = revealed = choice
         if revealed is not None:
-            if c2.button("Try again", key=f"{key}_reset", icon=":material/restart_alt:"):
+            if buttons.button("Try again", key=f"{key}_reset", icon=":material/restart_alt:"):
                 st.session_state.pop(shown, None)
                 st.session_state.pop(f"{key}_choice", None)
                 st.rerun()
