@@ -252,10 +252,10 @@ claims_ui.claim(
     f"{cfg['steps']:,} steps cost {P['total']:,}"
     + (f" (a backprop optimizer would get {P['backprop_steps']:,} steps for those, each with a backward pass)"
        if cfg["method"] in ("mezo", "zest") else "")
-    + ". In memory, with all parameters: Adam takes "
-    + ", ".join(f"{r:.3g}× MeZO's on {'SmolLM2-135M' if m == 'smollm2' else 'MiniLM-L6'}" for m, r in mem.items())
-    + " (bench/mezo.py on this project's machine, or your measurement above); the paper reports 7× (OPT-1.3B) to 12× (OPT-13B) for full "
-      "fine-tuning against MeZO.")
+    + (". In memory, with all parameters: Adam takes "
+       + ", ".join(f"{r:.3g}× MeZO's on {'SmolLM2-135M' if m == 'smollm2' else 'MiniLM-L6'}" for m, r in mem.items())
+       + " (bench/mezo.py on this project's machine, or your measurement above)" if mem else "")
+    + "; the paper reports 7× (OPT-1.3B) to 12× (OPT-13B) for full fine-tuning against MeZO.")
 if "smollm2" in mem:
     r = mem["smollm2"]
     claims_ui.predict(
