@@ -1,10 +1,12 @@
 """Adversarial attack: fool a digit classifier by querying only its output probabilities."""
 
+import numpy as np
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, lecture, sidebar, urlstate
 from ui.text import escape_markdown
-from zo_core import attack
+from zo_core import attack, claims
 
 settings = sidebar.settings()
 
@@ -81,6 +83,36 @@ def demo(clf: attack.Classifier) -> None:
                      **common,
                      caption="Share of the batch fooled within a given number of queries (untargeted). Dashed: "
                              "white-box PGD and FGSM with the same ε, and random noise of the same norm.")
+        _teach(method, int(q), int(budget), int(clf.X_test.shape[1]))
+
+
+NAMES = {"zo-signsgd": "ZO-SignSGD", "zo-adam": "ZO-Adam", "zoo": "ZOO"}
+
+
+def _teach(method: str, q: int, budget: int, d: int) -> None:
+    """The lecture's claim about query cost at these settings, and two predict-then-reveal steps."""
+    S = claims.attack_steps(method, q, budget, d)
+    claims_ui.claim(
+        f"{NAMES[method]} with q = {q} spends {S['cost']} queries a step, so the budget of {budget:,} buys "
+        f"{S['steps']:,} steps after the clean query"
+        + (f"; each step estimates {S['pixel_share']:.0%} of the {d} pixels." if method == "zoo" else
+           f", each along an average of {q} random directions in d = {d} dimensions.")
+        + " The success curve below, the share fooled within a given number of queries, can only rise as "
+          "queries are spent; white-box PGD (dashed) shows what the same ε allows at best.")
+    S2 = claims.attack_steps(method, 2 * q, budget, d)
+    ratio = S2["steps"] / S["steps"] if S["steps"] else 1.0
+    claims_ui.predict(
+        "aa_p_q", f"Double q to {2 * q} at the same budget. How many steps does the attack get?",
+        ["about half as many", "about the same", "about twice as many"],
+        int(np.argmin([abs(np.log(max(ratio, 1e-9) / r)) for r in (0.5, 1.0, 2.0)])),
+        f"{S2['steps']:,} steps instead of {S['steps']:,} ({S2['cost']} queries each). Each estimate is less "
+        "noisy (its error falls like 1/√q), but there are fewer of them: q trades steps for accuracy.")
+    claims_ui.predict(
+        "aa_p_exact", f"How many queries does one exact gradient by central coordinate differences cost for a "
+        f"{d}-pixel image, counting the clean query?",
+        [f"{d}", f"{d + 1}", f"{S['coordinate_cost']}"], 2,
+        f"2d + 1 = {S['coordinate_cost']}: two per pixel. A random-direction step here costs {S['cost']} "
+        "and gets a noisy direction instead of the gradient.")
 
 
 try:

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, lecture, sidebar, urlstate
-from zo_core import optimizers
+from zo_core import claims, optimizers
 from zo_core.viz import optimizers as race_figures
 
 settings = sidebar.settings()
@@ -81,6 +82,47 @@ figures.show("race_shift", key="ar_shift_fig", delta=float(delta), projector=set
              caption="Each end point evaluated on the landscape moved by δ, f(x + δ): a stand-in for the train → "
                      "test shift of the papers. An end point in the flat basin loses little; one in the sharp well "
                      "loses much more once δ is comparable to the well's width (0.15).")
+
+# The lecture's claim for this race, and its prompts as predict-then-reveal steps.
+R = claims.race(*race.values(), float(delta))
+names = {m: optimizers.LABELS[m] for m in runs}
+if R["best"] is None:
+    claims_ui.claim("No method ended at a finite point with these settings, so there is nothing to compare: "
+                    "lower lr.")
+else:
+    T = R["table"]
+    b, bs, fr = R["best"], R["best_shifted"], R["fragile"]
+    claims_ui.claim(
+        f"Lowest final loss: {names[b]}, f = {T[b][0]:.3g}. On the landscape shifted by δ = {delta:g}: lowest "
+        f"{names[bs]}, f(x + δ) = {T[bs][1]:.3g}; {names[fr]}'s end point changes most ({T[fr][2]:+.3g}). "
+        + ("The lowest training loss is not the lowest loss after the shift." if bs != b
+           else "Here the lowest training loss also stays lowest after the shift."))
+    options = [names[m] for m in T]
+    claims_ui.predict(
+        "ar_p_shift", f"Which method's end point has the lowest loss on the shifted landscape f(x + δ), δ = {delta:g}?",
+        options, list(T).index(bs),
+        "f(x) → f(x + δ): " + "; ".join(f"{names[m]} {v[0]:.3g} → {v[1]:.3g}" for m, v in T.items())
+        + ". An end point in a wide basin loses little under the shift; one in a narrow well loses much more.")
+    if R["basins"] is not None and "gd" in R["basins"]:
+        labels = race_figures.basin_labels(L)
+        C = claims.curvature(settings.landscape)
+        claims_ui.predict(
+            "ar_p_gd", f"GD starts at ({start[0]:g}, {start[1]:g}) (basin: {labels[R['start_basin']]}) "
+            f"with lr = {lr:.3g}. In which basin does it end?", labels, R["basins"]["gd"],
+            f"GD ends at ({runs['gd'].xs[-1, 0]:.3g}, {runs['gd'].xs[-1, 1]:.3g}) (basin: "
+            f"{labels[R['basins']['gd']]}, by the gradient flow from there). The steepest minimum has "
+            f"λ_max = {C['lam_sharp']:.3g}: a gradient step can settle there only for lr < {C['lr_stable']:.3g}. "
+            "Exact gradients see no sharpness: GD goes where its start and step size send it.")
+    Z = claims.zest_against_zo_sgd(settings.landscape, start[0], start[1], float(mu), float(t), int(n), settings.seed)
+    same = Z["gap0"] <= 1e-12 * (1 + max(map(abs, Z["zo_sgd"])))
+    if np.all(np.isfinite(Z["zo_sgd"] + Z["zest"])):
+        claims_ui.predict(
+            "ar_p_zero_tilt", f"Set ZEST's tilt to t = 0. From the same {n} pairs of directions at the start, how does "
+            "ZEST's estimate compare with ZO-SGD's?", ["identical", "shorter", "pointing elsewhere"], 0 if same else 2,
+            f"At the start, same draw: ZO-SGD g = ({Z['zo_sgd'][0]:.3g}, {Z['zo_sgd'][1]:.3g}); ZEST at t = 0 "
+            f"({Z['zest0'][0]:.3g}, {Z['zest0'][1]:.3g}); at t = {t:.3g} ({Z['zest'][0]:.3g}, {Z['zest'][1]:.3g}). As "
+            "t → 0 the softmax weights become the central two-point estimator. In the race above each method draws "
+            "its own directions, so the two curves differ even at t = 0: one run is one sample.")
 
 st.subheader("Basin map")
 st.markdown(

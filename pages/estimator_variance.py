@@ -1,9 +1,11 @@
 """Estimator variance: how E||g||^2 grows with the dimension d and shrinks with the directions q."""
 
+import numpy as np
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import keep_last, lecture, sidebar, urlstate
-from zo_core import estimators, theory
+from zo_core import claims, estimators, theory
 
 settings = sidebar.settings()
 
@@ -56,5 +58,30 @@ with tabs[5]:
     keep_last.show("budget_error", key="ev_budget", d=d, **common,
                    caption="Same queries, two strategies: averaging random directions converges like √(d/q) "
                            "at any budget; coordinate differences need all 2d queries to be exact.")
+
+# The lecture's claim at these settings (closed form on the linear test function), and its prompts.
+V = claims.linear_second_moment(method, scheme, d, int(q), float(mu))
+claims_ui.claim(
+    f"On the linear test function ($f(x) = 1$, $\\|\\nabla f\\| = 1$) with {method} directions, {scheme}, "
+    f"d = {d}, q = {q}, μ = {mu:.3g}: $\\mathbb E\\|g\\|^2$ = {V['second_moment']:.4g}, so one estimate "
+    f"misses the gradient by {V['rel_error']:.3g} times its length on average (root mean square). "
+    + (f"About q = {V['q_for_unit']:,} directions bring that down to 1." if V["rel_error"] > 1 else
+       "That is already below 1: these estimates point roughly the right way."))
+V2 = claims.linear_second_moment(method, scheme, 2 * d, int(q), float(mu))
+growth = V2["second_moment"] / V["second_moment"]
+claims_ui.predict(
+    "ev_p_dim", f"Double the dimension from d = {d} to {2 * d}, same q and μ. What does $\\mathbb E\\|g\\|^2$ do?",
+    ["it about doubles", "it stays about the same", "it about quadruples"],
+    int(np.argmin([abs(np.log(growth / r)) for r in (2.0, 1.0, 4.0)])),
+    f"It goes from {V['second_moment']:.4g} to {V2['second_moment']:.4g}, a factor {growth:.3g}: the noise of a "
+    "random direction is spread over all d coordinates, so its size grows linearly in d"
+    + (" (one-point: d f(x)²/μ² as well)." if scheme == "one-point" else "."))
+V4 = claims.linear_second_moment(method, scheme, d, 4 * int(q), float(mu))
+claims_ui.predict(
+    "ev_p_q", f"Average four times as many directions, q = {4 * q}. The relative error "
+    "$\\sqrt{\\mathbb E\\|g - \\nabla f\\|^2} / \\|\\nabla f\\|$ …",
+    ["halves", "drops to a quarter", "stays the same"], 0,
+    f"It goes from {V['rel_error']:.3g} to {V4['rel_error']:.3g}: averaging q independent directions divides the "
+    "variance by q and the error by √q — at q times the queries.")
 
 lecture.footer(__file__, estimators.sweep)

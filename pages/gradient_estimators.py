@@ -1,11 +1,13 @@
 """Gradient estimators: a cloud of estimates at a point of the landscape, and the error against mu."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import keep_last, lecture, livechart, sidebar, urlstate
 from ui.text import escape_markdown
-from zo_core import bounds, estimators
+from zo_core import bounds, claims, estimators
 from zo_core.viz import estimators as estimator_figures
 
 settings = sidebar.settings()
@@ -69,5 +71,39 @@ keep_last.show("error_vs_mu", key="ge_error", method=err_method, q=int(q), n=32,
                mu=float(mu), **common,
                caption="Coordinate: error against ∇f(x). Random directions: error against the same directions "
                        "with exact directional derivatives, so only the finite-difference error remains.")
+
+# The lecture's claim at this point and μ, and its prompts as predict-then-reveal steps.
+E = claims.coordinate_errors(settings.landscape, float(x), float(y), float(mu), precision)
+if not all(np.isfinite(v) for v in E.values()):
+    claims_ui.claim(f"f or its gradient is not finite at ({x:g}, {y:g}), so there is no error to compare here: "
+                    "move the point.")
+else:
+    ratio = E["forward"] / E["central"] if E["central"] > 0 else float("inf")
+    claims_ui.claim(
+        f"At ({x:g}, {y:g}) with μ = {mu:.3g} in {precision}, coordinate forward differences miss ∇f by "
+        f"{E['forward']:.2g} (‖∇f‖ = {E['grad_norm']:.3g}), central differences by {E['central']:.2g}: "
+        + (f"round-off, about ε|f(x)|/μ = {E['roundoff']:.2g} here, sets both errors at this μ, not the truncation "
+           "order: a larger μ does better." if not E["truncation_dominates"] else
+           f"central is {ratio:.3g}× more accurate, truncation O(μ²) against O(μ)." if E["central_wins"] and ratio >= 2
+           else "at this μ central differences are not clearly better: f is nearly linear around x."))
+    half = claims.coordinate_errors(settings.landscape, float(x), float(y), float(mu) / 2, precision)
+    shrink = E["central"] / half["central"] if half["central"] > 0 else float("inf")
+    claims_ui.predict(
+        "ge_p_halve", f"Halve μ to {mu / 2:.3g}. What happens to the central coordinate error?",
+        ["it shrinks about 4×", "it shrinks about 2×", "it barely changes, or grows"],
+        0 if shrink >= 3 else (1 if shrink >= 1.5 else 2),
+        f"It goes from {E['central']:.2g} to {half['central']:.2g} (a factor {shrink:.3g}). The truncation error of "
+        "central differences falls like μ², so halving μ divides it by 4, until round-off, which grows like ε/μ, "
+        "takes over; on a quadratic the truncation error is zero and only round-off is left.")
+    M = [claims.linear_second_moment("gaussian", "one-point", 2, 1, m, fx=E["f"], grad_norm=E["grad_norm"])
+         for m in (float(mu), float(mu) / 10)]
+    grows = M[1]["second_moment"] > 10 * M[0]["second_moment"]
+    claims_ui.predict(
+        "ge_p_onepoint", "Choose the one-point scheme and shrink μ tenfold. What does the cloud of estimates do?",
+        ["it explodes", "it shrinks", "it stays about the same"], 0 if grows else 2,
+        f"Here f(x) = {E['f']:.3g}. To first order in μ, one Gaussian direction gives E‖g‖² ≈ d f(x)²/μ² + "
+        f"(d+2)‖∇f‖²: {M[0]['second_moment']:.3g} at μ = {mu:.3g}, {M[1]['second_moment']:.3g} at μ = {mu / 10:.3g}. "
+        + ("The f(x)/μ term has mean zero but a variance without limit." if grows else
+           "With f(x) this close to 0 the f(x)/μ term is negligible here, so the cloud hardly changes."))
 
 lecture.footer(__file__, estimators.estimate)

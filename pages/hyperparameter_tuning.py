@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, keep_last, lecture, sidebar, urlstate
-from zo_core import tuning
+from zo_core import claims, tuning
 from zo_core.viz import applications as app_viz
 
 settings = sidebar.settings()
@@ -52,6 +53,31 @@ if drawn is not None:
             "λ": [10 ** t.best_x[0] for t in traces.values()],
             "γ": [10 ** t.best_x[1] for t in traces.values()],
         }).style.format({"best loss (noiseless)": "{:.4f}", "λ": "{:.3g}", "γ": "{:.3g}"}), hide_index=True)
+        # The lecture's claim at this budget, and its prompts as predict-then-reveal steps.
+        C = claims.tuning(traces)
+        label = app_viz.TUNER_LABELS
+        best = C["best"]
+        verdict = ""
+        if "zo_beats_random" in C:
+            verdict = (f" ZO-SGD ({best['zo-sgd']:.4f}) beats random search ({best['random']:.4f}) here."
+                       if C["zo_beats_random"] else
+                       f" Random search ({best['random']:.4f}) is not beaten by ZO-SGD ({best['zo-sgd']:.4f}) here: in "
+                       "two dimensions with a few dozen queries it is hard to beat.")
+        claims_ui.claim(f"With {budget} queries each, {label[C['winner']]} found the lowest validation loss, "
+                        f"{best[C['winner']]:.4f} (noiseless)." + verdict)
+        claims_ui.predict(
+            "ht_p_winner", f"Before looking at the table: with {budget} queries, which of ZO-SGD and random search "
+            "reports the lower loss?", ["ZO-SGD", "random search"], 0 if C.get("zo_beats_random") else 1,
+            "Best noiseless loss: " + ", ".join(f"{label[m]} {v:.4f}" for m, v in best.items())
+            + ". Gradient estimates pay off in higher dimension with smooth, cheap objectives; in two dimensions "
+              "a few dozen random points cover the box well.")
+claims_ui.predict(
+    "ht_p_noise", f"With the noisy loss, what happens to ZO-SGD's slope estimate if μ drops from {mu:.3g} to "
+    f"{mu / 10:.3g} decades?",
+    ["its noise grows tenfold", "it becomes ten times more accurate", "nothing changes"], 0,
+    f"The difference quotient (f(θ + μu) − f(θ))/μ carries the loss's noise divided by μ: at μ = {mu / 10:.3g} "
+    f"that is {10 / mu:.3g} times the noise, against {1 / mu:.3g} times at μ = {mu:.3g}. Keep μ a few tenths of a "
+    "decade and average q directions.")
 
 st.subheader("Why naive ZO tuning fails")
 naive = urlstate.toggle("Show ZO-SGD with each fix undone", "ht_naive", default=False,

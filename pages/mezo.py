@@ -1,9 +1,11 @@
 """MeZO and ZEST: fine-tune a real language model with forward passes only, race backprop, measure memory."""
 
+import numpy as np
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, lecture, longrun, sidebar, urlstate
-from zo_core import bounds, mezo
+from zo_core import bounds, claims, mezo
 
 settings = sidebar.settings()
 st.title("MeZO: fine-tuning with forward passes only")
@@ -240,5 +242,32 @@ figures.show("mezo_restore_error", key="mz_restore", projector=settings.projecto
              caption=f"MeZO assumes θ + εz − 2εz + εz = θ. Measured after 10 steps: {fp32_restore():.1e} in fp32 (a few "
                      "ulps); bf16 and fp16 round θ + εz, so every step leaves a residue — a known weak spot of "
                      "MeZO in half precision.")
+
+# The lecture's claim from numbers this page already holds (no new work), and two predict steps.
+P = claims.mezo_passes(cfg["method"], cfg["n"], cfg["steps"])
+mem = {m: float(r) for m, r in ratios.items() if r}
+per_step = ("2n = " if cfg["method"] in ("mezo", "zest") else "") + f"{P['per_step']}"
+claims_ui.claim(
+    f"{METHODS[cfg['method']]} spends {per_step} loss evaluation{'s' if P['per_step'] > 1 else ''} a step, so "
+    f"{cfg['steps']:,} steps cost {P['total']:,}"
+    + (f" (a backprop optimizer would get {P['backprop_steps']:,} steps for those, each with a backward pass)"
+       if cfg["method"] in ("mezo", "zest") else "")
+    + (". In memory, with all parameters: Adam takes "
+       + ", ".join(f"{r:.3g}× MeZO's on {'SmolLM2-135M' if m == 'smollm2' else 'MiniLM-L6'}" for m, r in mem.items())
+       + " (bench/mezo.py on this project's machine, or your measurement above)" if mem else "")
+    + "; the paper reports 7× (OPT-1.3B) to 12× (OPT-13B) for full fine-tuning against MeZO.")
+if "smollm2" in mem:
+    r = mem["smollm2"]
+    claims_ui.predict(
+        "mz_p_memory", "With all parameters of SmolLM2-135M, how much more memory does Adam take than MeZO here?",
+        ["about the same", "about 2×", "about 5×", "more than 10×"],
+        int(np.argmin([abs(np.log(r / x)) for x in (1.0, 2.0, 5.0, 12.0)])),
+        f"{r:.3g}×: Adam keeps a gradient and two moment buffers as large as the weights, plus the activations for "
+        "the backward pass; MeZO keeps the weights and one layer's activations at a time, like inference.")
+claims_ui.predict(
+    "mz_p_restore", "MeZO perturbs and restores in place: θ + εz − 2εz + εz. Does that give back θ exactly?",
+    ["yes, in every precision", "nearly in fp32, with a residue every step in bf16/fp16", "no, not even in fp32"], 1,
+    f"Measured on this page after 10 steps: {fp32_restore():.1e} in fp32, a few ulps. bf16 and fp16 round θ + εz "
+    "to few bits, so each step leaves a residue of about the format's unit round-off.")
 
 lecture.footer(__file__, mezo.MeZO)

@@ -1,9 +1,12 @@
 """Smoothing, max-loss, tilting: the average, worst-case and exponentially tilted losses side by side."""
 
+import numpy as np
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, lecture, sidebar, urlstate
-from zo_core import lattice, objectives
+from ui.text import escape_markdown
+from zo_core import claims, lattice, objectives
 from zo_core.viz import objectives as vizobj
 
 settings = sidebar.settings()
@@ -65,5 +68,57 @@ try:
             st.warning(message, icon=":material/warning:")
 except ValueError as err:
     st.error(f"These settings cannot be drawn: {err}")
+
+# The lecture's claim at these settings, and its hands-on prompts as predict-then-reveal steps.
+WELLS = ["the sharp well", "the flat well", "neither (equal, or both infinite)"]
+
+
+def _v(v: float, digits: int = 3) -> str:
+    return f"{v:.{digits}g}" if np.isfinite(v) else ("undefined" if np.isnan(v) else "+∞" if v > 0 else "−∞")
+
+
+try:
+    radius_name = f"μ = {mu:.3g}" if law == "gaussian" else f"ρ = {rho:.3g}"
+    B = claims.basins(settings.landscape, float(t), float(mu), float(rho), law)
+    if B is None:
+        claims_ui.claim(f"This landscape lists fewer than two minima, so there is no sharp and flat well to compare; "
+                        "pick 'Sharp vs flat minima' in the sidebar.")
+    else:
+        def winner(kind: str) -> str:
+            w = B[f"{kind}_winner"]
+            return "neither well is lower" if w == "neither" else f"the {w} well wins"
+        claims_ui.claim(
+            f"At {radius_name} ({law}) the smoothed value is {_v(B['mean'][0])} in the sharp well, "
+            f"{_v(B['mean'][1])} in the flat one ({winner('mean')}; f itself: {_v(B['f'][0])} against "
+            f"{_v(B['f'][1])}). Tilted at t = {t:.3g}: {_v(B['tilted'][0])} against {_v(B['tilted'][1])}, "
+            f"so {winner('tilted')}"
+            + ("." if B["tilted_winner"] != B["mean_winner"] else
+               f": at these settings tilting does not change the verdict of the mean."))
+        B2 = claims.basins(settings.landscape, float(t), 2 * float(mu), 2 * float(rho), law)
+        bigger = f"μ = {2 * mu:.3g}" if law == "gaussian" else f"ρ = {2 * rho:.3g}"
+        claims_ui.predict(
+            "sm_p_radius", f"Double the radius to {bigger}. Which well has the lower smoothed mean $f_\\mu$ then?",
+            WELLS, claims.WINNERS.index(B2["mean_winner"]),
+            f"At {bigger} the mean is {_v(B2['mean'][0])} in the sharp well and {_v(B2['mean'][1])} in the flat "
+            f"one (now {_v(B['mean'][0])} and {_v(B['mean'][1])}). Smoothing averages f over the radius: a narrow "
+            "well is filled in by its walls, a wide one hardly changes.")
+        tneg = -abs(float(t)) or -20.0
+        Bneg = claims.basins(settings.landscape, tneg, float(mu), float(rho), law)
+        claims_ui.predict(
+            "sm_p_soft", f"Set $t = {tneg:.3g}$ (a soft minimum). Which well has the lower $L_t$?",
+            WELLS, claims.WINNERS.index(Bneg["tilted_winner"]),
+            f"At $t = {tneg:.3g}$: {_v(Bneg['tilted'][0])} in the sharp well, {_v(Bneg['tilted'][1])} in the flat "
+            "one. A negative tilt weights the lowest values around x most: a deep narrow well looks good again.")
+    (bx0, bx1), (by0, by1) = L.bounds
+    at = B["sharp"] if B is not None else ((bx0 + bx1) / 2, (by0 + by1) / 2)   # where L_t moves most
+    pt = claims.tilted_at(settings.landscape, at[0], at[1], (-20.0, 0.0, 20.0), float(mu), float(rho), law)
+    claims_ui.predict(
+        "sm_p_monotone", f"Move t from −20 through 0 to +20. What does $L_t$ do at the point ({at[0]:.3g}, {at[1]:.3g})?",
+        ["it only grows", "it only shrinks", "it goes up, then down"], 0,
+        f"Here $L_{{-20}}$ = {_v(pt[0], 4)}, $L_0 = f_\\mu$ = {_v(pt[1], 4)}, $L_{{20}}$ = {_v(pt[2], 4)}: $L_t$ is "
+        "non-decreasing in t for every f (Jensen: a larger tilt weights the higher losses more), from the soft "
+        "minimum through the mean towards the max-loss.")
+except ValueError as err:
+    st.caption(f"No claim at these settings: {escape_markdown(err)}")
 
 lecture.footer(__file__, objectives.tilted, lattice.tilted_sum)

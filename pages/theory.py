@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from ui import claims as claims_ui
 from ui import figures, lecture, sidebar, urlstate
 from ui.text import code_span, escape_markdown
-from zo_core import theory
+from zo_core import claims, theory
 
 settings = sidebar.settings()
 
@@ -96,5 +97,32 @@ bound_mu = urlstate.log_slider("μ for the bound", "th_mu", bound="th_mu", defau
 figures.show("bounds_vs_dim", key="th_bounds", mu=float(bound_mu), projector=settings.projector,
              caption="The bound stays above the exact value at every d. For large d the curvature term wins: "
                      "tr(A) grows with d, so both grow like μ² d³. Move μ down to see the 2(d+4)‖∇f‖² regime.")
+
+# The lecture's claim for this polynomial and μ, and its prompts as predict-then-reveal steps.
+def _order(k) -> str:
+    return "exact (no bias)" if k is None else ("of order μ" if k == 1 else f"of order μ^{k}")
+
+
+G = claims.bound_gap(float(bound_mu), 100)
+order = der.coordinate_order
+claims_ui.claim(
+    f"For this polynomial, coordinate forward differences are {_order(order['forward'])}, central ones "
+    f"{_order(order['central'])}. On the d = 100 quadratic at μ = {bound_mu:.3g} the Nesterov–Spokoiny bound is "
+    f"{G['bound']:.3g} against the exact $\\mathbb E\\|g\\|^2$ = {G['exact']:.3g}: {G['ratio']:.3g}× the true value, "
+    "a worst case over all f with that curvature, not a prediction.")
+central = order["central"]
+claims_ui.predict(
+    "th_p_order", "Before reading section 2: for the polynomial above, what is the lowest power of μ in the "
+    "bias of the coordinate central difference?",
+    ["μ", "μ²", "μ³ or higher, or no bias at all"], 0 if central == 1 else (1 if central == 2 else 2),
+    f"Central differences here are {_order(central)} (forward: {_order(order['forward'])}). The even terms of "
+    "the expansion cancel between f(x + μ e_i) and f(x − μ e_i), so the bias starts at μ² times the third "
+    "derivative: a polynomial of degree ≤ 2 has none.")
+G4 = claims.bound_gap(float(bound_mu), 1000)
+claims_ui.predict(
+    "th_p_bound", f"At μ = {bound_mu:.3g} and d = 1,000, which term of the bound is larger?",
+    ["the gradient term 2(d+4)‖∇f‖²", "the curvature term μ² L₁² (d+6)³ / 2"], int(G4["curvature_dominates"]),
+    f"Gradient term {G4['gradient_term']:.3g}, curvature term {G4['curvature_term']:.3g} (exact value "
+    f"{G4['exact']:.3g}). The curvature term grows like μ² d³, so it wins in high dimension unless μ is tiny.")
 
 lecture.footer(__file__, theory.expectation, theory.gaussian_expectation)
