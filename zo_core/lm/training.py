@@ -54,7 +54,7 @@ def accuracy(clf: PromptClassifier, texts: list[str], labels: torch.Tensor, *, b
 
 @dataclass
 class Record:
-    """One training step as the callback sees it."""
+    """One training step as the callback sees it (step 0: the zero-shot validation accuracy, loss NaN)."""
     step: int
     loss: float
     acc: float | None = None          # validation accuracy, on evaluation steps
@@ -167,10 +167,14 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     te_b = encode_batches(clf, te_x)               # encoded once; with cached features, embedded once too
     va_b = encode_batches(clf, va_x) if eval_every else []
     keep = te_b + va_b
+    losses, val_acc, queries, passes = [], [], 0, 0
     acc_before = accuracy(clf, te_x, te_y, batches=te_b)
+    if eval_every:                     # the curve starts at the zero-shot model (a record with no loss)
+        val_acc.append((0, accuracy(clf, va_x, va_y, batches=va_b)))
+        if callback is not None:
+            callback(Record(0, float("nan"), val_acc[0][1]))
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(tr_x), generator=gen)
-    losses, val_acc, queries, passes = [], [], 0, 0
     stopped = ""
     t0 = time.perf_counter()
     fwd = noise = 0.0
