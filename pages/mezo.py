@@ -24,7 +24,8 @@ MODES = {
     "all": "All parameters of the language model (slow on a CPU; capped)",
 }
 TOP = ("top-lora", "top")
-STEP_CAP = {"top-lora": 2000, "lora": 2000, "top": 1000, "head": 1000, "all": 60}      # a run at the maximum stays within TIME_CAP
+# a run at the maximum stays within TIME_CAP
+STEP_CAP = {"top-lora": 2000, "lora": 2000, "top": 1000, "head": 1000, "all": 60}
 TIME_CAP = 600.0                                        # seconds: no run holds the server longer
 TOP_POOL = 512                                          # top modes: batches drawn from 512 training tweets
 TOP_DEFAULT = dict(steps=60, lr=3.16e-4, eps=1e-3, n=8, batch=16, k=1, r=8)   # lr on the slider's grid; head 10 lr
@@ -172,8 +173,9 @@ def show(job):
         k_run, n_blocks = result.blocks
         m3.metric(f"Top-block passes ({k_run} of {n_blocks} blocks)", f"{result.top_passes:,}",
                   help=f"Forward passes of a batch through the top {k_run} of {n_blocks} blocks only "
-                       f"({result.queries:,} loss evaluations). The frozen lower {n_blocks - k_run} blocks ran once per "
-                       f"tweet, {result.lower_rows:,} tweets (training tweets drawn, validation and held-out), and were cached.")
+                       f"({result.queries:,} loss evaluations). The frozen lower {n_blocks - k_run} blocks ran "
+                       f"once per tweet, {result.lower_rows:,} tweets (training tweets drawn, validation and "
+                       "held-out), and were cached.")
     else:
         m3.metric("Forward passes of the model", f"{result.backbone_passes:,}",
                   help="Loss evaluations: {:,}. The probe shares one backbone pass among a step's 2n head "

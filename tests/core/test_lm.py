@@ -168,7 +168,8 @@ def test_top_k_runs_tune_only_the_top_blocks_and_count_their_passes():
     moved = {name for name, p in task.model.named_parameters() if not torch.equal(p, start[name])}
     top = {name for name in moved if name.startswith("backbone.encoder.layer.5.")}
     assert top and moved - top <= {"prototypes", "bias"}
-    assert result.top_passes == 2 and result.n_tuned == sum(p.numel() for p in task.model.blocks()[5].parameters()) + 770
+    block = sum(p.numel() for p in task.model.blocks()[5].parameters())
+    assert result.top_passes == 2 and result.n_tuned == block + 770
 
 
 def test_first_order_baseline_runs_through_the_same_loop():

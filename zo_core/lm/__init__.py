@@ -27,7 +27,8 @@ from zo_core.lm.sources import MODELS, corpus_path, custom_models, model_source,
 from zo_core.lm import sources
 from zo_core.lm.training import METHODS, Record, TrainResult, accuracy, encode_batches, loss_fn, make_optimizer, train
 
-__all__ = ["LowerCache", "TOP_SUBSETS", "LABELS", "Split", "load_sentiment", "MODES", "measure_memory", "measure_memory_here",
+__all__ = ["LowerCache", "TOP_SUBSETS", "LABELS",
+           "Split", "load_sentiment", "MODES", "measure_memory", "measure_memory_here",
            "step_time_ratio", "two_layer_memory", "PromptClassifier", "Task", "default_device",
            "load_classifier", "load_task", "SUBSETS", "add_lora", "blocks", "head_parameters", "param_groups",
            "select", "MODELS", "corpus_path", "custom_models", "model_source", "models_root", "METHODS", "Record",

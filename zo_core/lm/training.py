@@ -124,9 +124,9 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     first ``eval_size`` test examples (validation curve: the first ``eval_size`` validation ones,
     every ``eval_every`` steps). ``k``: the tuned top blocks of the ``top`` subsets; ``train_size``:
     draw batches from the first ``train_size`` training tweets only (a pool that is revisited, so
-    the top subsets' cache serves every epoch after the first). ``max_seconds`` bounds the run's wall time; ``should_stop`` is
-    asked before every step. With ``distributed`` each rank uses its shard of every batch, and the
-    ranks agree collectively to skip a step when any shard is empty.
+    the top subsets' cache serves every epoch after the first). ``max_seconds`` bounds the run's wall
+    time; ``should_stop`` is asked before every step. With ``distributed`` each rank uses its shard
+    of every batch, and the ranks agree collectively to skip a step when any shard is empty.
     A non-finite loss stops the run cleanly (``stopped`` says why; MeZO restores the parameters).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -151,7 +151,8 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
         for p in params:
             p.requires_grad_(True)
     opt = make_optimizer(method, params, lr=lr, eps=eps, n=n, t=t, seed=seed, weight_decay=weight_decay,
-                         distributed=distributed, model=clf, lr_head=lr_head if subset in ("lora", *TOP_SUBSETS) else None)
+                         distributed=distributed, model=clf,
+                         lr_head=lr_head if subset in ("lora", *TOP_SUBSETS) else None)
     rank, world = 0, 1
     if distributed:
         import torch.distributed as dist
