@@ -83,7 +83,8 @@ steps = urlstate.slider("Steps", "mz_steps", min_value=bounds.widget("mz_steps")
                         help=f"Capped at {STEP_CAP[mode]} steps and {TIME_CAP:.0f} s for this mode.")
 k = urlstate.slider("Tuned top blocks k", "mz_k", bound="mz_k", default=1, where=c3, disabled=mode not in TOP,
                     help="The top k transformer blocks are tuned; the frozen blocks below them run once per tweet "
-                         f"and are cached. Batches come from {TOP_POOL} training tweets.")
+                         f"and are cached. Batches come from {TOP_POOL} training tweets. SmolLM2's LM head is its "
+                         "embedding matrix, so there the top modes tune its final norm, not the LM head.")
 c1, c2, c3, c4 = st.columns(4)
 lr = urlstate.log_slider("Learning rate lr", "mz_lr", bound="mz_lr", default=d["lr"], where=c1)
 eps = urlstate.log_slider("Perturbation eps", "mz_eps", bound="mz_eps", default=d["eps"], where=c2)

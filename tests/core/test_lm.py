@@ -151,10 +151,11 @@ def test_top_k_runs_tune_only_the_top_blocks_and_count_their_passes():
     start = {name: p.detach().clone() for name, p in clf.named_parameters()}
     steps, n, batch, pool, evals = 3, 2, 4, 8, 8
     result = lm.train(task, method="mezo", subset="top-lora", k=2, r=4, steps=steps, n=n, batch_size=batch,
-                      train_size=pool, eval_size=evals, max_length=16, lr=1e-2, lr_head=1e-2)
+                      train_size=pool, eval_size=evals, eval_every=steps, max_length=16, lr=1e-2, lr_head=1e-2)
     assert result.top_passes == result.queries == 2 * n * steps and result.backbone_passes == 0
-    (tr_x, _), _, (te_x, _) = task.data.train, task.data.validation, task.data.test
-    ids = torch.cat([clf.encode(tr_x[:pool] + te_x[:evals], pad_to_max=True)["input_ids"]])
+    assert [s for s, _ in result.val_acc] == [0, steps]          # the curve starts at the zero-shot model
+    (tr_x, _), (va_x, _), (te_x, _) = task.data.train, task.data.validation, task.data.test
+    ids = clf.encode(tr_x[:pool] + va_x[:evals] + te_x[:evals], pad_to_max=True)["input_ids"]
     assert result.blocks == (2, 6) and result.lower_rows == len({tuple(row) for row in ids.tolist()})
     moved = {name for name, p in clf.named_parameters() if name in start and not torch.equal(p, start[name])}
     assert moved == {"prototypes", "bias"}                       # every pretrained weight is as loaded
