@@ -342,6 +342,7 @@ WIDGETS: dict[str, Widget] = {
     "mz_n": _int(1, 32),
     "mz_batch": _int(2, 64),
     "mz_eval": _int(20, 1000),
+    "mz_k": _int(1, 6),                 # tuned top blocks (MiniLM-L6 has 6)
     "mz_race_t": _float(-1000.0, 1000.0, "mezo_race.t", scale="symlog"),
     "mz_race_budget": _int(200, 4000, "mezo_race.budget"),
     "mz_m": _int(16, 4096, "mezo_two_layer.m"),

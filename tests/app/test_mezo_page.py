@@ -14,7 +14,7 @@ def test_opens_with_defaults_without_loading_a_model():
     keys = {e.key for e in at.get("plotly_chart")}
     assert {"mz_paper", "mz_two_layer", "mz_restore", "mz_ratio"} <= keys
     assert {"mz_job_run", "mz_job_stop", "mz_measure", "mz_race_run"} <= {b.key for b in at.button}
-    assert by_key(at.selectbox, "mz_subset").value == "lora"          # the default fine-tunes the LM itself
+    assert by_key(at.selectbox, "mz_subset").value == "top-lora"      # the default fine-tunes the LM itself (top block)
 
 
 def wait_for_metrics(at, timeout: float = 240.0):

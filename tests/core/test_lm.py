@@ -107,6 +107,72 @@ def test_lora_run_counts_full_forward_passes():
     assert result.queries == 8 and result.backbone_passes == 8 and result.steps == 2
 
 
+def test_top_k_cached_forward_equals_the_full_forward():
+    task = lm.load_task("minilm", device="cpu", max_length=32)
+    clf = task.model
+    x, _ = task.data.test
+    enc = clf.encode(x[:6], pad_to_max=True)
+    with torch.no_grad():
+        full = clf(enc)
+        for k in (1, 3, 6):
+            cache = clf.cache_lower(k)
+            first = clf(enc)                                     # lower blocks run: rows cached
+            again = clf(clf.encode(x[2:6] + x[:2]))              # the same tweets, another order and batch
+            assert torch.allclose(first, full, atol=1e-5) and torch.allclose(again, full[[2, 3, 4, 5, 0, 1]], atol=1e-5)
+            assert cache.lower_rows == 6 and cache.top_passes == 2   # once per example, however often it is seen
+    clf.cache_lower(None)
+    with pytest.raises(ValueError, match="k"):
+        clf.cache_lower(7)
+
+
+def test_top_k_cache_is_exact_for_a_causal_lm():
+    from transformers import LlamaConfig, LlamaForCausalLM
+    cfg = LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=4,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=16)
+    torch.manual_seed(0)            # test-only: the random weights of a toy model (the code under test draws nothing)
+    model = LlamaForCausalLM(cfg).eval()
+    ids = torch.randint(1, 50, (3, 12), generator=torch.Generator().manual_seed(1))
+    mask = torch.ones_like(ids)
+    mask[1, 8:] = 0
+    mask[2, 5:] = 0                                               # right padding, as the classifier pads
+    enc = dict(input_ids=ids, attention_mask=mask)
+    from zo_core.lm.cache import LowerCache
+    cache = LowerCache(model, 2)
+    with torch.no_grad():
+        full = model(**enc, use_cache=False).logits
+        cached = [cache(enc, use_cache=False).logits for _ in range(2)]
+    assert all(torch.allclose(c, full, atol=1e-5) for c in cached)
+    assert cache.lower_rows == 3
+
+
+def test_top_k_runs_tune_only_the_top_blocks_and_count_their_passes():
+    task = lm.load_task("minilm", device="cpu", max_length=16)
+    clf = task.model
+    start = {name: p.detach().clone() for name, p in clf.named_parameters()}
+    steps, n, batch, pool, evals = 3, 2, 4, 8, 8
+    result = lm.train(task, method="mezo", subset="top-lora", k=2, r=4, steps=steps, n=n, batch_size=batch,
+                      train_size=pool, eval_size=evals, eval_every=steps, max_length=16, lr=1e-2, lr_head=1e-2)
+    assert result.top_passes == result.queries == 2 * n * steps and result.backbone_passes == 0
+    assert [s for s, _ in result.val_acc] == [0, steps]          # the curve starts at the zero-shot model
+    (tr_x, _), (va_x, _), (te_x, _) = task.data.train, task.data.validation, task.data.test
+    ids = clf.encode(tr_x[:pool] + va_x[:evals] + te_x[:evals], pad_to_max=True)["input_ids"]
+    assert result.blocks == (2, 6) and result.lower_rows == len({tuple(row) for row in ids.tolist()})
+    moved = {name for name, p in clf.named_parameters() if name in start and not torch.equal(p, start[name])}
+    assert moved == {"prototypes", "bias"}                       # every pretrained weight is as loaded
+    adapters = {name for name, _ in clf.named_parameters() if "lora_b" in name}
+    assert adapters and all(".layer.4." in a or ".layer.5." in a for a in adapters)   # top 2 of 6 blocks only
+    assert any(not torch.equal(p, torch.zeros_like(p)) for name, p in clf.named_parameters() if "lora_b" in name)
+
+    task = lm.load_task("minilm", device="cpu", max_length=16)   # every weight of the top block, by backprop
+    result = lm.train(task, method="sgd", subset="top", k=1, steps=2, batch_size=4, train_size=pool,
+                      eval_size=evals, max_length=16, lr=0.1)
+    moved = {name for name, p in task.model.named_parameters() if not torch.equal(p, start[name])}
+    top = {name for name in moved if name.startswith("backbone.encoder.layer.5.")}
+    assert top and moved - top <= {"prototypes", "bias"}
+    block = sum(p.numel() for p in task.model.blocks()[5].parameters())
+    assert result.top_passes == 2 and result.n_tuned == block + 770
+
+
 def test_first_order_baseline_runs_through_the_same_loop():
     task = lm.load_task("minilm", device="cpu", max_length=32)
     result = lm.train(task, method="adam", steps=30, lr=1e-3, subset="head", batch_size=16, eval_size=40,

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zo_core.lm.cache import LowerCache
 from zo_core.lm.data import Split, load_sentiment
 from zo_core.lm.params import blocks
 from zo_core.lm.sources import model_source
@@ -54,6 +55,8 @@ class PromptClassifier(nn.Module):
         # on the head, so the 2n forward passes of a MeZO step share one backbone pass
         self.cache_features = False
         self._cached: dict[int, tuple] = {}         # id(enc) -> (enc, features)
+        # top-k tuning: the frozen lower blocks' output, once per example (see zo_core.lm.cache)
+        self.lower: LowerCache | None = None
         if kind == "mlm":
             self.label_ids = [tokenizer.convert_tokens_to_ids(w) for w in MLM_WORDS]
         elif kind == "causal":
@@ -79,8 +82,13 @@ class PromptClassifier(nn.Module):
             return f"Tweet: {text}\nSentiment:"
         return text
 
-    def encode(self, texts: list[str], *, pad_to_max: bool = False) -> dict[str, torch.Tensor]:
-        """Tokenised prompts on the model's device (truncated to max_length; causal: left-truncated)."""
+    def encode(self, texts: list[str], *, pad_to_max: bool | None = None) -> dict[str, torch.Tensor]:
+        """Tokenised prompts on the model's device (truncated to max_length; causal: left-truncated).
+
+        ``pad_to_max`` (default: while a lower-block cache is attached) pads every batch to
+        ``max_length``, so a cached row fits every batch it appears in.
+        """
+        pad_to_max = self.lower is not None if pad_to_max is None else pad_to_max
         tok = self.tokenizer
         tok.truncation_side = "left" if self.kind == "causal" else "right"
         tok.padding_side = "right"
@@ -94,8 +102,19 @@ class PromptClassifier(nn.Module):
         return {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask",
                                                                        "token_type_ids")}
 
+    def cache_lower(self, k: int | None) -> LowerCache | None:
+        """Attach a cache of the lower L-k blocks' output (top-k tuning), or detach it (``k=None``)."""
+        self.lower = LowerCache(self.backbone, k) if k is not None else None
+        return self.lower
+
+    def run_backbone(self, enc):
+        """The backbone's output; with a lower-block cache, only the top k blocks run."""
+        if self.lower is None:
+            return self.backbone(**enc)
+        return self.lower(enc, **({"use_cache": False} if self.kind == "causal" else {}))
+
     def _embed(self, enc) -> torch.Tensor:
-        h = self.backbone(**enc).last_hidden_state                       # (B, T, H)
+        h = self.run_backbone(enc).last_hidden_state                     # (B, T, H)
         m = enc["attention_mask"].unsqueeze(-1).to(h.dtype)
         return F.normalize((h * m).sum(1) / m.sum(1), dim=-1)           # (B, H)
 
@@ -117,7 +136,7 @@ class PromptClassifier(nn.Module):
     def forward(self, enc: dict[str, torch.Tensor]) -> torch.Tensor:
         if self.kind == "encoder":
             return self.features(enc) @ self.prototypes.T / self.tau + self.bias     # (B, 2)
-        out = self.backbone(**enc).logits                                # (B, T, V)
+        out = self.run_backbone(enc).logits                              # (B, T, V)
         if self.kind == "mlm":
             pos = (enc["input_ids"] == self.tokenizer.mask_token_id).float().argmax(1)
         else:

@@ -1,4 +1,4 @@
-"""Which parameters a run tunes: all, the head (a probe), or LoRA adapters added to every layer."""
+"""Which parameters a run tunes: all, the head (a probe), LoRA adapters in every layer, or the top k blocks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from typing import Iterable
 import torch
 from torch import nn
 
-SUBSETS = ("all", "lora", "head")   # every parameter / LoRA adapters in every layer + head / the head only
+# every parameter / LoRA adapters in every layer + head / the head only / every weight of the top k blocks
+# + head / LoRA adapters in the top k blocks + head (the two "top" subsets leave the lower blocks frozen,
+# so their output can be cached: see zo_core.lm.cache)
+SUBSETS = ("all", "lora", "head", "top", "top-lora")
+TOP_SUBSETS = ("top", "top-lora")
 LORA_TARGETS = ("query", "value", "q_proj", "v_proj")   # BERT-style and Llama-style attention projections
 
 
@@ -47,8 +51,10 @@ class LoRALinear(nn.Module):
         return self.base(x) + (x @ self.lora_a.T) @ self.lora_b.T * self.scale
 
 
-def add_lora(model: nn.Module, *, r: int = 8, alpha: float = 16.0, seed: int = 0) -> list[nn.Parameter]:
-    """Wrap every attention query / value projection in :class:`LoRALinear`; returns the new parameters.
+def add_lora(model: nn.Module, *, r: int = 8, alpha: float = 16.0, seed: int = 0,
+             within: nn.Module | None = None) -> list[nn.Parameter]:
+    """Wrap every attention query / value projection (of ``within``, default: the whole model) in
+    :class:`LoRALinear`; returns the new parameters.
 
     Idempotent: a model that already has adapters gets no second layer of them.
     """
@@ -57,7 +63,8 @@ def add_lora(model: nn.Module, *, r: int = 8, alpha: float = 16.0, seed: int = 0
     found = [m for m in model.modules() if isinstance(m, LoRALinear)]
     if found:
         return [p for m in found for p in (m.lora_a, m.lora_b)]
-    targets = [(parent, name, child) for parent in model.modules() for name, child in parent.named_children()
+    scope = model if within is None else within
+    targets = [(parent, name, child) for parent in scope.modules() for name, child in parent.named_children()
                if name in LORA_TARGETS and isinstance(child, nn.Linear)]
     if not targets:
         raise ValueError(f"{type(model).__name__} has no attention projections named {', '.join(LORA_TARGETS)}")
@@ -78,9 +85,38 @@ def _unique(params: Iterable[nn.Parameter]) -> list[nn.Parameter]:
     return out
 
 
-def select(model: nn.Module, subset: str = "all", *, r: int = 8, seed: int = 0) -> list[nn.Parameter]:
-    """The parameters a run perturbs: ``all``, ``lora`` (adapters added now, plus the head) or ``head``."""
-    if subset == "all":
+def top_blocks(model: nn.Module, k: int) -> nn.ModuleList:
+    """The top k transformer blocks, 1 <= k <= L."""
+    layers = blocks(model)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(layers):
+        raise ValueError(f"k (tuned top blocks) must be an integer in [1, {len(layers)}], got {k!r}")
+    return layers[len(layers) - k:]
+
+
+def below_top(model: nn.Module, k: int) -> set[int]:
+    """ids of the parameters that feed the cached lower blocks: the input embeddings and blocks 0..L-k-1."""
+    layers = blocks(model)
+    lower = list(layers[:len(layers) - k].parameters())
+    embed = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    if embed is None and hasattr(model, "backbone"):
+        embed = model.backbone.get_input_embeddings()
+    return {id(p) for p in lower + (list(embed.parameters()) if embed is not None else [])}
+
+
+def select(model: nn.Module, subset: str = "all", *, r: int = 8, seed: int = 0, k: int = 1) -> list[nn.Parameter]:
+    """The parameters a run perturbs: ``all``, ``lora`` (adapters added now, plus the head), ``head``,
+    ``top`` (every weight of the top k blocks, plus the head) or ``top-lora`` (adapters in the top k
+    blocks only, plus the head).
+
+    The top subsets leave out any head parameter tied to the input embeddings (SmolLM2's LM head is
+    its embedding matrix): tuning it would change what the lower blocks see and void their cache.
+    """
+    if subset in TOP_SUBSETS:
+        top = top_blocks(model, k)
+        frozen = below_top(model, k)
+        tuned = add_lora(model, r=r, seed=seed, within=top) if subset == "top-lora" else list(top.parameters())
+        out = _unique(p for p in tuned + head_parameters(model) if id(p) not in frozen)
+    elif subset == "all":
         out = _unique(p for p in model.parameters() if not _is_lora(model, p))
     elif subset == "head":
         out = _unique(head_parameters(model))

@@ -8,6 +8,11 @@ Modes, by the parameters tuned (``subset``):
 * ``lora`` — **fine-tuning the language model itself**, parameter-efficiently: rank-r adapters in
   the query and value projections of every layer, plus the head. Every loss evaluation runs the
   whole model: a MeZO step costs 2n full forward passes.
+* ``top`` / ``top-lora`` — **fine-tuning the top k of L blocks** (every weight of them, or LoRA
+  adapters in them) plus the head. The frozen embeddings and lower L-k blocks run once per example
+  and their output is cached (:mod:`zo_core.lm.cache`), so a MeZO step costs 2n forward passes of
+  the top k blocks only ("top-block passes"), and repeated epochs over a ``train_size`` pool cost
+  nothing below block L-k.
 * ``all`` — every weight of the model (slow on a CPU: the page says how slow, and caps it).
 """
 
@@ -23,7 +28,7 @@ from torch import nn
 
 from zo_core import mezo
 from zo_core.lm.models import PromptClassifier, Task
-from zo_core.lm.params import head_parameters, param_groups, select
+from zo_core.lm.params import TOP_SUBSETS, head_parameters, param_groups, select
 
 METHODS = ("mezo", "zest", "sgd", "adam")
 MAX_STEPS = 100_000
@@ -49,7 +54,7 @@ def accuracy(clf: PromptClassifier, texts: list[str], labels: torch.Tensor, *, b
 
 @dataclass
 class Record:
-    """One training step as the callback sees it."""
+    """One training step as the callback sees it (step 0: the zero-shot validation accuracy, loss NaN)."""
     step: int
     loss: float
     acc: float | None = None          # validation accuracy, on evaluation steps
@@ -64,7 +69,10 @@ class TrainResult:
     acc_after: float
     seconds: float
     queries: int                      # loss evaluations (MeZO: 2 n a step; backprop: 1 a step)
-    backbone_passes: int = 0          # forward passes through the language model (probe: 1 a step)
+    backbone_passes: int = 0          # full forward passes through the language model (probe: 1 a step)
+    top_passes: int = 0               # top-k modes: forward passes through the top k blocks only
+    lower_rows: int = 0               # top-k modes: examples run (once) through the frozen lower blocks
+    blocks: tuple[int, int] = (0, 0)  # top-k modes: (k, L)
     forward_s: float = 0.0            # MeZO: time in forward passes
     noise_s: float = 0.0              # MeZO: time regenerating z and updating in place
     stopped: str = ""                 # why the run ended early ("" when it ran to the end)
@@ -104,7 +112,8 @@ def make_optimizer(method: str, params, *, lr: float, eps: float, n: int, seed: 
 
 
 def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-4, eps: float = 1e-3, n: int = 1,
-          t: float = 0.0, subset: str = "lora", r: int = 8, batch_size: int = 16, seed: int = 0,
+          t: float = 0.0, subset: str = "lora", r: int = 8, k: int = 1, train_size: int | None = None,
+          batch_size: int = 16, seed: int = 0,
           eval_size: int = 200, eval_every: int = 0, max_length: int | None = None, weight_decay: float = 0.0,
           lr_head: float | None = None, max_seconds: float | None = None, distributed: bool = False,
           callback: Callable[[Record], None] | None = None,
@@ -113,9 +122,11 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
 
     Batches are drawn with a ``torch.Generator`` seeded by ``seed``; accuracy is measured on the
     first ``eval_size`` test examples (validation curve: the first ``eval_size`` validation ones,
-    every ``eval_every`` steps). ``max_seconds`` bounds the run's wall time; ``should_stop`` is
-    asked before every step. With ``distributed`` each rank uses its shard of every batch, and the
-    ranks agree collectively to skip a step when any shard is empty.
+    every ``eval_every`` steps). ``k``: the tuned top blocks of the ``top`` subsets; ``train_size``:
+    draw batches from the first ``train_size`` training tweets only (a pool that is revisited, so
+    the top subsets' cache serves every epoch after the first). ``max_seconds`` bounds the run's wall
+    time; ``should_stop`` is asked before every step. With ``distributed`` each rank uses its shard
+    of every batch, and the ranks agree collectively to skip a step when any shard is empty.
     A non-finite loss stops the run cleanly (``stopped`` says why; MeZO restores the parameters).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -130,8 +141,9 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     clf = task.model
     if max_length:
         clf.max_length = int(max_length)
-    params = select(clf, subset, r=r, seed=seed)
+    params = select(clf, subset, r=r, seed=seed, k=k)
     clf.cache_features = clf.kind == "encoder" and subset == "head"
+    cache = clf.cache_lower(k) if subset in TOP_SUBSETS else None
     first_order = method in ("sgd", "adam")
     for p in clf.parameters():
         p.requires_grad_(False)
@@ -139,22 +151,31 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
         for p in params:
             p.requires_grad_(True)
     opt = make_optimizer(method, params, lr=lr, eps=eps, n=n, t=t, seed=seed, weight_decay=weight_decay,
-                         distributed=distributed, model=clf, lr_head=lr_head if subset == "lora" else None)
+                         distributed=distributed, model=clf,
+                         lr_head=lr_head if subset in ("lora", *TOP_SUBSETS) else None)
     rank, world = 0, 1
     if distributed:
         import torch.distributed as dist
         rank, world = dist.get_rank(), dist.get_world_size()
 
     (tr_x, tr_y), (va_x, va_y), (te_x, te_y) = task.data.train, task.data.validation, task.data.test
+    if train_size is not None:
+        if not 1 <= train_size <= len(tr_x):
+            raise ValueError(f"train_size must lie in [1, {len(tr_x)}], got {train_size}")
+        tr_x, tr_y = tr_x[:train_size], tr_y[:train_size]
     te_x, te_y = te_x[:eval_size], te_y[:eval_size]
     va_x, va_y = va_x[:eval_size], va_y[:eval_size]
     te_b = encode_batches(clf, te_x)               # encoded once; with cached features, embedded once too
     va_b = encode_batches(clf, va_x) if eval_every else []
     keep = te_b + va_b
+    losses, val_acc, queries, passes = [], [], 0, 0
     acc_before = accuracy(clf, te_x, te_y, batches=te_b)
+    if eval_every:                     # the curve starts at the zero-shot model (a record with no loss)
+        val_acc.append((0, accuracy(clf, va_x, va_y, batches=va_b)))
+        if callback is not None:
+            callback(Record(0, float("nan"), val_acc[0][1]))
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(tr_x), generator=gen)
-    losses, val_acc, queries, passes = [], [], 0, 0
     stopped = ""
     t0 = time.perf_counter()
     fwd = noise = 0.0
@@ -184,12 +205,13 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
                 loss.backward()
                 opt.step()
                 fwd += time.perf_counter() - ts
-                loss, queries, passes = loss.detach().item(), queries + 1, passes + 1
+                loss, queries = loss.detach().item(), queries + 1
+                passes += 0 if cache is not None else 1
             else:
                 with torch.no_grad():
                     loss = opt.step(lambda: loss_fn(clf, enc, y))
                 queries = opt.queries
-                passes += 1 if clf.cache_features else 2 * opt.n
+                passes += 1 if clf.cache_features else 0 if cache is not None else 2 * opt.n
                 fwd, noise = fwd + opt.times.forward, noise + opt.times.noise
         except FloatingPointError as err:
             stopped = f"diverged: {err}"
@@ -209,5 +231,7 @@ def train(task: Task, *, method: str = "mezo", steps: int = 100, lr: float = 1e-
     acc_after = accuracy(clf, te_x, te_y, batches=te_b)
     clf.cache_features = False
     clf.uncache()
-    return TrainResult(len(losses), losses, val_acc, acc_before, acc_after, seconds, queries, passes, fwd, noise,
-                       stopped, sum(p.numel() for p in params))
+    clf.cache_lower(None)
+    top = dict(top_passes=queries, lower_rows=cache.lower_rows, blocks=(k, cache.n_blocks)) if cache else {}
+    return TrainResult(len(losses), losses, val_acc, acc_before, acc_after, seconds, queries, passes, **top,
+                       forward_s=fwd, noise_s=noise, stopped=stopped, n_tuned=sum(p.numel() for p in params))
