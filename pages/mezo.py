@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
-from ui import figures, lecture, longrun, sidebar, urlstate
+from ui import budget, figures, lecture, longrun, monitor, sidebar, urlstate
 from zo_core import bounds, claims, mezo
 
 settings = sidebar.settings()
@@ -235,7 +235,8 @@ with right:
     ratios = st.session_state.setdefault("mz_ratios", {"minilm": 4.41, "smollm2": 5.18})
     if st.button("Measure peak memory here", key="mz_measure", icon=":material/memory:"):
         try:
-            with st.spinner("Four fresh processes: inference, MeZO, SGD, Adam (up to two minutes)…"):
+            with st.spinner("Four fresh processes: inference, MeZO, SGD, Adam (up to two minutes)…"), \
+                    budget.heavy("the memory measurement", session=monitor.session_id()):
                 mem = measured(mem_model)
             weights = mem["inference"]["n_params"] * 4 / 2**20
             ratios[mem_model] = (weights + mem["adam"]["above_mb"]) / (weights + mem["mezo"]["above_mb"])
@@ -244,6 +245,8 @@ with right:
             st.caption(f"Baseline: {mem['inference']['baseline_mb']:,.0f} MB resident before the first forward pass "
                        "(interpreter, libraries, weights copied out of their file mapping, the batch of 8 × 64 "
                        "tokens). Bars: the weights plus what each mode adds at its peak.")
+        except budget.OverBudget as err:
+            st.warning(str(err), icon=":material/hourglass_top:")
         except (RuntimeError, ValueError, OSError) as err:
             st.error(f"Measuring failed: {err}", icon=":material/error:")
     else:

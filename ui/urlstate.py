@@ -152,7 +152,11 @@ def log_slider(label: str, key: str, *, default: float, lo: float | None = None,
     """A slider on a log scale (``st.select_slider`` over a geometric grid), mirrored into the URL."""
     lo, hi = _range(key, bound, lo, hi)
     options = log_options(lo, hi, per_decade)
-    default = min(options, key=lambda o: abs(math.log(o / default)))
+    nearest = min(options, key=lambda o: abs(math.log(o / default)))
+    if abs(math.log(nearest / default)) > 0.01 and lo <= default <= hi:
+        options = sorted(options + [float(default)])     # the page's default is a value of its slider, exactly
+    else:
+        default = nearest
 
     def parse(raw: str) -> float:
         v = float(raw)

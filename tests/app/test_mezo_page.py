@@ -57,3 +57,11 @@ def test_two_layer_sliders_redraw():
     by_key(at.slider, "mz_b2").set_value(128)
     at.run()
     no_exception(at)
+
+
+def test_each_modes_default_lr_is_exactly_the_value_its_caption_and_bench_state():
+    # 2e-4 is not on the 4-a-decade grid (1.78e-4, 3.16e-4): the slider carries the default itself
+    at = open_page(PAGE, state=dict(mz_subset="lora"))
+    no_exception(at)
+    lr = by_key(at.select_slider, "mz_lr")
+    assert lr.value == 2e-4 and {"0.0002", "0.000178", "0.000316"} <= set(lr.options)
