@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 import numpy as np
@@ -218,49 +219,115 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
     return theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
 
 
+STATUS_TEXT = {"infinite": "L_t = ∞ here", "tail": "L_t not held by the ±5μ kernel",
+               "under-resolved": "not resolved by the grid"}
+TILTED = 3   # the tilted panel's place in _panel_spec: the only one that changes with t
+
+
+def _panel_grid(landscape: str, n: int, kw: dict) -> objectives.Grid:
+    return _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
+                 float(kw.get("t", 0.0)))
+
+
+def _grid_argmin(G: objectives.Grid) -> tuple[float | None, float | None]:
+    """(x, y) of the grid node where Z is smallest; (None, None) where no value is finite."""
+    if G.status != "ok" or not np.isfinite(G.Z).any():
+        return None, None
+    i, j = np.unravel_index(np.nanargmin(G.Z), G.Z.shape)
+    return float(G.xs[j]), float(G.ys[i])
+
+
+def _panel_traces(L, G: objectives.Grid, name: str, fixed: bool) -> list:
+    """One panel's traces: contour, minima of f, the grid minimiser (star); a text trace where G is not "ok".
+
+    ``fixed``: always the same traces whatever G.status (the unusable ones hidden), so that the
+    frames of :func:`panel_frames` can restyle the tilted panel from any t to any other.
+    """
+    (x0, x1), (y0, y1) = L.bounds
+    ok = G.status == "ok"
+    text = go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", text=[STATUS_TEXT.get(G.status, "")],
+                      textfont=dict(size=16, color=COLORS["vermillion"]), showlegend=False,
+                      name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text", visible=not ok)
+    if not ok and not fixed:
+        return [text]   # a value the grid cannot stand behind is not drawn: the panel says why instead
+    out = [go.Contour(x=G.xs, y=G.ys, z=np.where(np.isfinite(G.Z), G.Z, np.nan), colorscale=SEQUENTIAL,
+                      ncontours=25, showscale=False, name=name, visible=ok,
+                      hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>")]
+    if len(L.minima):
+        out.append(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
+                              name="minima of f", marker=dict(color="white", size=7,
+                                                              line=dict(color="black", width=1))))
+    sx, sy = _grid_argmin(G)
+    if sx is not None or fixed:
+        out.append(go.Scatter(x=[sx], y=[sy], mode="markers", showlegend=False, name=f"argmin {name}",
+                              marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                          line=dict(color="black", width=1.5))))
+    return out + [text] if fixed else out
+
+
 @figure
 def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
                      law: str = "gaussian", n: int = 151, projector: bool = False) -> go.Figure:
     """f, the smoothed mean, the max-loss and the tilted objective side by side; each one's minimiser
     on the grid is the yellow star, the landscape's own minima are white dots."""
     L = expressions.resolve(landscape)
-    radius = _radius(law, mu, rho)
     (x0, x1), (y0, y1) = L.bounds
-    spec = _panel_spec(law, radius, rho, t)
+    spec = _panel_spec(law, _radius(law, mu, rho), rho, t)
     fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec],
                         horizontal_spacing=0.06, vertical_spacing=0.1)
     for k, (name, kw) in enumerate(spec):
-        G = _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
-                  float(kw.get("t", 0.0)))
-        row, col = k // 2 + 1, k % 2 + 1
-        if G.status != "ok":
-            # A value the grid cannot stand behind is not drawn: the panel says why instead.
-            text = {"infinite": "L_t = ∞ here", "tail": "L_t not held by the ±5μ kernel",
-                    "under-resolved": "not resolved by the grid"}[G.status]
-            fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", text=[text],
-                                     textfont=dict(size=16, color=COLORS["vermillion"]), showlegend=False,
-                                     name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text"),
-                          row=row, col=col)
-            fig.update_xaxes(range=[x0, x1], row=row, col=col)
-            fig.update_yaxes(range=[y0, y1], row=row, col=col)
-            continue
-        fig.add_trace(go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
-                                 name=name, hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>"),
-                      row=row, col=col)
-        if len(L.minima):
-            fig.add_trace(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
-                                     name="minima of f", marker=dict(color="white", size=7,
-                                                                     line=dict(color="black", width=1))),
-                          row=row, col=col)
-        if np.isfinite(G.Z).any():
-            i, j = np.unravel_index(np.nanargmin(G.Z), G.Z.shape)
-            fig.add_trace(go.Scatter(x=[G.xs[j]], y=[G.ys[i]], mode="markers", showlegend=False,
-                                     name=f"argmin {name}",
-                                     marker=dict(symbol="star", size=16, color=COLORS["yellow"],
-                                                 line=dict(color="black", width=1.5))), row=row, col=col)
-        fig.update_xaxes(range=[x0, x1], row=row, col=col)
-        fig.update_yaxes(range=[y0, y1], row=row, col=col)
+        G = _panel_grid(landscape, n, kw)
+        for trace in _panel_traces(L, G, name, fixed=k == TILTED):
+            fig.add_trace(trace, row=k // 2 + 1, col=k % 2 + 1)
+        fig.update_xaxes(range=[x0, x1], row=k // 2 + 1, col=k % 2 + 1)
+        fig.update_yaxes(range=[y0, y1], row=k // 2 + 1, col=k % 2 + 1)
     return theme(fig, projector=projector, title=L.title, height=680)
+
+
+def frame_stride(n: int, count: int, budget: int = 1_000_000) -> int:
+    """Smallest step s dividing n - 1 with count frames of ((n - 1)/s + 1)^2 float32 values within budget bytes."""
+    for s in range(1, n):
+        if (n - 1) % s == 0 and count * 4 * ((n - 1) // s + 1) ** 2 <= budget:
+            return s
+    return n - 1
+
+
+def _f32(a: np.ndarray) -> dict:
+    """a as a Plotly typed array (float32, base64): a quarter of its JSON text; NaN stays NaN (a gap)."""
+    return {"dtype": "f4", "bdata": base64.b64encode(np.ascontiguousarray(a, np.float32).tobytes()).decode()}
+
+
+def panel_frames(ts, *, landscape: str = "sharp_flat", mu: float = 0.05, rho: float = 0.126, law: str = "gaussian",
+                 n: int = 151, projector: bool = False) -> dict:
+    """For each t in ``ts``: what objectives_panel(t=t, ...) changes, as a Plotly update (ui.livechart).
+
+    Only the tilted panel depends on t: its contour (x, y, z on every s-th node of the n x n grid, s from
+    :func:`frame_stride` so that all frames hold about 1 MB of float32), its star, its name and subplot
+    title. A t whose grid is not "ok" (Grid.status) gives ``{"error": note}``.
+    """
+    L = expressions.resolve(landscape)
+    radius = _radius(law, mu, rho)
+    spec = _panel_spec(law, radius, rho, 0.0)
+    first = sum(len(_panel_traces(L, _panel_grid(landscape, n, kw), name, fixed=False)) for name, kw in spec[:TILTED])
+    traces = [first, first + 1 + int(len(L.minima) > 0), first + 2 + int(len(L.minima) > 0)]  # contour, star, text
+    s = frame_stride(int(n), len(ts))
+    frames = []
+    for t in ts:
+        name, kw = _panel_spec(law, radius, rho, float(t))[TILTED]
+        G = objectives.grid(L.f, *L.bounds, n=int(n), kind="tilted", law=law, radius=radius, t=float(t))
+        if G.status != "ok":
+            frames.append({"error": f"{name}: {G.note}"})
+            continue
+        sx, sy = _grid_argmin(G)
+        frames.append({
+            "data": {"x": [_f32(G.xs[::s]), [sx], [(L.bounds[0][0] + L.bounds[0][1]) / 2]],
+                     "y": [_f32(G.ys[::s]), [sy], [(L.bounds[1][0] + L.bounds[1][1]) / 2]],
+                     "z": [_f32(G.Z[::s, ::s]), None, None],
+                     "name": [name, f"argmin {name}", f"{name}: ok"],
+                     "visible": [True, True, False]},
+            "layout": {f"annotations[{TILTED}].text": name},
+        })
+    return {"traces": traces, "frames": frames}
 
 
 @figure
