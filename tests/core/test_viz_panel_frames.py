@@ -37,7 +37,9 @@ def test_frames_turn_one_figure_into_the_figure_for_each_t(TS, params):
         c, star, text = tilted(want)
         assert frames["traces"] == [c, star, text]
         # The contour on every s-th node of the figure's own grid, to float32 precision.
-        np.testing.assert_allclose(values(got["data"][c]["z"]).reshape(-1, (n - 1) // s + 1),
+        m = (n - 1) // s + 1
+        assert got["data"][c]["z"]["shape"] == f"{m}, {m}"          # Plotly reads a 2-D z from this
+        np.testing.assert_allclose(values(got["data"][c]["z"]).reshape(m, m),
                                    values(want["data"][c]["z"]).reshape(n, n)[::s, ::s], rtol=1e-6)
         for axis in "xy":
             np.testing.assert_allclose(values(got["data"][c][axis]), values(want["data"][c][axis])[::s], rtol=1e-6)

@@ -293,8 +293,10 @@ def frame_stride(n: int, count: int, budget: int = 1_000_000) -> int:
 
 
 def _f32(a: np.ndarray) -> dict:
-    """a as a Plotly typed array (float32, base64): a quarter of its JSON text; NaN stays NaN (a gap)."""
-    return {"dtype": "f4", "bdata": base64.b64encode(np.ascontiguousarray(a, np.float32).tobytes()).decode()}
+    """a as a Plotly typed array (float32, base64, its shape): a quarter of its JSON text; NaN stays NaN (a gap)."""
+    a = np.ascontiguousarray(a, np.float32)
+    out = {"dtype": "f4", "bdata": base64.b64encode(a.tobytes()).decode()}
+    return out if a.ndim == 1 else dict(out, shape=", ".join(map(str, a.shape)))
 
 
 def panel_frames(ts, *, landscape: str = "sharp_flat", mu: float = 0.05, rho: float = 0.126, law: str = "gaussian",
