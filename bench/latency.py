@@ -148,12 +148,13 @@ def measure_page(browser, server, floor: Floor, path: str, label: str, moves: in
         t = _move(page, target, slider, keys[i % 2])
         harness.wait_idle(page)
         pairs.append((f, t))
-    inbrowser = None
+    inbrowser = payload = None
     if target is not page:               # the component's own input -> redrawn timestamps, in a drag
+        payload = target.evaluate("() => window.__livechart.bytes || null")
         inbrowser = drag(page, target, slider, moves)
     errors = harness.exceptions(page)
     page.context.close()
-    return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors)
+    return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors, payload=payload)
 
 
 def drag(page, frame, slider, steps: int) -> list[float]:
@@ -234,6 +235,10 @@ def report(rows) -> None:
             print(f"{'  └ drag, in-browser (component clock)':40s} {statistics.median(ib):6.1f}ms "
                   f"{percentile(ib, 95):6.1f}ms {'':>8s} {'':>8s}  {len(ib)} steps of a mouse drag,"
                   " input event -> chart redrawn; target <= 50 ms")
+        if res.get("payload"):
+            b = res["payload"]
+            print(f"{'  └ sent once per setting of the rest':40s} figure {b['figure'] / 1e6:.2f} MB, "
+                  f"all frames {b['frames'] / 1e6:.2f} MB (target: frames near or under 1 MB)")
     if floors:
         print(f"floor (bench/floor_app.py) over the whole run: median {statistics.median(floors):.0f} ms, "
               f"p95 {percentile(floors, 95):.0f} ms, {len(floors)} moves")

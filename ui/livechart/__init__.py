@@ -20,15 +20,15 @@ written at first use (the 4.8 MB bundle stays out of git). The figure and frames
 
 Smoothing page, t slider (one call replaces the t slider and the objectives_panel chart)::
 
-    from zo_core.viz import objectives as objective_figures
     t = livechart.slider_chart(
-        "objectives_panel", frames=objective_figures.panel_frames, over="t", label="Tilt t", key="sm_t",
+        "objectives_panel", frames=vizobj.panel_frames, over="t", label="Tilt t", key="sm_t",
         options=urlstate.symlog_options(100.0, 10), default=20.0, caption="...",
         landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
-where ``panel_frames(values, **params)`` (to be written next to ``objectives_panel``) returns the tilted
-panel's z for each t (41 values x 151² floats: send float32 or a coarser grid to stay near 1 MB); see
-``zo_core.viz.estimators.cloud_frames`` and tests/core/test_viz_cloud_frames.py for a builder and its check.
+``zo_core.viz.objectives.panel_frames`` sends the tilted panel's z for each of the 83 t values as float32 on
+every third node (51² of the 151² grid: about 1.2 MB of JSON in all); ``zo_core.viz.estimators.cloud_frames``
+does the same for mu. Their checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
+An error frame is also shown when the figure is first drawn at that value.
 """
 
 from __future__ import annotations
