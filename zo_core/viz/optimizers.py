@@ -27,6 +27,9 @@ METHOD_STYLE = {"gd": (COLORS["black"], "solid", "circle"), "sam": (COLORS["oran
 METHOD_COLORS = {m: style[0] for m, style in METHOD_STYLE.items()}
 
 
+FRAME_POINTS = 150   # points per path in an animation frame (the still picture keeps 300): frames are most bytes
+
+
 def _upto(traj: optimizers.Trajectory, spent: float, keep: int = 300) -> np.ndarray:
     """The iterates reached with at most ``spent`` queries, thinned to at most ``keep`` points."""
     k = int(np.searchsorted(traj.queries, spent, side="right"))
@@ -36,9 +39,16 @@ def _upto(traj: optimizers.Trajectory, spent: float, keep: int = 300) -> np.ndar
     return xs
 
 
-def _end_marker_sizes(count: int, size: int = 12) -> list[int]:
-    """Marker sizes along a path: only its current end carries the method's marker."""
-    return [0] * (count - 1) + [size]
+def _end_marker_sizes(count: int, size: int = 12) -> np.ndarray:
+    """Marker sizes along a path: only its current end carries the method's marker (uint8: 1 byte a point)."""
+    out = np.zeros(count, np.uint8)
+    out[-1] = size
+    return out
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    """Coordinates sent as float32: 7 digits, far below a pixel, and half the bytes of every frame."""
+    return np.asarray(a, np.float32)
 
 
 def _png(rgb: np.ndarray) -> bytes:
@@ -103,7 +113,7 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     for method, traj in runs.items():
         color, dash, symbol = METHOD_STYLE[method]
         path = _upto(traj, budget)
-        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=optimizers.LABELS[method],
+        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines+markers", name=optimizers.LABELS[method],
                                  line=dict(color=color, width=2.5, dash=dash),
                                  marker=dict(symbol=symbol, color=color, size=_end_marker_sizes(len(path)),
                                              line=dict(color="white", width=1.5))))
@@ -114,8 +124,8 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     steps = np.linspace(0, budget, frames + 1)
     # frames as plain dicts: Plotly validates each go object, which would cost ~1 s for 150 traces
     fig.frames = [dict(name=f"{spent:.0f}", traces=traces, data=[
-        dict(type="scatter", x=path[:, 0], y=path[:, 1], marker=dict(size=_end_marker_sizes(len(path))))
-        for traj in runs.values() for path in [_upto(traj, spent)]]) for spent in steps]
+        dict(type="scatter", x=_f32(path[:, 0]), y=_f32(path[:, 1]), marker=dict(size=_end_marker_sizes(len(path))))
+        for traj in runs.values() for path in [_upto(traj, spent, keep=FRAME_POINTS)]]) for spent in steps]
     frame = dict(duration=120, redraw=False)
     fig.update_layout(
         legend=dict(itemsizing="constant", orientation="h", x=0, y=1.02, yanchor="bottom"),
