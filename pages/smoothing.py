@@ -39,8 +39,8 @@ with left:
             "(cells inside the disk plus rim points, or the gaussian at the cell centres), log-sum-exp tilting, "
             "and the largest value over the same points for the max-loss, so min f ≤ L_t ≤ max f and "
             "mean ≤ L_t ≤ max-loss hold exactly. Yellow star: the grid minimiser of each. A panel the grid "
-            "cannot stand behind says so instead of drawing. Drag t: the tilted panel redraws in the browser "
-            "(on a coarser grid while you drag)."))
+            "cannot stand behind says so instead of drawing. Drag t: the tilted panel (a picture of the same "
+            "grid, values on hover in the other three) redraws in the browser."))
 
 with notes_box:
     for panel, status, note in vizobj.notes(settings.landscape, t=t, mu=mu, rho=rho, law=law):

@@ -4,7 +4,8 @@ For the sliders students move most (mu on Gradient estimators, t on Smoothing). 
 the figure's Plotly JSON and one precomputed *frame* per value on the slider's scale (a Plotly update:
 new arrays for a few traces and a few layout paths, built in zo_core.viz from the same arrays as the
 figure). Moving its slider applies a frame in the browser (``Plotly.animate`` without a full redraw when
-every changed trace is a scatter trace, else ``Plotly.update``); letting go sends the value back, so
+every changed trace is a scatter trace, ``Plotly.relayout`` alone when no trace changes, else
+``Plotly.update``); letting go sends the value back, so
 the page reruns once: the rest of the page and the URL follow.
 
 Frames contract: ``{"traces": [i, ...], "frames": [frame for each option]}``, a frame being
@@ -25,10 +26,12 @@ Smoothing page, t slider (one call replaces the t slider and the objectives_pane
         options=urlstate.symlog_options(100.0, 10), default=20.0, caption="...",
         landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
-``zo_core.viz.objectives.panel_frames`` sends the tilted panel's z for each of the 83 t values as float32 on
-every third node (51² of the 151² grid: about 1.2 MB of JSON in all); ``zo_core.viz.estimators.cloud_frames``
-does the same for mu. Their checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
-An error frame is also shown when the figure is first drawn at that value.
+``zo_core.viz.objectives.panel_frames`` changes only layout paths (frame ``traces`` empty): the tilted panel
+is a banded PNG of its 151² grid and its star an image, so a move is one cheap relayout (restyling any trace
+replots every contour, ~125 ms); 83 t values are ~0.56 MB. ``zo_core.viz.estimators.cloud_frames`` restyles
+scatter traces for mu. Checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
+Texts (title, subplot titles) are set in place, not relayouted; an error frame is also shown when the figure
+is first drawn at that value.
 """
 
 from __future__ import annotations

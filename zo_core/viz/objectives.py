@@ -281,22 +281,25 @@ def _panel_traces(L, G: objectives.Grid, name: str) -> list:
                            name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text")]
     out = [go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=BANDS, showscale=False, name=name,
                       hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>")]
-    return out + _marks(L, G, f"argmin {name}", always=False)
+    return out + _minima(L) + _star(G, f"argmin {name}")
 
 
-def _marks(L, G: objectives.Grid, star: str, always: bool) -> list:
-    """The minima of f (white dots) and the grid minimiser (star: always there if ``always``, maybe at None)."""
+def _minima(L) -> list:
+    """The minima of f as white dots (none if the landscape knows none)."""
     out = []
     if len(L.minima):
         out.append(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
                               name="minima of f", marker=dict(color="white", size=7,
                                                               line=dict(color="black", width=1))))
-    sx, sy = _grid_argmin(G)
-    if sx is not None or always:
-        out.append(go.Scatter(x=[sx], y=[sy], mode="markers", showlegend=False, name=star,
-                              marker=dict(symbol="star", size=16, color=COLORS["yellow"],
-                                          line=dict(color="black", width=1.5))))
     return out
+
+
+def _star(G: objectives.Grid, name: str) -> list:
+    """The grid minimiser as a yellow star (none where no value is finite)."""
+    sx, sy = _grid_argmin(G)
+    return [] if sx is None else [go.Scatter(x=[sx], y=[sy], mode="markers", showlegend=False, name=name,
+                                             marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                                         line=dict(color="black", width=1.5)))]
 
 
 @figure
@@ -305,8 +308,8 @@ def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float =
     """f, the smoothed mean, the max-loss and the tilted objective side by side; each one's minimiser
     on the grid is the yellow star, the landscape's own minima are white dots.
 
-    The tilted panel is a picture (:func:`_picture`) with the same traces at every t (minima, star),
-    so that :func:`panel_frames` can turn it into the panel of any other t in the browser.
+    The tilted panel is a picture (:func:`_picture`), its star an image and its only trace the minima
+    of f, so that :func:`panel_frames` turns it into the panel of any other t with layout paths alone.
     """
     L = expressions.resolve(landscape)
     (x0, x1), (y0, y1) = L.bounds
@@ -320,8 +323,8 @@ def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float =
             for trace in _panel_traces(L, G, name):
                 fig.add_trace(trace, row=row, col=col)
         else:
-            if len(L.minima):        # the minima of f; the star is an image (below)
-                fig.add_trace(_marks(L, G, "", always=False)[0], row=row, col=col)
+            for trace in _minima(L):        # the star is an image (below), moved by the frames
+                fig.add_trace(trace, row=row, col=col)
             hx, hy = G.xs[1] - G.xs[0], G.ys[1] - G.ys[0]
             source = _picture(G)
             fig.add_layout_image(dict(source=source, visible=bool(source), x=x0 - hx / 2, y=y1 + hy / 2,
