@@ -3,7 +3,8 @@
 The floor (bench/floor_app.py: one slider, one 121x121 contour) runs on its own server in its own
 tab; each page move is paired with a floor move made just before it, so the ratio compares the two
 under the same machine load. A "chart updated" is detected generically: some Plotly chart on the page
-(or inside a component's iframe) holds new data (its ``data`` array replaced and its JSON changed).
+(or inside a component's iframe) holds new data (its ``data`` array replaced and its JSON changed) or new
+layout images (a livechart frame may change only those).
 
 Rows (warm caches: moves alternate ArrowRight / ArrowLeft after two untimed warm-up moves):
 
@@ -49,11 +50,15 @@ TIMEOUT_MS = 60_000
 HELPERS_JS = """() => {
   if (window.__zo) return;
   const plots = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
-  const sig = (d) => { try { return JSON.stringify(d); } catch (e) { return String(Math.random()); } };
-  const refs = (p) => [p.data].concat(...(p.data || []).map(t => [t, t.x, t.y, t.z]));
+  const sig0 = (d) => { try { return JSON.stringify(d); } catch (e) { return String(Math.random()); } };
+  // layout images too: a livechart frame may change only them (Smoothing's tilted panel and its star)
+  const images = (p) => ((p.layout || {}).images || [])
+    .map(im => `${(im.source || '').length}:${(im.source || '').slice(-48)}:${im.x}:${im.y}`);
+  const refs = (p) => [p.data].concat(...(p.data || []).map(t => [t, t.x, t.y, t.z]), images(p));
+  const sig = (p) => sig0(p.data) + images(p).join('|');
   const same = (a, b) => a.length === b.length && a.every((r, i) => r === b[i]);
   window.__zo = {
-    mark() { this.seen = new Map(plots().map(p => [p, {refs: refs(p), sig: sig(p.data)}])); this.t1 = null;
+    mark() { this.seen = new Map(plots().map(p => [p, {refs: refs(p), sig: sig(p)}])); this.t1 = null;
              this.t0 = performance.now(); },
     changed() {
       if (this.t1 !== null) return true;
@@ -61,7 +66,7 @@ HELPERS_JS = """() => {
         if (!p.data || !p._fullLayout) continue;
         const old = this.seen.get(p), now = refs(p);
         if (old && same(old.refs, now)) continue;
-        const s = sig(p.data);
+        const s = sig(p);
         if (!old || s !== old.sig) { this.t1 = performance.now(); return true; }
         this.seen.set(p, {refs: now, sig: s});
       }

@@ -146,7 +146,8 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     for method, traj in runs.items():
         color, dash, symbol = METHOD_STYLE[method]
         path = _upto(traj, budget)
-        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines+markers", name=optimizers.LABELS[method],
+        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines+markers",
+                                 name=optimizers.LABELS[method],
                                  line=dict(color=color, width=2.5, dash=dash),
                                  marker=dict(symbol=symbol, color=color, size=_end_marker_sizes(len(path)),
                                              line=dict(color="white", width=1.5))))
