@@ -3,7 +3,8 @@
 The floor (bench/floor_app.py: one slider, one 121x121 contour) runs on its own server in its own
 tab; each page move is paired with a floor move made just before it, so the ratio compares the two
 under the same machine load. A "chart updated" is detected generically: some Plotly chart on the page
-(or inside a component's iframe) holds new data (its ``data`` array replaced and its JSON changed).
+(or inside a component's iframe) holds new data (its ``data`` array replaced and its JSON changed) or new
+layout images (a livechart frame may change only those).
 
 Rows (warm caches: moves alternate ArrowRight / ArrowLeft after two untimed warm-up moves):
 
@@ -49,11 +50,15 @@ TIMEOUT_MS = 60_000
 HELPERS_JS = """() => {
   if (window.__zo) return;
   const plots = () => Array.from(document.querySelectorAll('.js-plotly-plot'));
-  const sig = (d) => { try { return JSON.stringify(d); } catch (e) { return String(Math.random()); } };
-  const refs = (p) => [p.data].concat(...(p.data || []).map(t => [t, t.x, t.y, t.z]));
+  const sig0 = (d) => { try { return JSON.stringify(d); } catch (e) { return String(Math.random()); } };
+  // layout images too: a livechart frame may change only them (Smoothing's tilted panel and its star)
+  const images = (p) => ((p.layout || {}).images || [])
+    .map(im => `${(im.source || '').length}:${(im.source || '').slice(-48)}:${im.x}:${im.y}`);
+  const refs = (p) => [p.data].concat(...(p.data || []).map(t => [t, t.x, t.y, t.z]), images(p));
+  const sig = (p) => sig0(p.data) + images(p).join('|');
   const same = (a, b) => a.length === b.length && a.every((r, i) => r === b[i]);
   window.__zo = {
-    mark() { this.seen = new Map(plots().map(p => [p, {refs: refs(p), sig: sig(p.data)}])); this.t1 = null;
+    mark() { this.seen = new Map(plots().map(p => [p, {refs: refs(p), sig: sig(p)}])); this.t1 = null;
              this.t0 = performance.now(); },
     changed() {
       if (this.t1 !== null) return true;
@@ -61,7 +66,7 @@ HELPERS_JS = """() => {
         if (!p.data || !p._fullLayout) continue;
         const old = this.seen.get(p), now = refs(p);
         if (old && same(old.refs, now)) continue;
-        const s = sig(p.data);
+        const s = sig(p);
         if (!old || s !== old.sig) { this.t1 = performance.now(); return true; }
         this.seen.set(p, {refs: now, sig: s});
       }
@@ -148,12 +153,13 @@ def measure_page(browser, server, floor: Floor, path: str, label: str, moves: in
         t = _move(page, target, slider, keys[i % 2])
         harness.wait_idle(page)
         pairs.append((f, t))
-    inbrowser = None
+    inbrowser = payload = None
     if target is not page:               # the component's own input -> redrawn timestamps, in a drag
+        payload = target.evaluate("() => window.__livechart.bytes || null")
         inbrowser = drag(page, target, slider, moves)
     errors = harness.exceptions(page)
     page.context.close()
-    return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors)
+    return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors, payload=payload)
 
 
 def drag(page, frame, slider, steps: int) -> list[float]:
@@ -234,6 +240,10 @@ def report(rows) -> None:
             print(f"{'  └ drag, in-browser (component clock)':40s} {statistics.median(ib):6.1f}ms "
                   f"{percentile(ib, 95):6.1f}ms {'':>8s} {'':>8s}  {len(ib)} steps of a mouse drag,"
                   " input event -> chart redrawn; target <= 50 ms")
+        if res.get("payload"):
+            b = res["payload"]
+            print(f"{'  └ sent once per setting of the rest':40s} figure {b['figure'] / 1e6:.2f} MB, "
+                  f"all frames {b['frames'] / 1e6:.2f} MB (target: frames near or under 1 MB)")
     if floors:
         print(f"floor (bench/floor_app.py) over the whole run: median {statistics.median(floors):.0f} ms, "
               f"p95 {percentile(floors, 95):.0f} ms, {len(floors)} moves")

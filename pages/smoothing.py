@@ -4,9 +4,9 @@ import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
-from ui import figures, lecture, sidebar, urlstate
+from ui import figures, lecture, livechart, sidebar, urlstate
 from ui.text import escape_markdown
-from zo_core import claims, lattice, objectives
+from zo_core import bounds, claims, lattice, objectives
 from zo_core.viz import objectives as vizobj
 
 settings = sidebar.settings()
@@ -22,9 +22,7 @@ st.markdown(
     "penalty: large in narrow wells."
 )
 
-c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-t = urlstate.symlog_slider("Tilt t", "sm_t", bound="sm_t", default=20.0, per_decade=10, where=c1,
-                           help="Symmetric log scale: negative values give a soft minimum, 0 the mean.")
+c2, c3, c4 = st.columns([2, 2, 2])
 law = urlstate.choice("Perturbation law", "sm_law", list(objectives.LAWS), default="ball", widget="segmented",
                       where=c2, help="gaussian: ε ~ N(0, μ² I); ball: ε uniform in the ball of radius ρ.")
 mu = urlstate.log_slider("μ (gaussian std)", "sm_mu", bound="sm_mu", default=0.05, per_decade=10, where=c3)
@@ -32,22 +30,32 @@ rho = urlstate.log_slider("ρ (ball radius)", "sm_rho", bound="sm_rho", default=
                           help="Also the radius of the max-loss.")
 common = dict(landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
-for panel, status, note in vizobj.notes(settings.landscape, t=t, mu=mu, rho=rho, law=law):
-    (st.error if status == "infinite" else st.warning)(f"{panel}: {note}.", icon=":material/warning:")
-
-try:
-    figures.show("tilted_slice", t=t, key="sm_slice", caption=(
-        "Markers (x, circle, star, diamond): the minimiser of each curve on this line. For the ball and t ≥ 0, mean ≤ tilted ≤ max "
-        "everywhere; as t grows the tilted curve climbs from the mean to the max and its minimiser can jump "
-        "from the narrow well to the wide one. Below: the sharpness L_t − mean."), **common)
-    left, right = st.columns([3, 2])
-    with left:
-        figures.show("objectives_panel", t=t, key="sm_panel", caption=(
+# t moves in the browser (the panels' chart holds its slider); the rest follows when it is let go.
+notes_box, slice_box = st.container(), st.container()
+left, right = st.columns([3, 2])
+with left:
+    t = livechart.slider_chart(
+        "objectives_panel", frames=vizobj.panel_frames, over="t", label="Tilt t", key="sm_t",
+        options=urlstate.symlog_options(bounds.widget("sm_t").hi, 10), default=20.0, **common,
+        help="Symmetric log scale: negative values give a soft minimum, 0 the mean.", caption=(
             "The same objectives over the whole window, on a grid: one discrete law with non-negative weights "
             "(cells inside the disk plus rim points, or the gaussian at the cell centres), log-sum-exp tilting, "
             "and the largest value over the same points for the max-loss, so min f ≤ L_t ≤ max f and "
             "mean ≤ L_t ≤ max-loss hold exactly. Yellow star: the grid minimiser of each. A panel the grid "
-            "cannot stand behind says so instead of drawing."), **common)
+            "cannot stand behind says so instead of drawing. Drag t: the tilted panel (a picture of the same "
+            "grid, values on hover in the other three) redraws in the browser."))
+
+with notes_box:
+    for panel, status, note in vizobj.notes(settings.landscape, t=t, mu=mu, rho=rho, law=law):
+        if not panel.startswith("tilted"):       # the tilted panel's chart says so itself, at every t
+            (st.error if status == "infinite" else st.warning)(f"{panel}: {note}.", icon=":material/warning:")
+
+try:
+    with slice_box:      # drawn above the panels, though it needs the t their slider returns
+        figures.show("tilted_slice", t=t, key="sm_slice", caption=(
+            "Markers (x, circle, star, diamond): the minimiser of each curve on this line. For the ball and t ≥ 0, "
+            "mean ≤ tilted ≤ max everywhere; as t grows the tilted curve climbs from the mean to the max and its "
+            "minimiser can jump from the narrow well to the wide one. Below: the sharpness L_t − mean."), **common)
     with right:
         figures.show("tilt_minimisers", key="sm_sweep", caption=(
             "Where L_t is smallest on the slice, for every t on the slider's scale: dotted lines are the "

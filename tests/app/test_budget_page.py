@@ -49,3 +49,16 @@ def test_a_run_beyond_the_servers_long_run_places_is_refused_with_a_message(monk
     while job.finished is None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert job.finished is not None and budget.snapshot()["long_running"] == 0
+
+
+def test_over_budget_on_the_live_chart_keeps_the_page_and_says_why(tight_budget):
+    budget._budget.session_s = 1e9                           # the first visit builds freely...
+    at = open_page("pages/smoothing.py", {"sm_mu": 0.0631, "sm_law": "gaussian"})
+    no_exception(at)
+    assert not any("heavy computing" in w.value for w in at.warning)
+    budget._budget.session_s = 1e-9                          # ...then the share is spent
+    by_key(at.select_slider, "sm_mu").set_value(0.0794)
+    at.run()
+    no_exception(at)
+    assert any("heavy computing" in w.value for w in at.warning)
+    assert any("Showing the last settings that worked" in c.value for c in at.caption)

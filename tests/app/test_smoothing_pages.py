@@ -5,6 +5,7 @@ import json
 import pytest
 
 from devtools.apptest import by_key, no_exception, open_page
+from ui import urlstate
 
 SMOOTHING = "pages/smoothing.py"
 
@@ -13,23 +14,32 @@ def _chart_json(at, index: int) -> dict:
     return json.loads(at.get("plotly_chart")[index].proto.spec)
 
 
+def _panel_json(at) -> dict:
+    """The objectives panels: a livechart component (the t slider is in it), its figure as JSON bytes."""
+    return next(json.loads(s.bytes) for c in at.get("component_instance") for s in c.proto.special_args
+                if s.key == "figure")
+
+
 def test_smoothing_defaults_draw_three_figures():
     at = open_page(SMOOTHING)
     no_exception(at)
     assert at.title[0].value == "Smoothing, max-loss, tilting"
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2 and _panel_json(at)["data"]
     assert not at.error
 
 
-def test_smoothing_t_slider_changes_the_tilted_curve():
+def test_smoothing_t_release_changes_the_tilted_curve_and_panel():
     at = open_page(SMOOTHING)
-    before = _chart_json(at, 0)["data"]
-    by_key(at.select_slider, "sm_t").set_value(-10.0).run()
+    before, panel_before = _chart_json(at, 0)["data"], _panel_json(at)
+    at.session_state["sm_t__live"] = urlstate.symlog_options(100.0, 10).index(-10.0)   # let go at t = -10
+    at.run()
     no_exception(at)
-    after = _chart_json(at, 0)["data"]
+    after, panel_after = _chart_json(at, 0)["data"], _panel_json(at)
     tilted = [k for k, tr in enumerate(before) if tr.get("name", "").startswith("tilted")][0]
     assert before[tilted]["name"] != after[tilted]["name"]
     assert before[tilted]["y"] != after[tilted]["y"]
+    assert [a["text"] for a in panel_after["layout"]["annotations"]][3].startswith("tilted (t = -10,")
+    assert panel_before["layout"]["annotations"][3]["text"].startswith("tilted (t = 20,")
     assert at.query_params["sm_t"] == "-10"
 
 
@@ -38,7 +48,7 @@ def test_smoothing_laws_and_a_link(law):
     at = open_page(SMOOTHING, params={"sm_law": law, "sm_t": "0", "sm_mu": "0.1", "landscape": "himmelblau"})
     no_exception(at)
     assert not at.error
-    assert by_key(at.select_slider, "sm_t").value == 0.0
+    assert at.session_state["sm_t"] == 0.0
 
 
 def test_smoothing_bad_link_falls_back_with_a_warning():
@@ -46,7 +56,7 @@ def test_smoothing_bad_link_falls_back_with_a_warning():
     no_exception(at)
     text = " ".join(at.session_state["_url_warnings"])   # shown above the page by app.py
     assert "sm_t=inf" in text and "sm_mu=-1" in text
-    assert by_key(at.select_slider, "sm_t").value == 20.0
+    assert at.session_state["sm_t"] == 20.0
 
 
 def test_smoothing_custom_formula_with_gaps_keeps_working():
@@ -61,7 +71,7 @@ def test_smoothing_says_where_the_tilted_objective_is_infinite():
     assert any("L_t is infinite" in e.value for e in at.error)
     table = at.table[0].value
     assert "+∞" in list(table["value"])               # the point's L_t: infinite, not a number
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_smoothing_says_when_the_grid_cannot_resolve_the_ball():

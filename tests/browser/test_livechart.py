@@ -4,6 +4,7 @@ The server process is paused (SIGSTOP) while the slider moves, so any update tha
 could not happen; after it resumes, letting go must write μ into the URL and rerun the page once.
 """
 
+import json
 import os
 import signal
 
@@ -67,6 +68,68 @@ def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     # The rerun sends the same frames: the component keeps its picture and its slider where the student left it.
     assert frame.evaluate(CLOUD_X) == seen[-1]
     assert frame.evaluate("() => document.querySelector('[data-livechart-slider]').value") == "41"
+    assert frame.evaluate("() => window.__livechart.reacts") == 1
+    assert harness.exceptions(page) == []
+    assert page.js_errors == []
+
+
+# In the component's frame: the tilted panel (its title as drawn, a digest of its picture, the star's place)
+# and how many contour traces are drawn (moving t must leave the other three panels alone).
+PANEL = """() => {
+  const p = document.querySelector('.js-plotly-plot');
+  if (!p || !p._fullLayout || !p.layout.images) return null;
+  const title = p.querySelector('.annotation[data-index="3"] .annotation-text');
+  const src = p.layout.images[0].source;
+  const shown = Array.from(p.querySelectorAll('image')).some(im => im.href && im.href.baseVal === src);
+  return JSON.stringify([title && title.textContent, src.length, src.slice(-64), p.layout.images[1].x,
+                         shown,
+                         p.querySelectorAll('.contourlayer g.contour').length]);
+}"""
+# On the page: the name of the slice chart's tilted curve (it follows t when the slider is let go).
+SLICE = """() => {
+  for (const p of document.querySelectorAll('.js-plotly-plot')) {
+    const t = (p._fullData || []).find(t => (t.name || '').startsWith('tilted, t = '));
+    if (t) return t.name;
+  }
+  return null;
+}"""
+
+
+def test_t_moves_the_tilted_panel_in_the_browser_and_release_updates_url_and_slice(page, server):
+    page.goto(f"{server.url}/smoothing?sm_t=20&sm_law=ball&landscape=sharp_flat", timeout=60_000)
+    harness.wait_idle(page)
+    handle = page.wait_for_selector("iframe[title*=livechart]", timeout=90_000)
+    frame = handle.content_frame()
+    frame.wait_for_function(f"() => ({PANEL})() !== null", timeout=90_000)
+    page.wait_for_function(f"() => ({SLICE})() === 'tilted, t = 20'", timeout=90_000)
+    assert frame.evaluate("() => document.querySelector('output').textContent") == "20"
+    frame.locator("[data-livechart-slider]").focus()
+
+    os.kill(server.proc.pid, signal.SIGSTOP)      # from here on, nothing can come from the server
+    try:
+        seen = [frame.evaluate(PANEL)]
+        for _ in range(3):                        # 20 -> 15.8 -> 12.6 -> 10
+            page.keyboard.press("ArrowLeft")
+            frame.wait_for_function(f"(b) => {{ const x = ({PANEL})(); return x !== null && x !== b; }}",
+                                    arg=seen[-1], timeout=5_000)
+            seen.append(frame.evaluate(PANEL))
+        subtitle = frame.evaluate("() => document.querySelector('.js-plotly-plot').layout.annotations[3].text")
+        moves = frame.evaluate("() => window.__livechart.moves")
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    panels = [json.loads(s) for s in seen]
+    assert [p[0] for p in panels] == [f"tilted (t = {t}, ball 0.126)" for t in ("20", "15.8", "12.6", "10")]
+    assert len({(p[1], p[2]) for p in panels}) == 4, "each t draws its own picture"
+    assert all(p[4] for p in panels), "the SVG shows the picture the layout holds"
+    assert [p[5] for p in panels] == [3] * 4, "the other three panels stay drawn"
+    assert subtitle == "tilted (t = 10, ball 0.126)"
+    assert len(moves) == 3, moves
+
+    # Let go: the value reaches the server once; the URL and the slice chart follow.
+    page.wait_for_function("() => new URL(location.href).searchParams.get('sm_t') === '10'", timeout=90_000)
+    page.wait_for_function(f"() => ({SLICE})() === 'tilted, t = 10'", timeout=90_000)
+    harness.wait_idle(page)
+    assert frame.evaluate(PANEL) == seen[-1]
     assert frame.evaluate("() => window.__livechart.reacts") == 1
     assert harness.exceptions(page) == []
     assert page.js_errors == []

@@ -119,7 +119,7 @@ def _widget_calls():
 
 # Widgets drawn in the browser by ui.livechart (no Streamlit widget AppTest could read): the page takes
 # their scale from the table, ``bounds.widget(KEY)``, which this source check finds.
-_CLIENT_SIDE = {"ge_mu": "pages/gradient_estimators.py"}
+_CLIENT_SIDE = {"ge_mu": "pages/gradient_estimators.py", "sm_t": "pages/smoothing.py"}
 
 
 def test_client_side_widgets_take_their_scale_from_the_table():

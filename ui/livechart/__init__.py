@@ -4,7 +4,8 @@ For the sliders students move most (mu on Gradient estimators, t on Smoothing). 
 the figure's Plotly JSON and one precomputed *frame* per value on the slider's scale (a Plotly update:
 new arrays for a few traces and a few layout paths, built in zo_core.viz from the same arrays as the
 figure). Moving its slider applies a frame in the browser (``Plotly.animate`` without a full redraw when
-every changed trace is a scatter trace, else ``Plotly.update``); letting go sends the value back, so
+every changed trace is a scatter trace, ``Plotly.relayout`` alone when no trace changes, else
+``Plotly.update``); letting go sends the value back, so
 the page reruns once: the rest of the page and the URL follow.
 
 Frames contract: ``{"traces": [i, ...], "frames": [frame for each option]}``, a frame being
@@ -20,15 +21,17 @@ written at first use (the 4.8 MB bundle stays out of git). The figure and frames
 
 Smoothing page, t slider (one call replaces the t slider and the objectives_panel chart)::
 
-    from zo_core.viz import objectives as objective_figures
     t = livechart.slider_chart(
-        "objectives_panel", frames=objective_figures.panel_frames, over="t", label="Tilt t", key="sm_t",
+        "objectives_panel", frames=vizobj.panel_frames, over="t", label="Tilt t", key="sm_t",
         options=urlstate.symlog_options(100.0, 10), default=20.0, caption="...",
         landscape=settings.landscape, mu=mu, rho=rho, law=law, projector=settings.projector)
 
-where ``panel_frames(values, **params)`` (to be written next to ``objectives_panel``) returns the tilted
-panel's z for each t (41 values x 151² floats: send float32 or a coarser grid to stay near 1 MB); see
-``zo_core.viz.estimators.cloud_frames`` and tests/core/test_viz_cloud_frames.py for a builder and its check.
+``zo_core.viz.objectives.panel_frames`` changes only layout paths (frame ``traces`` empty): the tilted panel
+is a banded PNG of its 151² grid and its star an image, so a move is one cheap relayout (restyling any trace
+replots every contour, ~125 ms); 83 t values are ~0.56 MB. ``zo_core.viz.estimators.cloud_frames`` restyles
+scatter traces for mu. Checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
+Texts (title, subplot titles) are set in place, not relayouted; an error frame is also shown when the figure
+is first drawn at that value.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from typing import Callable, Sequence
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ui import figures, urlstate
+from ui import budget, figures, monitor, urlstate
 
 HERE = Path(__file__).resolve().parent
 BUILD = HERE.parents[1] / ".zolab" / "livechart"
@@ -91,8 +94,10 @@ def _resolve(path: str) -> Callable:
 
 @st.cache_resource(max_entries=32, show_spinner="Precomputing the chart for every value on its slider…")
 def _frames(builder: str, params: tuple, values: tuple) -> bytes:
-    """The frames builder's output for ``values`` as compact JSON bytes (shared by every session)."""
-    out = _resolve(builder)(list(values), **dict(params))
+    """The frames builder's output for ``values`` as compact JSON bytes (shared by every session); built
+    in a heavy-work slot charged to the session (:mod:`ui.budget`), since it costs seconds."""
+    with budget.heavy("precomputing the chart", session=monitor.session_id()):
+        out = _resolve(builder)(list(values), **dict(params))
     return json.dumps(out, separators=(",", ":"), allow_nan=False).encode()
 
 
@@ -135,8 +140,11 @@ def slider_chart(name: str, *, frames: Callable, over: str, label: str, key: str
     try:
         args = _args(name, builder, over, value, options, params)
         ss[memo] = (params, value)
-    except ValueError as err:
-        st.error(f"These settings cannot be used: {err}", icon=":material/error:")
+    except (ValueError, budget.OverBudget) as err:
+        if isinstance(err, budget.OverBudget):
+            st.warning(str(err), icon=":material/hourglass_top:")
+        else:
+            st.error(f"These settings cannot be used: {err}", icon=":material/error:")
         if memo not in ss:
             return urlstate._publish(key, value, urlstate._fmt_number)
         st.caption("Showing the last settings that worked.")

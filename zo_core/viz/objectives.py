@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 import numpy as np
@@ -10,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from zo_core import expressions, landscapes, objectives, theory
 from zo_core.viz import COLORS, SEQUENTIAL, figure, theme
+from zo_core.viz.optimizers import banded_image
 
 ORDER = 24  # quadrature nodes per axis on the slices (1,152 ball nodes): fast, and within 1e-4 here
 
@@ -218,49 +220,156 @@ def tilted_slice(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.0
     return theme(fig, projector=projector, title=f"Slice through both minima, t = {t:g}", height=640)
 
 
+STATUS_TEXT = {"infinite": "L_t = ∞ here", "tail": "L_t not held by the ±5μ kernel",
+               "under-resolved": "not resolved by the grid"}
+TILTED = 3     # the tilted panel's place in _panel_spec: the only one that changes with t
+BANDS = 25     # colour bands of the tilted panel's picture, as the contours' ncontours
+UPSAMPLE = 2   # its pixels per grid cell: thin contour lines on a 151-node grid
+
+
+def _panel_grid(landscape: str, n: int, kw: dict) -> objectives.Grid:
+    return _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
+                 float(kw.get("t", 0.0)))
+
+
+def _grid_argmin(G: objectives.Grid) -> tuple[float | None, float | None]:
+    """(x, y) of the grid node where Z is smallest; (None, None) where no value is finite."""
+    if G.status != "ok" or not np.isfinite(G.Z).any():
+        return None, None
+    i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(G.Z), G.Z, np.nan)), G.Z.shape)
+    return float(G.xs[j]), float(G.ys[i])
+
+
+def _picture(G: objectives.Grid) -> str:
+    """The tilted panel's picture: Z in BANDS colour bands with their edges dark (contours), a PNG data URI.
+
+    A layout image, not a contour trace: the browser swaps it in ~15 ms (ui.livechart frames), where
+    restyling a contour replots all four panels (~120 ms, measured in Chromium).
+    """
+    ok = G.status == "ok" and np.isfinite(G.Z).any()
+    return banded_image(G.Z, bands=BANDS, lines=True, upsample=UPSAMPLE)[0] if ok else ""
+
+
+def _star_svg() -> str:
+    """The grid minimiser's yellow star as an SVG data URI (a layout image moves in the browser in ~1 ms;
+    moving a marker trace there needs Plotly.animate, which drops contour traces, or a full replot)."""
+    k = np.arange(10)
+    r = np.where(k % 2 == 0, 9.5, 3.9)
+    pts = " ".join(f"{10 + ri * np.sin(np.pi * ki / 5):.2f},{10.5 - ri * np.cos(np.pi * ki / 5):.2f}"
+                   for ki, ri in zip(k, r))
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20" viewBox="0 0 20 20">'
+           f'<polygon points="{pts}" fill="{COLORS["yellow"]}" stroke="black" stroke-width="1.2"/></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+STAR = _star_svg()
+
+
+def _status(L, G: objectives.Grid, xref: str, yref: str) -> dict:
+    """What the panel says where the grid cannot stand behind it ("" when ok), as a layout annotation."""
+    (x0, x1), (y0, y1) = L.bounds
+    return dict(x=(x0 + x1) / 2, y=(y0 + y1) / 2, xref=xref, yref=yref, showarrow=False,
+                text=STATUS_TEXT.get(G.status, ""), font=dict(size=16, color=COLORS["vermillion"]))
+
+
+def _panel_traces(L, G: objectives.Grid, name: str) -> list:
+    """A panel of f, the mean or the max-loss: contour, minima of f, grid minimiser (star); or the status text."""
+    (x0, x1), (y0, y1) = L.bounds
+    if G.status != "ok":   # a value the grid cannot stand behind is not drawn: the panel says why instead
+        return [go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", text=[STATUS_TEXT[G.status]],
+                           textfont=dict(size=16, color=COLORS["vermillion"]), showlegend=False,
+                           name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text")]
+    out = [go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=BANDS, showscale=False, name=name,
+                      hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>")]
+    return out + _minima(L) + _star(G, f"argmin {name}")
+
+
+def _minima(L) -> list:
+    """The minima of f as white dots (none if the landscape knows none)."""
+    out = []
+    if len(L.minima):
+        out.append(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
+                              name="minima of f", marker=dict(color="white", size=7,
+                                                              line=dict(color="black", width=1))))
+    return out
+
+
+def _star(G: objectives.Grid, name: str) -> list:
+    """The grid minimiser as a yellow star (none where no value is finite)."""
+    sx, sy = _grid_argmin(G)
+    return [] if sx is None else [go.Scatter(x=[sx], y=[sy], mode="markers", showlegend=False, name=name,
+                                             marker=dict(symbol="star", size=16, color=COLORS["yellow"],
+                                                         line=dict(color="black", width=1.5)))]
+
+
 @figure
 def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float = 0.05, rho: float = 0.126,
                      law: str = "gaussian", n: int = 151, projector: bool = False) -> go.Figure:
     """f, the smoothed mean, the max-loss and the tilted objective side by side; each one's minimiser
-    on the grid is the yellow star, the landscape's own minima are white dots."""
+    on the grid is the yellow star, the landscape's own minima are white dots.
+
+    The tilted panel is a picture (:func:`_picture`), its star an image and its only trace the minima
+    of f, so that :func:`panel_frames` turns it into the panel of any other t with layout paths alone.
+    """
     L = expressions.resolve(landscape)
-    radius = _radius(law, mu, rho)
     (x0, x1), (y0, y1) = L.bounds
-    spec = _panel_spec(law, radius, rho, t)
+    spec = _panel_spec(law, _radius(law, mu, rho), rho, t)
     fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec],
                         horizontal_spacing=0.06, vertical_spacing=0.1)
     for k, (name, kw) in enumerate(spec):
-        G = _grid(landscape, int(n), kw["kind"], kw.get("law", "ball"), float(kw.get("radius", 0.0)),
-                  float(kw.get("t", 0.0)))
+        G = _panel_grid(landscape, n, kw)
         row, col = k // 2 + 1, k % 2 + 1
-        if G.status != "ok":
-            # A value the grid cannot stand behind is not drawn: the panel says why instead.
-            text = {"infinite": "L_t = ∞ here", "tail": "L_t not held by the ±5μ kernel",
-                    "under-resolved": "not resolved by the grid"}[G.status]
-            fig.add_trace(go.Scatter(x=[(x0 + x1) / 2], y=[(y0 + y1) / 2], mode="text", text=[text],
-                                     textfont=dict(size=16, color=COLORS["vermillion"]), showlegend=False,
-                                     name=f"{name}: {G.status}", hovertext=G.note, hoverinfo="text"),
-                          row=row, col=col)
-            fig.update_xaxes(range=[x0, x1], row=row, col=col)
-            fig.update_yaxes(range=[y0, y1], row=row, col=col)
-            continue
-        fig.add_trace(go.Contour(x=G.xs, y=G.ys, z=G.Z, colorscale=SEQUENTIAL, ncontours=25, showscale=False,
-                                 name=name, hovertemplate="x=%{x:.2f}<br>y=%{y:.2f}<br>%{z:.4g}<extra></extra>"),
-                      row=row, col=col)
-        if len(L.minima):
-            fig.add_trace(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", showlegend=False,
-                                     name="minima of f", marker=dict(color="white", size=7,
-                                                                     line=dict(color="black", width=1))),
-                          row=row, col=col)
-        if np.isfinite(G.Z).any():
-            i, j = np.unravel_index(np.nanargmin(G.Z), G.Z.shape)
-            fig.add_trace(go.Scatter(x=[G.xs[j]], y=[G.ys[i]], mode="markers", showlegend=False,
-                                     name=f"argmin {name}",
-                                     marker=dict(symbol="star", size=16, color=COLORS["yellow"],
-                                                 line=dict(color="black", width=1.5))), row=row, col=col)
+        if k != TILTED:
+            for trace in _panel_traces(L, G, name):
+                fig.add_trace(trace, row=row, col=col)
+        else:
+            for trace in _minima(L):        # the star is an image (below), moved by the frames
+                fig.add_trace(trace, row=row, col=col)
+            hx, hy = G.xs[1] - G.xs[0], G.ys[1] - G.ys[0]
+            source = _picture(G)
+            fig.add_layout_image(dict(source=source, visible=bool(source), x=x0 - hx / 2, y=y1 + hy / 2,
+                                      sizex=x1 - x0 + hx, sizey=y1 - y0 + hy, sizing="stretch", layer="below"),
+                                 row=row, col=col)
+            sx, sy = _grid_argmin(G)
+            size = 0.13 * min(x1 - x0, y1 - y0)
+            fig.add_layout_image(dict(source=STAR, visible=sx is not None, x=sx if sx is not None else x0,
+                                      y=sy if sy is not None else y0, xanchor="center", yanchor="middle",
+                                      sizex=size, sizey=size, sizing="contain", layer="above"), row=row, col=col)
+            ax = fig.get_subplot(row, col)
+            fig.add_annotation(_status(L, G, ax.xaxis.plotly_name.replace("axis", ""),
+                                       ax.yaxis.plotly_name.replace("axis", "")))
         fig.update_xaxes(range=[x0, x1], row=row, col=col)
         fig.update_yaxes(range=[y0, y1], row=row, col=col)
+    fig.update_xaxes(showgrid=False, zeroline=False, row=2, col=2)     # no grid lines across the picture
+    fig.update_yaxes(showgrid=False, zeroline=False, row=2, col=2)
     return theme(fig, projector=projector, title=L.title, height=680)
+
+
+def panel_frames(ts, *, landscape: str = "sharp_flat", mu: float = 0.05, rho: float = 0.126, law: str = "gaussian",
+                 n: int = 151, projector: bool = False) -> dict:
+    """For each t in ``ts``: what objectives_panel(t=t, ...) changes, as a Plotly update (ui.livechart).
+
+    Only the tilted panel depends on t, and only through layout paths (no trace: restyling any trace
+    replots all four contours): its picture (the n x n grid as a banded PNG, ~10 kB), its star (an
+    image) and its subplot title. A t whose grid is not "ok" (Grid.status) gives ``{"error": note}``.
+    """
+    L = expressions.resolve(landscape)
+    radius = _radius(law, mu, rho)
+    spec = _panel_spec(law, radius, rho, 0.0)
+    frames = []
+    for t in ts:
+        name, _ = _panel_spec(law, radius, rho, float(t))[TILTED]
+        G = objectives.grid(L.f, *L.bounds, n=int(n), kind="tilted", law=law, radius=radius, t=float(t))
+        if G.status != "ok":
+            frames.append({"error": f"{name}: {G.note}"})
+            continue
+        sx, sy = _grid_argmin(G)
+        source = _picture(G)
+        frames.append({"data": {}, "layout": {
+            "images[0].source": source, "images[0].visible": bool(source), "images[1].x": sx, "images[1].y": sy,
+            "images[1].visible": sx is not None, f"annotations[{TILTED}].text": name,
+            f"annotations[{len(spec)}].text": ""}})
+    return {"traces": [], "frames": frames}
 
 
 @figure

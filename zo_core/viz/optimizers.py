@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import plotly.colors
+from scipy import ndimage
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -27,6 +28,9 @@ METHOD_STYLE = {"gd": (COLORS["black"], "solid", "circle"), "sam": (COLORS["oran
 METHOD_COLORS = {m: style[0] for m, style in METHOD_STYLE.items()}
 
 
+FRAME_POINTS = 150   # points per path in an animation frame (the still picture keeps 300): frames are most bytes
+
+
 def _upto(traj: optimizers.Trajectory, spent: float, keep: int = 300) -> np.ndarray:
     """The iterates reached with at most ``spent`` queries, thinned to at most ``keep`` points."""
     k = int(np.searchsorted(traj.queries, spent, side="right"))
@@ -36,9 +40,16 @@ def _upto(traj: optimizers.Trajectory, spent: float, keep: int = 300) -> np.ndar
     return xs
 
 
-def _end_marker_sizes(count: int, size: int = 12) -> list[int]:
-    """Marker sizes along a path: only its current end carries the method's marker."""
-    return [0] * (count - 1) + [size]
+def _end_marker_sizes(count: int, size: int = 12) -> np.ndarray:
+    """Marker sizes along a path: only its current end carries the method's marker (uint8: 1 byte a point)."""
+    out = np.zeros(count, np.uint8)
+    out[-1] = size
+    return out
+
+
+def _f32(a: np.ndarray) -> np.ndarray:
+    """Coordinates sent as float32: 7 digits, far below a pixel, and half the bytes of every frame."""
+    return np.asarray(a, np.float32)
 
 
 def _png(rgb: np.ndarray) -> bytes:
@@ -53,21 +64,53 @@ def _png(rgb: np.ndarray) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
 
 
-def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL) -> tuple[str, float, float]:
+def _round_step(rough: float) -> float:
+    """The smallest of 1, 2, 5 times a power of ten that is >= rough (Plotly's contour step)."""
+    if not rough > 0:
+        return 1.0
+    p = 10.0 ** np.floor(np.log10(rough))
+    return float(next(m * p for m in (1, 2, 5, 10) if m * p >= rough * (1 - 1e-12)))
+
+
+def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL, lines: bool = False,
+                 upsample: int = 1) -> tuple[str, float, float]:
     """Z (ny, nx) as a PNG data URI in ``bands`` colour bands (a filled-contour look), and its value range.
 
     The race draws f this way, as a layout image: plotly.js removes contour and heatmap traces when
     Plotly.animate runs without a full redraw, and a full redraw per frame makes the plot flicker.
+    ``lines``: as a Plotly contour with ``ncontours=bands`` draws it: levels at multiples of a round step
+    (at most ``bands`` of them), Z interpolated to ``upsample`` times the pixels, and each pixel that
+    borders a lower band darkened (the contour lines; the lowest band stays clean).
     """
-    lo, hi = float(np.nanmin(Z)), float(np.nanmax(Z))
-    level = np.clip(np.floor((Z - lo) / max(hi - lo, 1e-300) * bands), 0, bands - 1)
+    finite = np.isfinite(Z)
+    lo, hi = float(np.min(Z[finite])), float(np.max(Z[finite]))
+    if lines:
+        if upsample > 1:
+            Z = ndimage.zoom(np.where(finite, Z, np.nan), upsample, order=1)
+            finite = np.isfinite(Z)
+        step = _round_step((hi - lo) / bands)
+        base = np.floor(lo / step) * step
+        bands = max(int(np.ceil((hi - base) / step)), 1)
+        lo_band = base
+    else:
+        step, lo_band = max(hi - lo, 1e-300) / bands, lo
+    with np.errstate(invalid="ignore"):
+        level = np.clip(np.floor((Z - lo_band) / step), 0, bands - 1)
     scale = plotly.colors.get_colorscale(colorscale)
     stops = np.array([s[0] for s in scale])
     rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
                     for _, c in scale], dtype=float)                                    # (k, 3)
     pos = (level + 0.5) / bands
     img = np.stack([np.interp(pos, stops, rgb[:, c]) for c in range(3)], axis=-1)
-    img[~np.isfinite(Z)] = 255.0                                                         # gaps of f: white
+    if lines:
+        lv = np.where(finite, level, np.inf)
+        edge = np.zeros(Z.shape, bool)
+        edge[:, 1:] |= lv[:, 1:] > lv[:, :-1]
+        edge[:, :-1] |= lv[:, :-1] > lv[:, 1:]
+        edge[1:, :] |= lv[1:, :] > lv[:-1, :]
+        edge[:-1, :] |= lv[:-1, :] > lv[1:, :]
+        img[edge] *= 0.6
+    img[~finite] = 255.0                                                                 # gaps of f: white
     uri = "data:image/png;base64," + base64.b64encode(_png(img[::-1].round().astype(np.uint8))).decode()
     return uri, lo, hi
 
@@ -103,7 +146,8 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     for method, traj in runs.items():
         color, dash, symbol = METHOD_STYLE[method]
         path = _upto(traj, budget)
-        fig.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=optimizers.LABELS[method],
+        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines+markers",
+                                 name=optimizers.LABELS[method],
                                  line=dict(color=color, width=2.5, dash=dash),
                                  marker=dict(symbol=symbol, color=color, size=_end_marker_sizes(len(path)),
                                              line=dict(color="white", width=1.5))))
@@ -114,8 +158,8 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     steps = np.linspace(0, budget, frames + 1)
     # frames as plain dicts: Plotly validates each go object, which would cost ~1 s for 150 traces
     fig.frames = [dict(name=f"{spent:.0f}", traces=traces, data=[
-        dict(type="scatter", x=path[:, 0], y=path[:, 1], marker=dict(size=_end_marker_sizes(len(path))))
-        for traj in runs.values() for path in [_upto(traj, spent)]]) for spent in steps]
+        dict(type="scatter", x=_f32(path[:, 0]), y=_f32(path[:, 1]), marker=dict(size=_end_marker_sizes(len(path))))
+        for traj in runs.values() for path in [_upto(traj, spent, keep=FRAME_POINTS)]]) for spent in steps]
     frame = dict(duration=120, redraw=False)
     fig.update_layout(
         legend=dict(itemsizing="constant", orientation="h", x=0, y=1.02, yanchor="bottom"),
