@@ -15,7 +15,8 @@ from playwright.sync_api import sync_playwright
 from devtools import browser as harness
 
 CHART = "[data-testid=stPlotlyChart] .main-svg"
-TEXT = "[data-testid=stMain] h1, [data-testid=stMain] [data-testid=stMarkdownContainer]"
+# the first *visible* words (Playwright's :visible; Streamlit keeps hidden markdown containers around)
+TEXT = "[data-testid=stMain] h1:visible, [data-testid=stMain] [data-testid=stMarkdownContainer]:visible"
 
 
 def one_run(browser, script: str, path: str) -> tuple[float, float]:
@@ -26,7 +27,7 @@ def one_run(browser, script: str, path: str) -> tuple[float, float]:
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server.url + path)
-        page.wait_for_selector(f"{TEXT}, {CHART}", state="visible", timeout=120_000)
+        page.locator(f"{TEXT}, {CHART}").first.wait_for(state="visible", timeout=120_000)
         text = time.perf_counter() - t0
         page.wait_for_selector(CHART, state="visible", timeout=120_000)
         chart = time.perf_counter() - t0
