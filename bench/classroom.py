@@ -11,7 +11,8 @@ Everything runs on 127.0.0.1 with fresh replicas per run (`deploy/serve_class.py
 front even for one replica, so both columns pay the same proxy hop); each run stops itself
 after --seconds, and every process started is stopped at the end.
 
-Run: .venv/bin/python -m bench.classroom --students 10,30,60 --replicas 1,2 --seconds 30
+Run: .venv/bin/python -m bench.classroom --students 10,30,60 --replicas 1,2 --seconds 30 [--arrive 60]
+(--arrive spreads the students' arrival, as a class walks in, instead of all pages loading at once.)
 Targets (issue 16): 30 students on 2 cores p95 <= 1 s, 0 errors, no memory growth;
 N replicas >= 1.5x better p95 than one process at 60 students.
 """
@@ -70,8 +71,10 @@ class Class:
             self.loaded.set()
 
 
-async def student(i: int, browser, url: str, cls: Class, every_s: float, move_timeout_s: float) -> None:
+async def student(i: int, browser, url: str, cls: Class, every_s: float, move_timeout_s: float,
+                  arrive_s: float = 0.0) -> None:
     rng = random.Random(i)                   # each student's own jitter, reproducible
+    await asyncio.sleep(i * arrive_s / cls.n)                 # a class walks in over arrive_s seconds
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     js_errors: list[str] = []
@@ -117,14 +120,16 @@ async def student(i: int, browser, url: str, cls: Class, every_s: float, move_ti
         await context.close()
 
 
-async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float, move_timeout_s: float) -> Class:
+async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float, move_timeout_s: float,
+                    arrive_s: float = 0.0) -> Class:
     from playwright.async_api import async_playwright
 
     cls = Class(n, seconds, run)
     rss_idle = replica_rss_mb(run)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
-        tasks = [asyncio.create_task(student(i, browser, url, cls, every_s, move_timeout_s)) for i in range(n)]
+        tasks = [asyncio.create_task(student(i, browser, url, cls, every_s, move_timeout_s, arrive_s))
+                 for i in range(n)]
 
         async def rss_at_the_end():   # sampled while the whole class is still connected
             await cls.loaded.wait()
@@ -133,7 +138,7 @@ async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float,
 
         sampler = asyncio.create_task(rss_at_the_end())
         # Bounded however the server behaves: loading, the run, one move's timeout, and a margin.
-        budget = 120 + seconds + move_timeout_s + 30
+        budget = arrive_s + 120 + seconds + move_timeout_s + 30
         done, pending = await asyncio.wait(tasks, timeout=budget)
         for t in pending:
             t.cancel()
@@ -169,6 +174,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each run once all have loaded")
     ap.add_argument("--every", type=float, default=2.0, help="seconds between a student's moves (jittered)")
     ap.add_argument("--move-timeout", type=float, default=15.0, help="a move slower than this is an error")
+    ap.add_argument("--arrive", type=float, default=0.0,
+                    help="seconds over which the students arrive (0: all at once; a page load over 120 s is an error)")
     a = ap.parse_args()
     sizes = [int(x) for x in a.students.split(",") if x.strip()]
     replica_counts = [int(x) for x in a.replicas.split(",") if x.strip()]
@@ -184,7 +191,7 @@ def main() -> None:
                 run = Path(tmp) / "run"
                 try:
                     url = serve(r, run)
-                    cls = asyncio.run(one_class(url, run, n, a.seconds, a.every, a.move_timeout))
+                    cls = asyncio.run(one_class(url, run, n, a.seconds, a.every, a.move_timeout, a.arrive))
                 finally:
                     serve_class.stop(run)
             lat = cls.latency_ms
@@ -195,7 +202,8 @@ def main() -> None:
             for e in cls.errors[:5]:
                 print(f"    {e}")
     print(f"\nclassroom: Landscapes 'Descent arrows' slider, a move every ~{a.every:g} s per student, "
-          f"{a.seconds:g} s per run, {os.cpu_count()} cores")
+          f"{a.seconds:g} s per run, arriving over {a.arrive:g} s, {os.cpu_count()} cores "
+          "(the simulated students' Chromium shares them)")
     print(f"{'replicas':>8} {'students':>8} {'moves':>6} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} "
           f"{'RSS idle MB':>11} {'start MB':>9} {'end MB':>8}")
     for r, n, moves, p50, p95, errs, idle, start, end in rows:
