@@ -17,45 +17,58 @@ CLOUD_X = """() => {
   const t = p._fullData.find(t => (t.name || '').endsWith('estimates g'));
   return t && t.x.length ? JSON.stringify(Array.from(t.x).slice(0, 10)) : null;
 }"""
-# On the page: the name of the error_vs_mu chart's marker of the current μ.
-MU_MARK = """() => {
-  for (const p of document.querySelectorAll('.js-plotly-plot')) {
-    const t = (p._fullData || []).find(t => (t.name || '').startsWith('μ = '));
+
+
+def trace_named(prefix: str) -> str:
+    """JS, on the page: the name of the first trace of any chart whose name starts with ``prefix``."""
+    return f"""() => {{
+  for (const p of document.querySelectorAll('.js-plotly-plot')) {{
+    const t = (p._fullData || []).find(t => (t.name || '').startsWith({json.dumps(prefix)}));
     if (t) return t.name;
-  }
+  }}
   return null;
-}"""
+}}"""
 
 
-def livechart_frame(page):
+MU_MARK = trace_named("μ = ")          # the error_vs_mu chart's marker of the current μ
+
+
+def livechart_frame(page, probe: str):
+    """The component's frame, once ``probe`` (JS evaluated in it) sees a drawn chart."""
     handle = page.wait_for_selector("iframe[title*=livechart]", timeout=90_000)
     frame = handle.content_frame()
-    frame.wait_for_function(f"() => ({CLOUD_X})() !== null", timeout=90_000)
+    frame.wait_for_function(f"() => ({probe})() !== null", timeout=90_000)
     return frame
+
+
+def press_while_paused(page, server, frame, probe: str, keys: list[str], *after: str) -> tuple[list, list]:
+    """Press ``keys`` with the server process stopped (SIGSTOP), waiting after each until ``probe`` (JS in
+    the frame) changes; returns what ``probe`` saw before and after each press, and the ``after``
+    expressions evaluated in the frame before the server resumes."""
+    os.kill(server.proc.pid, signal.SIGSTOP)      # from here on, nothing can come from the server
+    try:
+        seen = [frame.evaluate(probe)]
+        for key in keys:
+            page.keyboard.press(key)
+            frame.wait_for_function(f"(b) => {{ const x = ({probe})(); return x !== null && x !== b; }}",
+                                    arg=seen[-1], timeout=5_000)
+            seen.append(frame.evaluate(probe))
+        return seen, [frame.evaluate(js) for js in after]
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
 
 
 def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     page.goto(f"{server.url}/gradient_estimators?ge_mu=0.1&ge_method=gaussian&landscape=rosenbrock",
               timeout=60_000)
     harness.wait_idle(page)
-    frame = livechart_frame(page)
+    frame = livechart_frame(page, CLOUD_X)
     page.wait_for_function(f"() => ({MU_MARK})() === 'μ = 0.1'", timeout=90_000)
     assert frame.evaluate("() => document.querySelector('output').textContent") == "0.1"
-    slider = frame.locator("[data-livechart-slider]")
-    slider.focus()
-
-    os.kill(server.proc.pid, signal.SIGSTOP)      # from here on, nothing can come from the server
-    try:
-        seen = [frame.evaluate(CLOUD_X)]
-        for key in ["ArrowLeft"] * 5 + ["ArrowRight"] * 2:
-            page.keyboard.press(key)
-            frame.wait_for_function(f"(b) => {{ const x = ({CLOUD_X})(); return x !== null && x !== b; }}",
-                                    arg=seen[-1], timeout=5_000)
-            seen.append(frame.evaluate(CLOUD_X))
-        moves = frame.evaluate("() => window.__livechart.moves")
-        title = frame.evaluate("() => document.querySelector('.js-plotly-plot').layout.title.text")
-    finally:
-        os.kill(server.proc.pid, signal.SIGCONT)
+    frame.locator("[data-livechart-slider]").focus()
+    seen, (moves, title) = press_while_paused(
+        page, server, frame, CLOUD_X, ["ArrowLeft"] * 5 + ["ArrowRight"] * 2,
+        "() => window.__livechart.moves", "() => document.querySelector('.js-plotly-plot').layout.title.text")
     # Speed is bench/latency.py's business (house rule: no timed tests); here: one redraw per press.
     assert len(set(seen[:6])) == 6 and seen[7] == seen[3], "every key press shows its own cloud"
     assert len(moves) == 7, moves
@@ -85,38 +98,19 @@ PANEL = """() => {
                          shown,
                          p.querySelectorAll('.contourlayer g.contour').length]);
 }"""
-# On the page: the name of the slice chart's tilted curve (it follows t when the slider is let go).
-SLICE = """() => {
-  for (const p of document.querySelectorAll('.js-plotly-plot')) {
-    const t = (p._fullData || []).find(t => (t.name || '').startsWith('tilted, t = '));
-    if (t) return t.name;
-  }
-  return null;
-}"""
+SLICE = trace_named("tilted, t = ")    # the slice chart's tilted curve (it follows t when the slider is let go)
 
 
 def test_t_moves_the_tilted_panel_in_the_browser_and_release_updates_url_and_slice(page, server):
     page.goto(f"{server.url}/smoothing?sm_t=20&sm_law=ball&landscape=sharp_flat", timeout=60_000)
     harness.wait_idle(page)
-    handle = page.wait_for_selector("iframe[title*=livechart]", timeout=90_000)
-    frame = handle.content_frame()
-    frame.wait_for_function(f"() => ({PANEL})() !== null", timeout=90_000)
+    frame = livechart_frame(page, PANEL)
     page.wait_for_function(f"() => ({SLICE})() === 'tilted, t = 20'", timeout=90_000)
     assert frame.evaluate("() => document.querySelector('output').textContent") == "20"
     frame.locator("[data-livechart-slider]").focus()
-
-    os.kill(server.proc.pid, signal.SIGSTOP)      # from here on, nothing can come from the server
-    try:
-        seen = [frame.evaluate(PANEL)]
-        for _ in range(3):                        # 20 -> 15.8 -> 12.6 -> 10
-            page.keyboard.press("ArrowLeft")
-            frame.wait_for_function(f"(b) => {{ const x = ({PANEL})(); return x !== null && x !== b; }}",
-                                    arg=seen[-1], timeout=5_000)
-            seen.append(frame.evaluate(PANEL))
-        subtitle = frame.evaluate("() => document.querySelector('.js-plotly-plot').layout.annotations[3].text")
-        moves = frame.evaluate("() => window.__livechart.moves")
-    finally:
-        os.kill(server.proc.pid, signal.SIGCONT)
+    seen, (subtitle, moves) = press_while_paused(     # 20 -> 15.8 -> 12.6 -> 10
+        page, server, frame, PANEL, ["ArrowLeft"] * 3,
+        "() => document.querySelector('.js-plotly-plot').layout.annotations[3].text", "() => window.__livechart.moves")
     panels = [json.loads(s) for s in seen]
     assert [p[0] for p in panels] == [f"tilted (t = {t}, ball 0.126)" for t in ("20", "15.8", "12.6", "10")]
     assert len({(p[1], p[2]) for p in panels}) == 4, "each t draws its own picture"
