@@ -97,6 +97,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
 
 
+# JS statements for layout probes: ``avail``, the main area's content width (without its padding), and
+# ``box(e)``, an element's [left, top, right, bottom] (null when absent or empty).
+LAYOUT_PRELUDE = """  const main = document.querySelector('[data-testid=stMainBlockContainer]');
+  const cs = getComputedStyle(main);
+  const avail = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const box = e => { if (!e) return null; const b = e.getBoundingClientRect();
+                     return b.width && b.height ? [b.left, b.top, b.right, b.bottom] : null; };
+"""
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit finished the current script run (no 'running' status widget)."""
     page.wait_for_selector("[data-testid=stApp]", timeout=timeout)

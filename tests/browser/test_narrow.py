@@ -7,15 +7,10 @@ phone the first chart comes before the first control. A first load names what it
 
 import pytest
 
-from devtools.browser import ARTIFACTS, exceptions, opened, wait_idle
+from devtools.browser import ARTIFACTS, LAYOUT_PRELUDE, exceptions, opened, wait_idle
 
 LAYOUT = """(() => {
-  const main = document.querySelector('[data-testid=stMainBlockContainer]');
-  const cs = getComputedStyle(main);
-  const avail = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-  const box = e => { if (!e) return null; const b = e.getBoundingClientRect();
-                     return b.width && b.height ? [b.left, b.top, b.right, b.bottom] : null; };
-  const charts = Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => ({
+""" + LAYOUT_PRELUDE + """  const charts = Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => ({
     width: p.getBoundingClientRect().width, chart: box(p), title: box(p.querySelector('.gtitle')),
     legend: box(p.querySelector('g.legend')), plot: box(p.querySelector('.cartesianlayer .bg, .nsewdrag')),
   }));

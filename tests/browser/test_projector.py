@@ -7,17 +7,12 @@ are enlarged and no segmented-control label is clipped. Screenshots go to artifa
 
 import pytest
 
-from devtools.browser import ARTIFACTS, opened
+from devtools.browser import ARTIFACTS, LAYOUT_PRELUDE, opened
 
 # Per chart: the smallest font-size among its non-empty SVG texts, the legend / title / plot-area
 # boxes, and the chart's width next to the main area's content width.
 CHARTS = """(() => {
-  const main = document.querySelector('[data-testid=stMainBlockContainer]');
-  const cs = getComputedStyle(main);
-  const avail = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-  const box = e => { if (!e) return null; const b = e.getBoundingClientRect();
-                     return b.width && b.height ? [b.left, b.top, b.right, b.bottom] : null; };
-  return Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => {
+""" + LAYOUT_PRELUDE + """  return Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => {
     const texts = Array.from(p.querySelectorAll('svg text')).filter(t => t.textContent.trim());
     return {
       sizes: texts.map(t => [parseFloat(getComputedStyle(t).fontSize), t.textContent.slice(0, 30)]),
