@@ -117,9 +117,10 @@ class Budget:
             finally:
                 self._held.depth -= 1
             return
-        if session is not None and self.used(session) >= self.session_s:
+        spent = self.used(session) if session is not None else 0.0
+        if spent >= self.session_s:
             raise self._refuse(
-                f"You have used {self.used(session):.0f} s of heavy computing in the last "
+                f"You have used {spent:.0f} s of heavy computing in the last "
                 f"{self.window_s / 60:.0f} minutes, this server's share per student, so that one student "
                 f"cannot slow down the class. {what.capitalize()} can start again in about "
                 f"{max(1.0, self.retry_in(session)):.0f} s; settings already computed still show at once.")

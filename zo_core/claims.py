@@ -218,7 +218,8 @@ def bound_gap(mu: float, d: int, cond: float = 10.0) -> dict:
 def zest_against_zo_sgd(landscape: str, x0: float, y0: float, mu: float, t: float, n: int, seed: int) -> dict:
     """ZO-SGD's and ZEST's estimates at (x0, y0) from the *same* n antithetic pairs (one draw from
     default_rng(seed), repeated for each): ``zo_sgd``, ``zest0`` (t = 0: equal to ZO-SGD's by construction
-    of the limit), ``zest`` (at t) and ``gap0`` = max |zest0 - zo_sgd|."""
+    of the limit), ``zest`` (at t), ``gap0`` = max |zest0 - zo_sgd| and ``identical`` (gap0 at round-off,
+    1e-12 relative)."""
     from zo_core.optimizers import methods
 
     L = expressions.resolve(landscape)
@@ -227,5 +228,6 @@ def zest_against_zo_sgd(landscape: str, x0: float, y0: float, mu: float, t: floa
     g = methods.zo_sgd_estimate(L.f, x, mu=float(mu), q=int(n), rng=draw())
     z0 = methods.zest_estimate(L.f, x, t=0.0, mu=float(mu), n=int(n), rng=draw())
     zt = methods.zest_estimate(L.f, x, t=float(t), mu=float(mu), n=int(n), rng=draw())
+    gap0 = float(np.max(np.abs(z0 - g)))
     return {"zo_sgd": tuple(map(float, g)), "zest0": tuple(map(float, z0)), "zest": tuple(map(float, zt)),
-            "gap0": float(np.max(np.abs(z0 - g)))}
+            "gap0": gap0, "identical": gap0 <= 1e-12 * (1 + float(np.max(np.abs(g))))}
