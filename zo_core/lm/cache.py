@@ -127,7 +127,3 @@ class LowerCache:
                     blk.forward = old
         self.top_passes += 1
         return out
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
