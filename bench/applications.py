@@ -9,9 +9,9 @@ Run (from the repository root): .venv/bin/python -m bench.applications
 
 from __future__ import annotations
 
-import statistics
 import time
 
+from bench import _common
 from zo_core import attack, tuning
 from zo_core.viz import applications as app_viz
 
@@ -19,12 +19,7 @@ REPEATS = 3
 
 
 def timed(fn):
-    times, out = [], None
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+    return _common.timed(fn, REPEATS)
 
 
 def main() -> None:

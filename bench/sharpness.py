@@ -19,19 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench._common import timed
 from zo_core import landscapes, optimizers
 from zo_core.viz import optimizers as race_figures
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def timed(fn, repeat: int = 1):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def main(app: bool = True) -> None:
