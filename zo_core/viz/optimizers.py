@@ -40,13 +40,6 @@ def _upto(traj: optimizers.Trajectory, spent: float, keep: int = 300) -> np.ndar
     return xs
 
 
-def _end_marker_sizes(count: int, size: int = 12) -> np.ndarray:
-    """Marker sizes along a path: only its current end carries the method's marker (uint8: 1 byte a point)."""
-    out = np.zeros(count, np.uint8)
-    out[-1] = size
-    return out
-
-
 def _f32(a: np.ndarray) -> np.ndarray:
     """Coordinates sent as float32: 7 digits, far below a pixel, and half the bytes of every frame."""
     return np.asarray(a, np.float32)
@@ -143,23 +136,28 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
                      showgrid=False, zeroline=False)
     budget = max(int(r.queries[-1]) for r in runs.values()) or 1
     first = len(fig.data)
+    # Per method: its path as a line and its current end as one marker (both move with the frames); the
+    # marker carries the legend entry. Zero-size markers along the path would cost one SVG node a point.
     for method, traj in runs.items():
         color, dash, symbol = METHOD_STYLE[method]
         path = _upto(traj, budget)
-        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines+markers",
-                                 name=optimizers.LABELS[method],
+        fig.add_trace(go.Scatter(x=_f32(path[:, 0]), y=_f32(path[:, 1]), mode="lines", legendgroup=method,
+                                 name=optimizers.LABELS[method], showlegend=False,
+                                 line=dict(color=color, width=2.5, dash=dash)))
+        fig.add_trace(go.Scatter(x=_f32(path[-1:, 0]), y=_f32(path[-1:, 1]), mode="lines+markers",
+                                 legendgroup=method, name=optimizers.LABELS[method],
                                  line=dict(color=color, width=2.5, dash=dash),
-                                 marker=dict(symbol=symbol, color=color, size=_end_marker_sizes(len(path)),
-                                             line=dict(color="white", width=1.5))))
+                                 marker=dict(symbol=symbol, color=color, size=12, line=dict(color="white", width=1.5))))
     start = next(iter(runs.values())).xs[0]
     fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
                              marker=dict(symbol="x-thin", size=13, color="black", line=dict(color="black", width=3))))
-    traces = list(range(first, first + len(runs)))
+    traces = list(range(first, first + 2 * len(runs)))
     steps = np.linspace(0, budget, frames + 1)
     # frames as plain dicts: Plotly validates each go object, which would cost ~1 s for 150 traces
     fig.frames = [dict(name=f"{spent:.0f}", traces=traces, data=[
-        dict(type="scatter", x=_f32(path[:, 0]), y=_f32(path[:, 1]), marker=dict(size=_end_marker_sizes(len(path))))
-        for traj in runs.values() for path in [_upto(traj, spent, keep=FRAME_POINTS)]]) for spent in steps]
+        dict(type="scatter", x=_f32(xy[:, 0]), y=_f32(xy[:, 1]))
+        for traj in runs.values() for path in [_upto(traj, spent, keep=FRAME_POINTS)] for xy in (path, path[-1:])])
+        for spent in steps]
     frame = dict(duration=120, redraw=False)
     fig.update_layout(
         legend=dict(itemsizing="constant", orientation="h", x=0, y=1.02, yanchor="bottom"),
@@ -181,16 +179,26 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
 
 
 def race_losses(runs: dict[str, optimizers.Trajectory], *, projector: bool = False) -> go.Figure:
-    """f at the iterates against the queries spent, one line (colour, dash, marker) per method."""
+    """f at the iterates against the queries spent, one line (colour, dash, marker) per method.
+
+    Per method: the whole curve as a line, about 9 of its points as markers, and a legend entry that
+    shows both. Markers of size 0 along the line would still be one SVG node a point (~2,000 for GD),
+    which made this chart the slowest to redraw on the page.
+    """
     fig = go.Figure()
     for method, traj in runs.items():
         color, dash, symbol = METHOD_STYLE[method]
-        every = max(len(traj.queries) // 8, 1)
-        sizes = [9 if i % every == 0 or i == len(traj.queries) - 1 else 0 for i in range(len(traj.queries))]
+        label = optimizers.LABELS[method]
         fs = np.where(np.isfinite(traj.fs), traj.fs, np.nan)
-        fig.add_trace(go.Scatter(x=traj.queries, y=fs, mode="lines+markers", name=optimizers.LABELS[method],
-                                 line=dict(color=color, width=2.5, dash=dash),
-                                 marker=dict(symbol=symbol, color=color, size=sizes)))
+        every = max(len(traj.queries) // 8, 1)
+        marked = np.unique(np.r_[np.arange(0, len(fs), every), len(fs) - 1])
+        line, marker = dict(color=color, width=2.5, dash=dash), dict(symbol=symbol, color=color, size=9)
+        fig.add_trace(go.Scatter(x=traj.queries, y=fs, mode="lines", name=label, legendgroup=method,
+                                 showlegend=False, line=line))
+        fig.add_trace(go.Scatter(x=traj.queries[marked], y=fs[marked], mode="markers", name=label,
+                                 legendgroup=method, showlegend=False, hoverinfo="skip", marker=marker))
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines+markers", name=label, legendgroup=method,
+                                 line=line, marker=marker))
     fig.update_xaxes(title="function queries (a gradient counts as one)")
     fig.update_yaxes(title="f(x)")
     fig.update_layout(legend=dict(itemsizing="constant"))
