@@ -92,6 +92,13 @@ def _clients(run: Path) -> list[psutil.Process]:
     return [me, *(c for c in me.children(recursive=True) if c.pid not in server)]
 
 
+def _step(value: int, direction: int) -> tuple[int, int]:
+    """The slider one notch on, turning back at its ends."""
+    if not ARROWS_MIN <= value + direction <= ARROWS_MAX:
+        direction = -direction
+    return value + direction, direction
+
+
 class Class:
     """What the students share: the moment they all loaded, the run's end, and the results."""
 
@@ -149,9 +156,7 @@ async def student(i: int, browser, url: str, cls: Class, every_s: float, move_ti
         await asyncio.sleep(rng.uniform(0, every_s))    # students do not move in lockstep
         while time.monotonic() < cls.stop_at:
             t_next = time.monotonic() + every_s * rng.uniform(0.75, 1.25)
-            if not ARROWS_MIN <= value + direction <= ARROWS_MAX:
-                direction = -direction
-            value += direction
+            value, direction = _step(value, direction)
             before = await page.evaluate(ARROWS_JS)
             await slider.focus()
             await page.evaluate("() => { window.__t0 = performance.now(); }")
@@ -197,9 +202,7 @@ async def ws_student(i: int, url: str, cls: Class, every_s: float, move_timeout_
         await asyncio.sleep(rng.uniform(0, every_s))
         while time.monotonic() < cls.stop_at:
             t_next = time.monotonic() + every_s * rng.uniform(0.75, 1.25)
-            if not ARROWS_MIN <= value + direction <= ARROWS_MAX:
-                direction = -direction
-            value += direction
+            value, direction = _step(value, direction)
             try:
                 sent = await s.rerun({slider: value})
                 run = await s.collect(sent, sent + move_timeout_s)
@@ -209,7 +212,7 @@ async def ws_student(i: int, url: str, cls: Class, every_s: float, move_timeout_
             except Exception as exc:     # a dropped connection, a refused write
                 cls.errors.append(f"student {i}: {type(exc).__name__}: {str(exc)[:80]}")
                 break
-            chart = run.chart_at(value * value)     # only the chart with the new arrow field counts
+            chart = run.chart_at(value * value)     # only the new arrow field counts: one per n x n anchor
             if run.exceptions or chart is None:
                 cls.errors.append(f"student {i}: move to {value}: charts (s, arrows) {run.charts[:3]}, "
                                   f"exceptions {run.exceptions[:2]}")
