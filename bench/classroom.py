@@ -1,17 +1,27 @@
 """A class of simulated students against `serve-class`: slider -> chart latency, errors, server memory.
 
-Each student is a Chromium browser context (its own cookies, so its own sticky route and
-Streamlit session) that opens the Landscapes page and, every ~2 s (jittered), presses an arrow
-key on the 'Descent arrows per axis' slider and waits until the chart holds the new arrow field.
-Latency is timed inside the page: key press -> chart data changed. Errors: a move whose chart
-did not change within --move-timeout, a Streamlit exception box, a JavaScript error, a page that
-did not load. Memory: the summed RSS of the streamlit replicas (psutil) before the students
-come, once they are all loaded, and at the end of the run with all still connected.
+Each student opens the Landscapes page (its own cookies, so its own sticky route and Streamlit
+session) and, every ~2 s (jittered), moves the 'Descent arrows per axis' slider by one and waits
+for the chart with the new arrow field. Two kinds of student (--client):
+
+* ws (default): a Streamlit websocket session spoken as the frontend speaks it (bench._wsclient):
+  GET the page through nginx (route cookie), then rerun_script BackMsgs over /_stcore/stream.
+  Timed: move sent -> the plotly delta whose figure JSON holds the new number of arrows arrived
+  (p50/p95), and -> script_finished ('done'). This is the server's share: proxy, script rerun,
+  deltas on the wire. A browser's render (on each student's own laptop in a real class) is not in it.
+* browser: a Chromium context (Playwright) pressing an arrow key; timed inside the page, key press
+  -> chart data changed. End to end, render included, but every simulated Chromium shares this
+  machine's cores with the server, so beyond a few students it measures the clients.
+
+Errors: a move whose new chart did not come within --move-timeout, a Streamlit exception (box in
+the page / exception delta), a JavaScript error or dropped websocket, a page that did not load.
+Memory: the summed RSS of the streamlit replicas (psutil) before the students come, once they are
+all loaded, and at the end of the run with all still connected.
 Everything runs on 127.0.0.1 with fresh replicas per run (`deploy/serve_class.py`, nginx in
 front even for one replica, so both columns pay the same proxy hop); each run stops itself
 after --seconds, and every process started is stopped at the end.
 
-Run: .venv/bin/python -m bench.classroom --students 10,30,60 --replicas 1,2 --seconds 30 [--arrive 60]
+Run: .venv/bin/python -m bench.classroom --students 10,30,60 --replicas 1,2 --seconds 30 [--client browser] [--arrive 60]
 (--arrive spreads the students' arrival, as a class walks in, instead of all pages loading at once.)
 Targets (issue 16): 30 students on 2 cores p95 <= 1 s, 0 errors, no memory growth;
 N replicas >= 1.5x better p95 than one process at 60 students.
@@ -21,13 +31,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
-from bench import _common
+from bench import _common, _wsclient
 import psutil
 
 from deploy import serve_class
@@ -41,14 +52,51 @@ SLIDER = "[data-testid=stSlider]"
 ARROWS_MIN, ARROWS_MAX = 3, 20          # the slider's range on the Landscapes page
 
 
-def replica_rss_mb(run: Path) -> float:
-    total = 0
+def _replicas(run: Path) -> list[psutil.Process]:
+    procs = []
     for f in run.glob("streamlit-*.pid"):
         try:
-            total += psutil.Process(int(f.read_text())).memory_info().rss
+            procs.append(psutil.Process(int(f.read_text())))
         except (psutil.NoSuchProcess, ValueError):
             pass
-    return total / 2**20
+    return procs
+
+
+def _sum(procs: list[psutil.Process], value) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            total += value(p)
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def replica_rss_mb(run: Path) -> float:
+    return _sum(_replicas(run), lambda p: p.memory_info().rss) / 2**20
+
+
+def _cpu_s(procs: list[psutil.Process]) -> float:
+    return _sum(procs, lambda p: sum(p.cpu_times()[:2]))     # user + system
+
+
+def _clients(run: Path) -> list[psutil.Process]:
+    """This process and its children (Playwright's driver and Chromium), not the served class it started."""
+    me, server = psutil.Process(), set()
+    for f in run.glob("*.pid"):         # the replicas and nginx (its workers are its children)
+        try:
+            p = psutil.Process(int(f.read_text()))
+            server |= {p.pid, *(c.pid for c in p.children(recursive=True))}
+        except (psutil.NoSuchProcess, ValueError):
+            pass
+    return [me, *(c for c in me.children(recursive=True) if c.pid not in server)]
+
+
+def _step(value: int, direction: int) -> tuple[int, int]:
+    """The slider one notch on, turning back at its ends."""
+    if not ARROWS_MIN <= value + direction <= ARROWS_MAX:
+        direction = -direction
+    return value + direction, direction
 
 
 class Class:
@@ -59,16 +107,29 @@ class Class:
         self.n_loaded = 0
         self.loaded = asyncio.Event()
         self.stop_at = float("inf")
-        self.latency_ms: list[float] = []
+        self.latency_ms: list[float] = []       # move -> the new chart (in the page, or its delta)
+        self.finished_ms: list[float] = []      # move -> script_finished (ws client only)
         self.errors: list[str] = []
         self.rss_idle = self.rss_start = self.rss_end = 0.0
+        self._t = self._server_cpu = self._client_cpu = 0.0
+        self.server_cpu_s = self.client_cpu_s = self.window_s = 0.0    # CPU seconds over the run
 
     def one_loaded(self) -> None:
         self.n_loaded += 1
         if self.n_loaded == self.n:          # the clock starts when the whole class is in
             self.rss_start = replica_rss_mb(self.run)
+            self._t, self._server_cpu, self._client_cpu = (time.monotonic(), _cpu_s(_replicas(self.run)),
+                                                           _cpu_s(_clients(self.run)))
             self.stop_at = time.monotonic() + self.seconds
             self.loaded.set()
+
+    def sample_end(self) -> None:
+        """Memory and the CPU the replicas and the clients spent since the whole class was in."""
+        self.rss_end = replica_rss_mb(self.run)
+        if self.loaded.is_set():
+            self.window_s = time.monotonic() - self._t
+            self.server_cpu_s = _cpu_s(_replicas(self.run)) - self._server_cpu
+            self.client_cpu_s = _cpu_s(_clients(self.run)) - self._client_cpu
 
 
 async def student(i: int, browser, url: str, cls: Class, every_s: float, move_timeout_s: float,
@@ -95,9 +156,7 @@ async def student(i: int, browser, url: str, cls: Class, every_s: float, move_ti
         await asyncio.sleep(rng.uniform(0, every_s))    # students do not move in lockstep
         while time.monotonic() < cls.stop_at:
             t_next = time.monotonic() + every_s * rng.uniform(0.75, 1.25)
-            if not ARROWS_MIN <= value + direction <= ARROWS_MAX:
-                direction = -direction
-            value += direction
+            value, direction = _step(value, direction)
             before = await page.evaluate(ARROWS_JS)
             await slider.focus()
             await page.evaluate("() => { window.__t0 = performance.now(); }")
@@ -120,23 +179,74 @@ async def student(i: int, browser, url: str, cls: Class, every_s: float, move_ti
         await context.close()
 
 
-async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float, move_timeout_s: float,
-                    arrive_s: float = 0.0) -> Class:
-    from playwright.async_api import async_playwright
+async def ws_student(i: int, url: str, cls: Class, every_s: float, move_timeout_s: float,
+                     arrive_s: float = 0.0) -> None:
+    """The same student as `student`, spoken over the websocket (bench._wsclient): no browser, no render."""
+    rng = random.Random(i)
+    await asyncio.sleep(i * arrive_s / cls.n)
+    value = rng.randrange(ARROWS_MIN + 1, ARROWS_MAX)
+    s = _wsclient.Session(url, "landscapes", f"landscape=himmelblau&arrows={value}")
+    try:
+        try:
+            first = await s.open(timeout=120)
+            slider = s.widgets["Descent arrows per axis"]
+            if first.exceptions or first.chart_at(value * value) is None:
+                raise ValueError(f"first run: charts {first.charts}, exceptions {first.exceptions}")
+        except Exception as exc:
+            cls.errors.append(f"student {i}: page did not load ({type(exc).__name__}: {str(exc)[:80]})")
+            return
+        finally:
+            cls.one_loaded()
+        await cls.loaded.wait()
+        direction = 1
+        await asyncio.sleep(rng.uniform(0, every_s))
+        while time.monotonic() < cls.stop_at:
+            t_next = time.monotonic() + every_s * rng.uniform(0.75, 1.25)
+            value, direction = _step(value, direction)
+            try:
+                sent = await s.rerun({slider: value})
+                run = await s.collect(sent, sent + move_timeout_s)
+            except (TimeoutError, asyncio.TimeoutError):
+                cls.errors.append(f"student {i}: run not finished {move_timeout_s:.0f} s after a move")
+                break
+            except Exception as exc:     # a dropped connection, a refused write
+                cls.errors.append(f"student {i}: {type(exc).__name__}: {str(exc)[:80]}")
+                break
+            chart = run.chart_at(value * value)     # only the new arrow field counts: one per n x n anchor
+            if run.exceptions or chart is None:
+                cls.errors.append(f"student {i}: move to {value}: charts (s, arrows) {run.charts[:3]}, "
+                                  f"exceptions {run.exceptions[:2]}")
+                break
+            cls.latency_ms.append(1000 * chart)
+            cls.finished_ms.append(1000 * run.finished)
+            await asyncio.sleep(max(0.0, t_next - time.monotonic()))
+    finally:
+        await s.close()
 
+
+async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float, move_timeout_s: float,
+                    arrive_s: float = 0.0, client: str = "browser") -> Class:
     cls = Class(n, seconds, run)
     rss_idle = replica_rss_mb(run)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
-        tasks = [asyncio.create_task(student(i, browser, url, cls, every_s, move_timeout_s, arrive_s))
-                 for i in range(n)]
+    async with contextlib.AsyncExitStack() as stack:
+        if client == "browser":
+            from playwright.async_api import async_playwright
 
-        async def rss_at_the_end():   # sampled while the whole class is still connected
+            p = await stack.enter_async_context(async_playwright())
+            browser = await p.chromium.launch(executable_path=harness.chromium_path(), args=harness.CHROMIUM_ARGS)
+            stack.push_async_callback(browser.close)
+            tasks = [asyncio.create_task(student(i, browser, url, cls, every_s, move_timeout_s, arrive_s))
+                     for i in range(n)]
+        else:
+            tasks = [asyncio.create_task(ws_student(i, url, cls, every_s, move_timeout_s, arrive_s))
+                     for i in range(n)]
+
+        async def sample_at_the_end():   # while the whole class is still connected
             await cls.loaded.wait()
             await asyncio.sleep(seconds)
-            cls.rss_end = replica_rss_mb(run)
+            cls.sample_end()
 
-        sampler = asyncio.create_task(rss_at_the_end())
+        sampler = asyncio.create_task(sample_at_the_end())
         # Bounded however the server behaves: loading, the run, one move's timeout, and a margin.
         budget = arrive_s + 120 + seconds + move_timeout_s + 30
         done, pending = await asyncio.wait(tasks, timeout=budget)
@@ -150,9 +260,8 @@ async def one_class(url: str, run: Path, n: int, seconds: float, every_s: float,
                 cls.errors.append(f"a student crashed: {type(t.exception()).__name__}: {t.exception()}")
         if not sampler.done():
             sampler.cancel()
-            cls.rss_end = replica_rss_mb(run)
+            cls.sample_end()
         cls.rss_idle = rss_idle
-        await browser.close()
     return cls
 
 
@@ -167,10 +276,17 @@ def serve(replicas: int, run: Path) -> str:
     return f"http://127.0.0.1:{base}"
 
 
+def _pct(values: list[float], q: float) -> float:
+    return _common.percentile(values, q) if values else float("nan")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="simulated students against serve-class")
     ap.add_argument("--students", default="10,30,60", help="comma-separated class sizes")
     ap.add_argument("--replicas", default=f"1,{os.cpu_count() or 2}", help="comma-separated replica counts")
+    ap.add_argument("--client", choices=["ws", "browser"], default="ws",
+                    help="ws: each student a Streamlit websocket session (the server's cost, no render); "
+                         "browser: each a Chromium context (end to end, but the clients share these cores)")
     ap.add_argument("--seconds", type=float, default=30.0, help="length of each run once all have loaded")
     ap.add_argument("--every", type=float, default=2.0, help="seconds between a student's moves (jittered)")
     ap.add_argument("--move-timeout", type=float, default=15.0, help="a move slower than this is an error")
@@ -181,7 +297,7 @@ def main() -> None:
     replica_counts = [int(x) for x in a.replicas.split(",") if x.strip()]
     if not sizes or max(sizes) > MAX_STUDENTS or min(sizes) < 1:
         raise SystemExit(f"--students: 1 .. {MAX_STUDENTS} per run")
-    if harness.chromium_path() is None:
+    if a.client == "browser" and harness.chromium_path() is None:
         raise SystemExit("Chromium not found (apt-get install chromium)")
     rows = []
     for r in replica_counts:
@@ -191,25 +307,33 @@ def main() -> None:
                 run = Path(tmp) / "run"
                 try:
                     url = serve(r, run)
-                    cls = asyncio.run(one_class(url, run, n, a.seconds, a.every, a.move_timeout, a.arrive))
+                    cls = asyncio.run(one_class(url, run, n, a.seconds, a.every, a.move_timeout, a.arrive,
+                                                a.client))
                 finally:
                     serve_class.stop(run)
-            lat = cls.latency_ms
-            rows.append((r, n, len(lat), _common.percentile(lat, 50) if lat else float("nan"),
-                         _common.percentile(lat, 95) if lat else float("nan"), len(cls.errors),
-                         cls.rss_idle, cls.rss_start, cls.rss_end))
+            lat, fin = cls.latency_ms, cls.finished_ms
+            w = cls.window_s or float("nan")
+            rows.append((r, n, len(lat), _pct(lat, 50), _pct(lat, 95), _pct(fin, 50), _pct(fin, 95),
+                         len(cls.errors), 100 * cls.server_cpu_s / w, 1000 * cls.server_cpu_s / max(1, len(lat)),
+                         100 * cls.client_cpu_s / w, cls.rss_idle, cls.rss_start, cls.rss_end))
             print(f"  replicas={r} students={n}: {len(lat)} moves, {len(cls.errors)} errors", flush=True)
             for e in cls.errors[:5]:
                 print(f"    {e}")
+    what = ("--client ws: websocket sessions, move sent -> chart delta with the new arrows arrived "
+            "(no browser render; 'done' = -> script_finished)" if a.client == "ws" else
+            "--client browser: Chromium contexts on these cores, key press -> chart redrawn in the page")
     print(f"\nclassroom: Landscapes 'Descent arrows' slider, a move every ~{a.every:g} s per student, "
-          f"{a.seconds:g} s per run, arriving over {a.arrive:g} s, {os.cpu_count()} cores "
-          "(the simulated students' Chromium shares them)")
-    print(f"{'replicas':>8} {'students':>8} {'moves':>6} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6} "
-          f"{'RSS idle MB':>11} {'start MB':>9} {'end MB':>8}")
-    for r, n, moves, p50, p95, errs, idle, start, end in rows:
-        print(f"{r:>8} {n:>8} {moves:>6} {p50:>8.0f} {p95:>8.0f} {errs:>6} {idle:>11.0f} {start:>9.0f} {end:>8.0f}")
+          f"{a.seconds:g} s per run, arriving over {a.arrive:g} s, {os.cpu_count()} cores\n{what}")
+    print(f"{'replicas':>8} {'students':>8} {'moves':>6} {'p50 ms':>7} {'p95 ms':>7} {'done p50':>8} "
+          f"{'done p95':>8} {'errors':>6} {'srv CPU%':>8} {'CPU ms/move':>11} {'cli CPU%':>8} "
+          f"{'RSS idle MB':>11} {'start MB':>8} {'end MB':>7}")
+    for r, n, moves, p50, p95, d50, d95, errs, scpu, per_move, ccpu, idle, start, end in rows:
+        print(f"{r:>8} {n:>8} {moves:>6} {p50:>7.0f} {p95:>7.0f} {d50:>8.0f} {d95:>8.0f} {errs:>6} "
+              f"{scpu:>8.0f} {per_move:>11.0f} {ccpu:>8.0f} {idle:>11.0f} {start:>8.0f} {end:>7.0f}")
+    print("CPU%: seconds of CPU per second of the run, summed over processes (100 = one core busy); "
+          "srv: the replicas, cli: the simulated students")
     for n in sizes:
-        p95 = {r: row[4] for row in rows for r in [row[0]] if row[1] == n}
+        p95 = {row[0]: row[4] for row in rows if row[1] == n}
         if 1 in p95 and len(p95) > 1:
             best = min((r for r in p95 if r != 1), key=lambda r: p95[r])
             print(f"students={n}: p95 with 1 replica / with {best} = {p95[1] / p95[best]:.2f}x "
