@@ -2,11 +2,12 @@
 
 import base64
 import copy
+import io
 import json
-import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.core.test_viz_cloud_frames import apply
 from ui import urlstate
@@ -17,22 +18,10 @@ TS = [-10.0, 0.0, 0.5, 20.0]
 
 
 def png_pixels(uri: str) -> np.ndarray:
-    """An RGB PNG data URI (8 bits, no interlace, filter 0 on every row, as zo_core writes it) as (h, w, 3)."""
+    """A PNG data URI decoded by Pillow (RGB, or indexed as zo_core writes it) as (h, w, 3), row 0 = smallest y."""
     data = base64.b64decode(uri.split(",", 1)[1])
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, (w, h) = 8, b"", (0, 0)
-    while pos < len(data):
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + size]
-        if kind == b"IHDR":
-            w, h = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
-            assert body[8:10] == b"\x08\x02"
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + size
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 3 * w)
-    assert (rows[:, 0] == 0).all()
-    return rows[:, 1:].reshape(h, w, 3)[::-1]          # row 0 = smallest y, as Z
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGB"))[::-1]
 
 
 def luminance(rgb) -> float:
@@ -96,3 +85,25 @@ def test_all_frames_of_the_page_scale_stay_under_one_megabyte():
     ts = urlstate.symlog_options(100.0, 10)
     out = json.dumps(figs.panel_frames(ts, landscape="sharp_flat", law="ball"), separators=(",", ":"))
     assert len(out) < 1e6, len(out)
+
+
+def test_banded_picture_colours_against_plotlys_own_colour_scale():
+    """Each band is Plotly's colour at the band's centre (plotly.colors.sample_colorscale), contour edges that
+    colour darkened, gaps of f white; bands are levels at multiples of a round step."""
+    import plotly.colors
+    from zo_core.viz.optimizers import SEQUENTIAL, banded_image
+
+    Z = np.tile(np.linspace(0.0, 3.999, 40), (6, 1))        # 4 bands of width 1 along x
+    Z[0, 0] = np.nan
+    uri, lo, hi = banded_image(Z, bands=4, lines=True)
+    px = png_pixels(uri)
+    assert px.shape == (6, 40, 3) and (lo, hi) == (0.0, 3.999)
+    want = [np.round(plotly.colors.unlabel_rgb(c)) for c in
+            plotly.colors.sample_colorscale(SEQUENTIAL, [(k + 0.5) / 4 for k in range(4)], colortype="rgb")]
+    level = np.floor(Z / 1.0)
+    for j in range(40):
+        k = int(np.floor(Z[3, j]))
+        edge = (j > 0 and level[3, j - 1] < k) or (j < 39 and level[3, j + 1] < k)
+        expected = np.round(np.asarray(want[k]) * (0.6 if edge else 1.0))
+        assert np.abs(px[3, j].astype(float) - expected).max() <= 1, (j, px[3, j], expected)
+    assert (px[0, 0] == 255).all()

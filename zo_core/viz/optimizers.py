@@ -45,16 +45,30 @@ def _f32(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, np.float32)
 
 
-def _png(rgb: np.ndarray) -> bytes:
-    """A PNG file of an (h, w, 3) uint8 image (filter 0 on every row)."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+def _png(pixels: np.ndarray, palette: np.ndarray | None = None) -> bytes:
+    """A PNG file of an (h, w, 3) uint8 image, or of (h, w) uint8 indices into ``palette`` ((k, 3) uint8,
+    k <= 256: one byte a pixel, a third of the data to compress). Filter 0 on every row."""
+    h, w = pixels.shape[:2]
+    raw = (np.hstack([np.zeros((h, 1), np.uint8), pixels.reshape(h, -1)])).tobytes()
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+    kind = 2 if palette is None else 3
+    head = chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
+    if palette is not None:
+        head += chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes())
+    return b"\x89PNG\r\n\x1a\n" + head + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
+
+
+@lru_cache(maxsize=8)
+def _scale_stops(colorscale: str) -> tuple[np.ndarray, np.ndarray]:
+    """A named Plotly colour scale as (positions (k,), RGB (k, 3) floats): parsed once, not per picture."""
+    scale = plotly.colors.get_colorscale(colorscale)
+    stops = np.array([s[0] for s in scale])
+    rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
+                    for _, c in scale], dtype=float)
+    return stops, rgb
 
 
 def _round_step(rough: float) -> float:
@@ -88,13 +102,13 @@ def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL
     else:
         step, lo_band = max(hi - lo, 1e-300) / bands, lo
     with np.errstate(invalid="ignore"):
-        level = np.clip(np.floor((Z - lo_band) / step), 0, bands - 1)
-    scale = plotly.colors.get_colorscale(colorscale)
-    stops = np.array([s[0] for s in scale])
-    rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
-                    for _, c in scale], dtype=float)                                    # (k, 3)
-    pos = (level + 0.5) / bands
-    img = np.stack([np.interp(pos, stops, rgb[:, c]) for c in range(3)], axis=-1)
+        level = np.clip(np.floor((Z - lo_band) / step), 0, bands - 1).astype(np.uint8)
+    # One colour a band (its centre on the scale), the same band darkened for contour edges, and white
+    # for the gaps of f: the picture is an index into these 2 * bands + 1 colours.
+    stops, rgb = _scale_stops(colorscale)
+    band = np.stack([np.interp((np.arange(bands) + 0.5) / bands, stops, rgb[:, c]) for c in range(3)], axis=-1)
+    palette = np.vstack([band, band * 0.6, [[255.0, 255.0, 255.0]]]).round().astype(np.uint8)
+    index = level.copy()
     if lines:
         lv = np.where(finite, level, np.inf)
         edge = np.zeros(Z.shape, bool)
@@ -102,9 +116,9 @@ def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL
         edge[:, :-1] |= lv[:, :-1] > lv[:, 1:]
         edge[1:, :] |= lv[1:, :] > lv[:-1, :]
         edge[:-1, :] |= lv[:-1, :] > lv[1:, :]
-        img[edge] *= 0.6
-    img[~finite] = 255.0                                                                 # gaps of f: white
-    uri = "data:image/png;base64," + base64.b64encode(_png(img[::-1].round().astype(np.uint8))).decode()
+        index[edge] += bands
+    index[~finite] = 2 * bands                                                           # gaps of f: white
+    uri = "data:image/png;base64," + base64.b64encode(_png(index[::-1], palette)).decode()
     return uri, lo, hi
 
 
