@@ -75,6 +75,20 @@ def test_known_minima_are_stationary_with_positive_curvature(name):
         assert np.all(np.linalg.eigvalsh(L.hess(m)) > 0)
 
 
+@pytest.mark.parametrize("name", ["himmelblau", "sharp_flat"])
+def test_refined_minima_are_where_scipy_finds_them(name):
+    """scipy's BFGS on f (a sympy-lambdified f and gradient, not the landscape's own) from starts 0.05 off."""
+    from scipy.optimize import minimize
+
+    L = landscapes.get(name)
+    f = sp.lambdify((landscapes.X, landscapes.Y), L.expr, "numpy")
+    g = sp.lambdify((landscapes.X, landscapes.Y), [sp.diff(L.expr, v) for v in (landscapes.X, landscapes.Y)], "numpy")
+    for m in L.minima:
+        r = minimize(lambda p: f(*p), m + 0.05, jac=lambda p: np.asarray(g(*p), float), method="BFGS",
+                     options={"gtol": 1e-12})
+        np.testing.assert_allclose(r.x, m, atol=1e-9)
+
+
 def test_sharp_flat_has_a_sharp_deep_and_a_flat_shallow_minimum():
     L = landscapes.get("sharp_flat")
     sharp, flat = sorted(L.minima, key=lambda m: m[0])
