@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import monitor, registry, sidebar, theme, urlstate
+from ui import monitor, registry, sidebar, theme, urlstate, warmup
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
                    initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
@@ -28,3 +28,4 @@ with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()
 sidebar.share()
+warmup.start()   # once per process, after the first page is on screen: the lectures' heavy defaults

@@ -293,6 +293,8 @@ def main() -> None:
     ap.add_argument("--arrive", type=float, default=0.0,
                     help="seconds over which the students arrive (0: all at once; a page load over 120 s is an error)")
     a = ap.parse_args()
+    # steady-state figures: no start-up warm-up (ui.warmup) training a classifier beside the first moves
+    os.environ.setdefault("ZOLAB_WARMUP", "0")
     sizes = [int(x) for x in a.students.split(",") if x.strip()]
     replica_counts = [int(x) for x in a.replicas.split(",") if x.strip()]
     if not sizes or max(sizes) > MAX_STUDENTS or min(sizes) < 1:

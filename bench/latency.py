@@ -23,6 +23,7 @@ Run (from the repository root): .venv/bin/python -m bench.latency [--all] [--mov
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 
 from playwright.sync_api import sync_playwright
@@ -256,6 +257,8 @@ def main(argv=None):
     ap.add_argument("--moves", type=int, default=8, help="timed moves per page (default 8)")
     ap.add_argument("--only", default="", help="only the pages whose row name contains this text")
     args = ap.parse_args(argv)
+    # steady-state figures: no start-up warm-up (ui.warmup) training a classifier beside the first moves
+    os.environ.setdefault("ZOLAB_WARMUP", "0")
     pages = [row for row in (PAGES if args.all or args.only else PAGES[:1]) if args.only in row[0]]
     rows = []
     with harness.Server(script="bench/floor_app.py") as floor_server, harness.Server() as server, \

@@ -17,7 +17,7 @@ st.markdown(
 )
 
 c1, c2 = st.columns([3, 1])
-text = urlstate.text("Polynomial f(x, y)", "th_poly", default="x^3 + x*y^2 - 2*y + 1", max_chars=120, where=c1,
+text = urlstate.text("Polynomial f(x, y)", "th_poly", default=theory.DEFAULT_POLYNOMIAL, max_chars=120, where=c1,
                      help="Numbers, x, y, + - * / ^ and parentheses; degree at most 4, at most 10 terms. "
                           "The text is parsed by a whitelist parser, never evaluated.")
 method = urlstate.choice("Directions", "th_method", ["gaussian", "sphere"], default="gaussian", widget="segmented",
@@ -38,7 +38,7 @@ except ValueError as err:
     st.error(f"This polynomial cannot be used: {escape_markdown(message)}", icon=":material/error:")
     if where:   # the parser's caret under the offending character; st.code shows it as plain text
         st.code(where, language=None)
-    last = st.session_state.get(_LAST, ("x^3 + x*y^2 - 2*y + 1", method))
+    last = st.session_state.get(_LAST, (theory.DEFAULT_POLYNOMIAL, method))
     st.caption(f"Showing the last polynomial that worked: {code_span(last[0])}.")
     der = derivation(*last)
 

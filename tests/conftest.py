@@ -1,8 +1,13 @@
 """Fixtures for every test folder."""
 
+import os
 import sys
 
 import pytest
+
+# No start-up warm-up (ui.warmup) in the servers and AppTests of the suite: each would import torch and
+# train the digit classifier in the background. tests/app/test_warmup.py runs it on purpose.
+os.environ.setdefault("ZOLAB_WARMUP", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -25,6 +25,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from ui import warmup
+from ui.text import escape_markdown
+
 SLOW_S = 1.0            # a rerun slower than this gets a log line
 ACTIVE_S = 600.0        # a session that reran within the last 10 min counts as active
 HEARTBEAT_S = 10.0      # how often a replica writes its summary to the store
@@ -200,6 +203,11 @@ def render() -> None:
     cols[2].metric("Fine-tuning runs", f"{s.get('long_running', 0)} of {s.get('long_runs', 0)}")
     cols[3].metric("Refused for fairness", s.get("refused", 0),
                    help=f"{s.get('sessions_over', 0)} session(s) are over their share of heavy work right now.")
+    w = warmup.status()
+    done = ", ".join(w["done"]) or "nothing yet"
+    st.caption(f"Start-up warm-up of this replica: {w['state']}"
+               + (f" in {w['seconds']:.1f} s" if w["seconds"] is not None else "") + f"; ready: {done}."
+               + (" Failed: " + escape_markdown("; ".join(w["failed"])) + "." if w["failed"] else ""))
     rows = [{"page": r["page"], "seconds": round(r["seconds"], 2), "session": r["session"],
              "replica": r.get("process", s.get("process", "")),
              "when": time.strftime("%H:%M:%S", time.localtime(r["at"]))} for r in s["slowest"]]

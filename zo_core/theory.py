@@ -26,6 +26,7 @@ makes the one-point estimator's variance blow up as mu -> 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import lgamma, pi, sqrt
 
 import numpy as np
@@ -316,8 +317,14 @@ def taylor(expr: sp.Expr, order: int = 3) -> sp.Expr:
     return sum(sp.factor_terms(sp.expand(c)) * MU**k for (k,), c in poly.terms() if k <= order)
 
 
+DEFAULT_POLYNOMIAL = "x^3 + x*y^2 - 2*y + 1"     # the Theory page's first polynomial
+
+
+@lru_cache(maxsize=32)
 def derive(text: str, *, method: str = "gaussian") -> Derivation:
-    """The whole derivation for the polynomial typed as ``text`` (parsed safely; never sympified)."""
+    """The whole derivation for the polynomial typed as ``text`` (parsed safely; never sympified).
+
+    Cached per process (a few tenths of a second of sympy each): the result is frozen, do not mutate it."""
     expr = polynomial(text)
     rem = {s: _terms(remainder(expr, s)) for s in ("forward", "central")}
     coord = {s: coordinate_bias(expr, s) for s in ("forward", "central")}
