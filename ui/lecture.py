@@ -53,7 +53,14 @@ def panel(topic: str, *, projector: bool) -> None:
     deck = load(topic)
     if deck is None or not deck.slides:
         return
-    with st.expander(f"Lecture: {deck.title}", expanded=projector, icon=":material/school:"):
+    # Drawn only while open (a rerun on open/close): some forty Markdown blocks with math, re-rendered on
+    # every slider move behind a closed expander, cost the browser ~0.2 s a move (bench/latency).
+    # One key per mode, so switching the projector on opens it as before.
+    box = st.expander(f"Lecture: {deck.title}", expanded=projector, icon=":material/school:",
+                      key=f"lecture_open_{topic}_{int(projector)}", on_change="rerun")
+    if not box.open:
+        return
+    with box:
         for i, slide in enumerate(deck.slides):
             if i:
                 st.divider()
@@ -74,5 +81,8 @@ def footer(page_file: str, *code) -> None:
     if info is not None and info.lecture:
         panel(info.lecture, projector=bool(settings and settings.projector))
     if code:
-        with st.expander("Show the code", icon=":material/code:"):
-            st.code("\n\n".join(inspect.getsource(c) for c in code), language="python")
+        shown = st.expander("Show the code", icon=":material/code:", key=f"code_open_{Path(page_file).stem}",
+                            on_change="rerun")
+        if shown.open:
+            with shown:
+                st.code("\n\n".join(inspect.getsource(c) for c in code), language="python")

@@ -157,6 +157,12 @@ def test_lecture_panel_uses_the_slide_parser():
         (panel,) = [e for e in at.get("expander") if e.label.startswith("Lecture:")]
         assert panel.label == f"Lecture: {deck.title}"
         assert panel.proto.expanded == bool(projector)          # open in projector mode
+        if not projector:       # closed: nothing drawn inside until a student opens it
+            assert not panel.markdown
+            at.session_state[f"lecture_open_landscapes_{projector}"] = True
+            at.run()
+            no_exception(at)
+            (panel,) = [e for e in at.get("expander") if e.label.startswith("Lecture:")]
         shown = " ".join(m.value for m in panel.markdown)
         for slide in deck.slides:
             assert slide.title in shown

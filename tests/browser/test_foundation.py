@@ -85,3 +85,19 @@ def test_custom_formula_from_link_is_drawn(page, server):
     assert "cannot be used" not in page.locator("[data-testid=stSidebar]").inner_text()
     assert page.locator("[data-testid=stSidebar] [data-testid=stTextInputField]").input_value() == "abs(x)+y^2"
     assert "∣x∣+y" in page.locator("[data-testid=stMain] .katex").first.inner_text()   # |x| + y^2 drawn as typed
+
+
+def test_lecture_and_code_panels_draw_their_content_when_opened(page, server):
+    """Closed panels send nothing (a slider move re-renders less); opening one reruns and shows it."""
+    goto(page, server, "landscapes?landscape=himmelblau")
+    page.wait_for_selector(".js-plotly-plot")
+    harness.wait_idle(page)
+    lecture = page.locator("[data-testid=stExpander]").filter(has_text="Lecture:")
+    assert lecture.get_by_text("Sharp and flat minima").count() == 0
+    lecture.locator("summary").click()
+    lecture.get_by_text("Sharp and flat minima").first.wait_for(timeout=20_000)
+    code = page.locator("[data-testid=stExpander]").filter(has_text="Show the code")
+    code.locator("summary").click()
+    code.locator("code").first.wait_for(timeout=20_000)
+    assert "def landscape_contour" in code.locator("code").first.inner_text()
+    assert harness.exceptions(page) == []
