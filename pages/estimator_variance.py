@@ -34,30 +34,38 @@ d = int(urlstate.choice("Dimension d (μ, q, histogram, budget tabs)", "ev_d",
 
 common = dict(problem=problem, method=method, n=int(n), seed=settings.seed, projector=settings.projector)
 tabs = urlstate.tabs(["vs d", "vs μ", "vs q", "cosine", "histogram", "budget"], "ev_tab")
-with tabs[0]:
-    keep_last.show("variance_vs_dim", key="ev_dim", scheme=scheme, mu=float(mu), q=int(q), **common,
-                   caption="d from 1 to 10,000 on log axes: the variance grows linearly in d.")
-with tabs[1]:
-    keep_last.show("variance_vs_mu", key="ev_mu_fig", scheme=scheme, d=d, q=int(q), **common,
-                   caption="One-point: E‖g‖² ≈ d f(x)²/μ² — the variance is infinite in the limit μ → 0. "
-                           "Two-point schemes stay bounded.")
-with tabs[2]:
-    keep_last.show("variance_vs_q", key="ev_q_fig", scheme=scheme, mu=float(mu), d=d, **common,
-                   caption="Averaging q independent directions divides the variance by q (and costs q times more).")
-with tabs[3]:
-    keep_last.show("cosine_vs_dim", key="ev_cos", scheme=scheme, mu=float(mu), q=int(q), **common,
-                   caption=f"Exact for q = 1: E|cos| = Γ(d/2)/(√π Γ((d+1)/2)) ≈ √(2/(πd)); "
-                           f"at d = {d}: {float(theory.expected_abs_cosine(d)):.3f}.")
-with tabs[4]:
-    coordinate = urlstate.slider("Coordinate i", "ev_coord", bound="ev_coord", default=1)
-    keep_last.show("coordinate_histogram", key="ev_hist", scheme=scheme, mu=float(mu), d=d, q=int(q),
-                   coordinate=min(int(coordinate), d) - 1, **(common | dict(n=max(int(n), 1000))),
-                   caption="One coordinate of many estimates: centred on the exact partial derivative, "
-                           "with a spread that grows like √d.")
-with tabs[5]:
-    keep_last.show("budget_error", key="ev_budget", d=d, **common,
-                   caption="Same queries, two strategies: averaging random directions converges like √(d/q) "
-                           "at any budget; coordinate differences need all 2d queries to be exact.")
+# Only the tab on screen is computed and sent (a switch reruns the page): a μ move redraws one chart, not four.
+if tabs[0].open:
+    with tabs[0]:
+        keep_last.show("variance_vs_dim", key="ev_dim", scheme=scheme, mu=float(mu), q=int(q), **common,
+                       caption="d from 1 to 10,000 on log axes: the variance grows linearly in d.")
+if tabs[1].open:
+    with tabs[1]:
+        keep_last.show("variance_vs_mu", key="ev_mu_fig", scheme=scheme, d=d, q=int(q), **common,
+                       caption="One-point: E‖g‖² ≈ d f(x)²/μ² — the variance is infinite in the limit μ → 0. "
+                               "Two-point schemes stay bounded.")
+if tabs[2].open:
+    with tabs[2]:
+        keep_last.show("variance_vs_q", key="ev_q_fig", scheme=scheme, mu=float(mu), d=d, **common,
+                       caption="Averaging q independent directions divides the variance by q (and costs q times "
+                               "more).")
+if tabs[3].open:
+    with tabs[3]:
+        keep_last.show("cosine_vs_dim", key="ev_cos", scheme=scheme, mu=float(mu), q=int(q), **common,
+                       caption=f"Exact for q = 1: E|cos| = Γ(d/2)/(√π Γ((d+1)/2)) ≈ √(2/(πd)); "
+                               f"at d = {d}: {float(theory.expected_abs_cosine(d)):.3f}.")
+if tabs[4].open:
+    with tabs[4]:
+        coordinate = urlstate.slider("Coordinate i", "ev_coord", bound="ev_coord", default=1)
+        keep_last.show("coordinate_histogram", key="ev_hist", scheme=scheme, mu=float(mu), d=d, q=int(q),
+                       coordinate=min(int(coordinate), d) - 1, **(common | dict(n=max(int(n), 1000))),
+                       caption="One coordinate of many estimates: centred on the exact partial derivative, "
+                               "with a spread that grows like √d.")
+if tabs[5].open:
+    with tabs[5]:
+        keep_last.show("budget_error", key="ev_budget", d=d, **common,
+                       caption="Same queries, two strategies: averaging random directions converges like √(d/q) "
+                               "at any budget; coordinate differences need all 2d queries to be exact.")
 
 # The lecture's claim at these settings (closed form on the linear test function), and its prompts.
 V = claims.linear_second_moment(method, scheme, d, int(q), float(mu))
