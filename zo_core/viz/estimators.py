@@ -118,8 +118,35 @@ def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
 
 
 # Indices of the traces a mu move changes in estimator_cloud: the -mean g arrow, the estimates, their
-# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the contour.
-CLOUD_TRACES = (2, 4, 5, 6)
+# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the rest.
+CLOUD_TRACES = (1, 3, 4, 5)
+
+PICTURE_NODES = 161     # grid nodes per axis on which f is evaluated for the left panel's picture
+PICTURE_UPSAMPLE = 2    # picture pixels per grid cell: thin contour lines (322 x 322 pixels)
+PICTURE_BANDS = 25      # colour bands, as a contour with ncontours=25 draws them
+
+
+def landscape_picture(L, n: int = PICTURE_NODES) -> dict:
+    """f on an n x n grid over L.bounds as a layout image: PICTURE_BANDS Viridis bands with dark edges
+    (contour lines), log-coloured like the landscape pages; {} where f has no finite value there.
+
+    A picture, not a contour trace: every Plotly redraw of the figure recomputes a contour's lines (about
+    half of a mu frame's time in Chromium when the cloud's axes move), where an image costs next to nothing.
+    The image's pixels are centred on the upsampled grid nodes, so pixel (i, j) shows f where it is drawn.
+    """
+    # Imported here: it brings scipy.ndimage (~1 s), which the Estimator variance page never needs.
+    from zo_core.viz.optimizers import banded_image
+
+    xs, ys, P = L.mesh(n)
+    C, _ = color_values(L.f(P), log=getattr(L, "log_scale", True))
+    if not np.isfinite(C).any():
+        return {}
+    uri = banded_image(C, bands=PICTURE_BANDS, colorscale="Viridis", lines=True, upsample=PICTURE_UPSAMPLE)[0]
+    (x0, x1), (y0, y1) = L.bounds
+    m = n * PICTURE_UPSAMPLE                     # pixels a side (ndimage.zoom keeps the corner nodes in place)
+    hx, hy = (x1 - x0) / (m - 1), (y1 - y0) / (m - 1)
+    return dict(source=uri, x=x0 - hx / 2, y=y1 + hy / 2, sizex=x1 - x0 + hx, sizey=y1 - y0 + hy,
+                xanchor="left", yanchor="top", sizing="stretch", layer="below")
 
 
 def _arrow(p, tip, visible: bool, *, name: str, color: str) -> go.Scatter:
@@ -138,12 +165,12 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
     L, p, grad, est = cloud_arrays(landscape, method, scheme, mu, q, n, seed, x, y, precision)
     fig = make_subplots(cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.08,
                         subplot_titles=(f"{L.title}: the point x", "estimates g in the gradient plane"))
-    # Left panel: the landscape with the point and unit arrows along -grad f and -mean g.
-    xs, ys, P = L.mesh(81)
-    C, label = color_values(L.f(P), log=getattr(L, "log_scale", True))
-    fig.add_trace(go.Contour(x=xs, y=ys, z=C, colorscale="Viridis", ncontours=25, showscale=False, name="f",
-                             hoverinfo="skip"), row=1, col=1)
+    # Left panel: the landscape (a picture, see landscape_picture) with the point and unit arrows along
+    # -grad f and -mean g.
     (x0, x1), (y0, y1) = L.bounds
+    picture = landscape_picture(L)
+    if picture:
+        fig.add_layout_image(picture, row=1, col=1)
     arrow = 0.18 * min(x1 - x0, y1 - y0)
     v = _cloud_view(p, grad, est.g, arrow)
     gnorm = float(np.linalg.norm(grad))
@@ -154,8 +181,9 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
                   row=1, col=1)
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="x", showlegend=False,
                              marker=dict(color="white", size=12, line=dict(color="black", width=2))), row=1, col=1)
-    fig.update_xaxes(range=[x0, x1], title="x", row=1, col=1)
-    fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", row=1, col=1)
+    # No grid lines across the picture (a contour trace used to cover them).
+    fig.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False, row=1, col=1)
+    fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", showgrid=False, zeroline=False, row=1, col=1)
 
     # Right panel: the cloud (trace order: CLOUD_TRACES are what a mu frame replaces).
     G, mean, E = v["G"], v["mean"], v["E"]
