@@ -106,11 +106,26 @@ def _cloud_view(p, grad, G, arrow: float) -> dict:
     pts = np.vstack([np.percentile(G, [1, 99], axis=0), grad[None], mean[None]])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = max(float((hi - lo).max()), 1e-9 * max(1.0, float(np.abs(grad).max())))
-    mid = (lo + hi) / 2
+    xrange, yrange = frame_window(lo, hi, span)
     norm = float(np.linalg.norm(mean))
     tip = p - arrow * mean / norm if norm > 0 else p
-    return dict(G=G, mean=mean, E=E, xrange=[mid[0] - 0.6 * span, mid[0] + 0.6 * span],
-                yrange=[mid[1] - 0.6 * span, mid[1] + 0.6 * span], tip=tip, arrow_visible=norm > 0)
+    return dict(G=G, mean=mean, E=E, xrange=xrange, yrange=yrange, tip=tip, arrow_visible=norm > 0)
+
+
+WINDOW_STEPS = 8     # window widths a decade: 10^(k/8), each 1.33x the last
+
+
+def frame_window(lo, hi, span: float) -> tuple[list, list]:
+    """Square axis ranges of width w = 10^(k/WINDOW_STEPS), the smallest >= 1.2 span, centred on a
+    multiple of w/20 nearest the box [lo, hi] (both (2,)) of side <= span: the box stays inside.
+
+    Steps rather than a snug fit: neighbouring mu on the slider mostly share one window, so the cloud
+    moves against fixed axes, and the browser redraws only the cloud (a new window redraws the figure).
+    """
+    w = 10.0 ** (np.ceil(np.log10(1.2 * span) * WINDOW_STEPS - 1e-9) / WINDOW_STEPS)
+    step = w / 20         # the centre moves at most w/40 off the box's: margins >= 0.1 span - w/40 > 0
+    c = np.round((np.asarray(lo, float) + np.asarray(hi, float)) / 2 / step) * step
+    return [float(c[0] - w / 2), float(c[0] + w / 2)], [float(c[1] - w / 2), float(c[1] + w / 2)]
 
 
 def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
@@ -223,7 +238,14 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
     same other parameters turns it into the figure for ``mus[i]`` (numbers rounded to 6 digits); where
     that figure cannot be drawn (its builder raises ValueError), frame i is ``{"error": message}``.
     Each frame comes from the same :func:`cloud_arrays` call (same seed) as the figure itself.
+
+    The frames also carry the figure's margins and title padding, which :func:`~zo_core.viz.theme` sets
+    from the title's line count and the legend's entries: read off the figure itself, built once for
+    each (title lines, ellipse in the legend) that occurs.
     """
+    params = dict(landscape=landscape, method=method, scheme=scheme, q=q, n=n, seed=seed, x=x, y=y,
+                  precision=precision, projector=projector)
+    margins = {}
     frames = []
     for mu in mus:
         try:
@@ -234,14 +256,20 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
         (x0, x1), (y0, y1) = L.bounds
         v = _cloud_view(p, grad, est.g, 0.18 * min(x1 - x0, y1 - y0))
         G, E, mean, tip = v["G"], v["E"], v["mean"], v["tip"]
+        title = title_text(_cloud_title(method, scheme, float(mu), q, precision, est.queries),
+                           projector=bool(projector))
+        key = (title.count("<br>"), bool(len(E)))
+        if key not in margins:
+            layout = estimator_cloud(mu=float(mu), **params).layout
+            margins[key] = {"margin.t": layout.margin.t, "margin.b": layout.margin.b,
+                            "title.pad.t": layout.title.pad.t}
         frames.append({
             "data": {"x": [compact([p[0], tip[0]]), compact(G[:, 0]), compact(E[:, 0]), compact(mean[:1])],
                      "y": [compact([p[1], tip[1]]), compact(G[:, 1]), compact(E[:, 1]), compact(mean[1:])],
                      "visible": [bool(v["arrow_visible"]), True, True, True],
                      "showlegend": [False, True, bool(len(E)), True]},
             "layout": {"xaxis2.range": compact(v["xrange"]), "yaxis2.range": compact(v["yrange"]),
-                       "title.text": title_text(_cloud_title(method, scheme, float(mu), q, precision, est.queries),
-                                                projector=bool(projector))},
+                       "title.text": title, **margins[key]},
         })
     return {"traces": list(CLOUD_TRACES), "frames": frames}
 
