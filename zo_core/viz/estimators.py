@@ -116,12 +116,9 @@ WINDOW_STEPS = 8     # window widths a decade: 10^(k/8), each 1.33x the last
 
 
 def frame_window(lo, hi, span: float) -> tuple[list, list]:
-    """Square axis ranges of width w = 10^(k/WINDOW_STEPS), the smallest >= 1.2 span, centred on a
-    multiple of w/20 nearest the box [lo, hi] (both (2,)) of side <= span: the box stays inside.
-
-    Steps rather than a snug fit: neighbouring mu on the slider mostly share one window, so the cloud
-    moves against fixed axes, and the browser redraws only the cloud (a new window redraws the figure).
-    """
+    """Square ranges of width w = 10^(k/WINDOW_STEPS) >= 1.2 span (the smallest), centred on the multiple
+    of w/20 nearest the box [lo, hi] of side <= span. Steps, not a snug fit: neighbouring mu mostly share
+    a window, so the browser redraws only the cloud (a new window redraws the whole figure)."""
     w = 10.0 ** (np.ceil(np.log10(1.2 * span) * WINDOW_STEPS - 1e-9) / WINDOW_STEPS)
     step = w / 20         # the centre moves at most w/40 off the box's: margins >= 0.1 span - w/40 > 0
     c = np.round((np.asarray(lo, float) + np.asarray(hi, float)) / 2 / step) * step
@@ -142,16 +139,10 @@ PICTURE_BANDS = 25      # colour bands, as a contour with ncontours=25 draws the
 
 
 def landscape_picture(L, n: int = PICTURE_NODES) -> dict:
-    """f on an n x n grid over L.bounds as a layout image: PICTURE_BANDS Viridis bands with dark edges
-    (contour lines), log-coloured like the landscape pages; {} where f has no finite value there.
-
-    A picture, not a contour trace: every Plotly redraw of the figure recomputes a contour's lines (about
-    half of a mu frame's time in Chromium when the cloud's axes move), where an image costs next to nothing.
-    The image's pixels are centred on the upsampled grid nodes, so pixel (i, j) shows f where it is drawn.
-    """
-    # Imported here: it brings scipy.ndimage (~1 s), which the Estimator variance page never needs.
-    from zo_core.viz.optimizers import banded_image
-
+    """f on an n x n grid over L.bounds as a layout image (pixels centred on the upsampled nodes):
+    PICTURE_BANDS Viridis bands with dark edges (contour lines), log-coloured; {} where f is nowhere finite.
+    Not a contour trace: each Plotly redraw recomputes its lines (half of a mu frame that moves the axes)."""
+    from zo_core.viz.optimizers import banded_image    # here: it imports scipy.ndimage (~1 s)
     xs, ys, P = L.mesh(n)
     C, _ = color_values(L.f(P), log=getattr(L, "log_scale", True))
     if not np.isfinite(C).any():
@@ -180,8 +171,7 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
     L, p, grad, est = cloud_arrays(landscape, method, scheme, mu, q, n, seed, x, y, precision)
     fig = make_subplots(cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.08,
                         subplot_titles=(f"{L.title}: the point x", "estimates g in the gradient plane"))
-    # Left panel: the landscape (a picture, see landscape_picture) with the point and unit arrows along
-    # -grad f and -mean g.
+    # Left panel: the landscape (a picture) with the point and unit arrows along -grad f and -mean g.
     (x0, x1), (y0, y1) = L.bounds
     picture = landscape_picture(L)
     if picture:
@@ -196,8 +186,7 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
                   row=1, col=1)
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="x", showlegend=False,
                              marker=dict(color="white", size=12, line=dict(color="black", width=2))), row=1, col=1)
-    # No grid lines across the picture (a contour trace used to cover them).
-    fig.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False, row=1, col=1)
+    fig.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False, row=1, col=1)   # none over f
     fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", showgrid=False, zeroline=False, row=1, col=1)
 
     # Right panel: the cloud (trace order: CLOUD_TRACES are what a mu frame replaces).
@@ -239,9 +228,8 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
     that figure cannot be drawn (its builder raises ValueError), frame i is ``{"error": message}``.
     Each frame comes from the same :func:`cloud_arrays` call (same seed) as the figure itself.
 
-    The frames also carry the figure's margins and title padding, which :func:`~zo_core.viz.theme` sets
-    from the title's line count and the legend's entries: read off the figure itself, built once for
-    each (title lines, ellipse in the legend) that occurs.
+    Margins and title padding (theme sets them from the title's lines and the legend's entries) are read
+    off the figure itself, built once for each (title lines, ellipse in the legend) that occurs.
     """
     params = dict(landscape=landscape, method=method, scheme=scheme, q=q, n=n, seed=seed, x=x, y=y,
                   precision=precision, projector=projector)
