@@ -8,7 +8,10 @@ import json
 import os
 import signal
 
+import numpy as np
+
 from devtools import browser as harness
+from zo_core.viz import estimators as figs
 
 # In the component's frame: x of the first 10 estimates of the cloud as JSON (null before the first draw).
 CLOUD_X = """() => {
@@ -17,6 +20,24 @@ CLOUD_X = """() => {
   const t = p._fullData.find(t => (t.name || '').endsWith('estimates g'));
   return t && t.x.length ? JSON.stringify(Array.from(t.x).slice(0, 10)) : null;
 }"""
+
+
+# The same and the right panel's pixels per unit along g1 over those along g2 (scaleanchor: 1), once every
+# slider input so far has been drawn (null while one is drawing: the cloud's data changes before its axes).
+CLOUD_SEEN = f"""() => {{
+  const s = document.querySelector('[data-livechart-slider]'), lc = window.__livechart;
+  if (!s || !lc) return null;
+  if (window.__inputs === undefined) {{
+    window.__inputs = 0;
+    window.__drawn0 = lc.moves.length;
+    s.addEventListener('input', () => {{ window.__inputs += 1; }});
+  }}
+  if (lc.moves.length - window.__drawn0 < window.__inputs) return null;
+  const x = ({CLOUD_X})();
+  if (x === null) return null;
+  const L = document.querySelector('.js-plotly-plot')._fullLayout, k = a => a._length / (a.range[1] - a.range[0]);
+  return JSON.stringify([x, Number((k(L.xaxis2) / k(L.yaxis2)).toFixed(6))]);
+}}"""
 
 
 def trace_named(prefix: str) -> str:
@@ -31,6 +52,24 @@ def trace_named(prefix: str) -> str:
 
 
 MU_MARK = trace_named("μ = ")          # the error_vs_mu chart's marker of the current μ
+
+
+# In the component's frame: the chart as the frames left it against a fresh Plotly.newPlot of its own data
+# and layout (same size), as the pixel positions of every point and line of the scatter traces.
+REDRAWN = """async () => {
+  const gd = document.querySelector('.js-plotly-plot');
+  const div = document.createElement('div');
+  document.body.appendChild(div);
+  const size = {width: gd._fullLayout.width, height: gd._fullLayout.height};
+  await Plotly.newPlot(div, structuredClone(gd.data), Object.assign(structuredClone(gd.layout), size));
+  const drawn = el => Array.from(el.querySelectorAll('.scatterlayer .trace')).map(t =>
+    Array.from(t.querySelectorAll('path.point, path.js-line'))
+      .map(p => (p.getAttribute('transform') || p.getAttribute('d') || '').match(/-?[0-9.]+(e-?[0-9]+)?/g) || []));
+  const out = [drawn(gd), drawn(div)];
+  Plotly.purge(div);
+  div.remove();
+  return out.concat([[gd._fullLayout.xaxis2.range, gd._fullLayout.yaxis2.range]]);
+}"""
 
 
 def livechart_frame(page, probe: str):
@@ -66,20 +105,37 @@ def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     page.wait_for_function(f"() => ({MU_MARK})() === 'μ = 0.1'", timeout=90_000)
     assert frame.evaluate("() => document.querySelector('output').textContent") == "0.1"
     frame.locator("[data-livechart-slider]").focus()
-    seen, (moves, title) = press_while_paused(
-        page, server, frame, CLOUD_X, ["ArrowLeft"] * 5 + ["ArrowRight"] * 2,
-        "() => window.__livechart.moves", "() => document.querySelector('.js-plotly-plot').layout.title.text")
+    seen, (moves, title, (drawn, fresh, window)) = press_while_paused(
+        page, server, frame, CLOUD_SEEN, ["ArrowLeft"] * 5 + ["ArrowRight"] * 2,
+        "() => window.__livechart.moves", "() => document.querySelector('.js-plotly-plot').layout.title.text",
+        REDRAWN)
+    seen, scales = [json.dumps(json.loads(s)[0]) for s in seen], [json.loads(s)[1] for s in seen]
     # Speed is bench/latency.py's business (house rule: no timed tests); here: one redraw per press.
     assert len(set(seen[:6])) == 6 and seen[7] == seen[3], "every key press shows its own cloud"
     assert len(moves) == 7, moves
     assert "μ = 0.0178" in title
+    # One of the moves gives the cloud a new window: every press keeps one scale on both axes of the
+    # right panel, and the last drew what a fresh draw of the result draws.
+    assert scales == [1.0] * 8, scales
+    # The page's defaults are cloud_frames' own: the axes show the server's window, one of them widened to
+    # the panel's shape (Plotly's scaleanchor), none shrunk.
+    want = figs.cloud_frames([0.0178])["frames"][0]["layout"]
+    (a, b), (c, d) = want["xaxis2.range"], want["yaxis2.range"]
+    (a2, b2), (c2, d2) = window
+    tol = 1e-5 * (b - a)
+    assert a2 <= a + tol and b2 >= b - tol and c2 <= c + tol and d2 >= d - tol, (window, want)
+    assert min(abs(a2 - a) + abs(b2 - b), abs(c2 - c) + abs(d2 - d)) <= 2 * tol, (window, want)
+    assert [len(t) for t in drawn] == [len(t) for t in fresh] and sum(map(len, drawn)) > 300
+    for t, (a_trace, b_trace) in enumerate(zip(drawn, fresh)):
+        for a, b in zip(a_trace, b_trace):
+            assert len(a) == len(b) and np.allclose(np.array(a, float), np.array(b, float), atol=0.05), t
 
     # Let go: the value reaches the server once; the URL and the rest of the page follow.
     page.wait_for_function("() => new URL(location.href).searchParams.get('ge_mu') === '0.0178'", timeout=90_000)
     page.wait_for_function(f"() => ({MU_MARK})() === 'μ = 0.0178'", timeout=90_000)
     harness.wait_idle(page)
     # The rerun sends the same frames: the component keeps its picture and its slider where the student left it.
-    assert frame.evaluate(CLOUD_X) == seen[-1]
+    assert json.dumps(json.loads(frame.evaluate(CLOUD_SEEN))[0]) == seen[-1]
     assert frame.evaluate("() => document.querySelector('[data-livechart-slider]').value") == "41"
     assert frame.evaluate("() => window.__livechart.reacts") == 1
     assert harness.exceptions(page) == []

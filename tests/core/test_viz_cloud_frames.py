@@ -14,7 +14,7 @@ def values(v) -> np.ndarray:
     """A trace array as Plotly JSON holds it: a list, or a typed array {dtype, bdata (base64)}."""
     if isinstance(v, dict):
         return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).astype(float)
-    return np.asarray(v, float)
+    return np.asarray(v, float).ravel()
 
 
 def apply(fig: dict, frames: dict, i: int) -> dict:
@@ -37,26 +37,64 @@ def apply(fig: dict, frames: dict, i: int) -> dict:
     return fig
 
 
-@pytest.mark.parametrize("params", [
-    dict(landscape="rosenbrock", method="gaussian", scheme="central", n=60),
-    dict(landscape="sharp_flat", method="coordinate", scheme="forward", n=20, precision="float32", x=-1.0),
+def assert_same(got, want, where="figure"):
+    """got == want throughout (typed arrays decoded, numbers to the 6 digits frames carry)."""
+    if any(isinstance(v, dict) and "bdata" in v or isinstance(v, np.ndarray) for v in (got, want)):
+        np.testing.assert_allclose(values(got), values(want), rtol=1e-5, atol=0, err_msg=where)
+    elif isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), (where, set(got) ^ set(want))
+        for k in want:
+            assert_same(got[k], want[k], f"{where}.{k}")
+    elif isinstance(want, (list, tuple)) and want and all(isinstance(v, (int, float)) for v in want):
+        np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float), rtol=1e-5, err_msg=where)
+    elif isinstance(want, (list, tuple)):
+        assert len(got) == len(want), where
+        for k, (a, b) in enumerate(zip(got, want)):
+            assert_same(a, b, f"{where}[{k}]")
+    elif isinstance(want, float):
+        assert got == pytest.approx(want, rel=1e-5), where
+    else:
+        assert got == want, where
+
+
+def flags_as_drawn(fig: dict) -> dict:
+    """showlegend / visible are absent where a builder leaves Plotly's default (True): write them out."""
+    for trace in fig["data"]:
+        for flag in ("showlegend", "visible"):
+            trace[flag] = bool(trace.get(flag, True))
+    return fig
+
+
+# 1.78e-09 wraps the title onto three lines (margins change); mu = 1 frames the cloud in a wider window.
+@pytest.mark.parametrize("params,mus", [
+    (dict(landscape="rosenbrock", method="gaussian", scheme="central", n=60), MUS),
+    (dict(landscape="rosenbrock", method="gaussian", scheme="one-point", n=40), [1.78e-9, 1e-3, 1.0]),
+    (dict(landscape="sharp_flat", method="coordinate", scheme="forward", n=20, precision="float32", x=-1.0), MUS),
 ])
-def test_frames_turn_one_figure_into_the_figure_for_each_mu(params):
-    frames = figs.cloud_frames(MUS, **params)
-    assert len(frames["frames"]) == len(MUS)
-    for i, mu in enumerate(MUS):
-        start = figs.estimator_cloud(mu=MUS[(i + 1) % len(MUS)], **params).to_plotly_json()
-        got = apply(start, frames, i)
-        want = figs.estimator_cloud(mu=mu, **params).to_plotly_json()
-        for t in frames["traces"]:
-            for axis in "xy":
-                np.testing.assert_allclose(values(got["data"][t][axis]), values(want["data"][t][axis]),
-                                           rtol=1e-5, atol=0)
-            for flag in ("showlegend", "visible"):
-                assert bool(got["data"][t].get(flag, True)) == bool(want["data"][t].get(flag, True))
-        for axis in ("xaxis2", "yaxis2"):
-            np.testing.assert_allclose(got["layout"][axis]["range"], want["layout"][axis]["range"], rtol=1e-5)
-        assert got["layout"]["title"]["text"] == want["layout"]["title"]["text"]
+def test_frames_turn_one_figure_into_the_figure_for_each_mu(params, mus):
+    frames = figs.cloud_frames(mus, **params)
+    assert len(frames["frames"]) == len(mus)
+    for i, mu in enumerate(mus):
+        start = figs.estimator_cloud(mu=mus[(i + 1) % len(mus)], **params).to_plotly_json()
+        got = flags_as_drawn(apply(start, frames, i))
+        want = flags_as_drawn(figs.estimator_cloud(mu=mu, **params).to_plotly_json())
+        assert_same(got, want)          # every trace and every layout value, not only what frames name
+
+
+def test_cloud_window_contains_the_cloud_and_is_shared_by_nearby_clouds():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        lo = rng.normal(size=2) * 10.0 ** rng.uniform(-6, 6)
+        side = 10.0 ** rng.uniform(-6, 6)
+        hi = lo + rng.uniform(0.1, 1.0, size=2) * side
+        span = float((hi - lo).max())
+        xr, yr = figs.frame_window(lo, hi, span)
+        for (a, b), l, h in zip((xr, yr), lo, hi):
+            assert a < l and h < b, "the box stays inside the window"
+            assert 1.2 * span * (1 - 1e-9) <= b - a <= 1.2 * span * 10 ** (1 / figs.WINDOW_STEPS) * (1 + 1e-9)
+        # a cloud that moves by 1e-4 of its size keeps its window unless it crosses a step
+        shifted = figs.frame_window(lo + 1e-4 * span, hi + 1e-4 * span, span)
+        assert sum(r != s for r, s in zip((xr, yr), shifted)) <= 2
 
 
 def test_compact_keeps_six_digits_and_drops_non_finite():

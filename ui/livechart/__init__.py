@@ -4,8 +4,8 @@ For the sliders students move most (mu on Gradient estimators, t on Smoothing). 
 the figure's Plotly JSON and one precomputed *frame* per value on the slider's scale (a Plotly update:
 new arrays for a few traces and a few layout paths, built in zo_core.viz from the same arrays as the
 figure). Moving its slider applies a frame in the browser (``Plotly.animate`` without a full redraw when
-every changed trace is a scatter trace, ``Plotly.relayout`` alone when no trace changes, else
-``Plotly.update``); letting go sends the value back, so
+only x / y of scatter traces change, ``Plotly.relayout`` alone when no trace changes, else one
+``Plotly.update``; layout values equal to those drawn are dropped); letting go sends the value back, so
 the page reruns once: the rest of the page and the URL follow.
 
 Frames contract: ``{"traces": [i, ...], "frames": [frame for each option]}``, a frame being
@@ -29,7 +29,7 @@ Smoothing page, t slider (one call replaces the t slider and the objectives_pane
 ``zo_core.viz.objectives.panel_frames`` changes only layout paths (frame ``traces`` empty): the tilted panel
 is a banded PNG of its 151² grid and its star an image, so a move is one cheap relayout (restyling any trace
 replots every contour, ~125 ms); 83 t values are ~0.56 MB. ``zo_core.viz.estimators.cloud_frames`` restyles
-scatter traces for mu. Checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
+scatter traces for mu (the landscape beside them is a picture too, since moving the cloud's axes redraws all). Checks: tests/core/test_viz_panel_frames.py, tests/core/test_viz_cloud_frames.py.
 Texts (title, subplot titles) are set in place, not relayouted; an error frame is also shown when the figure
 is first drawn at that value.
 """

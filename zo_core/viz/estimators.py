@@ -106,11 +106,23 @@ def _cloud_view(p, grad, G, arrow: float) -> dict:
     pts = np.vstack([np.percentile(G, [1, 99], axis=0), grad[None], mean[None]])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     span = max(float((hi - lo).max()), 1e-9 * max(1.0, float(np.abs(grad).max())))
-    mid = (lo + hi) / 2
+    xrange, yrange = frame_window(lo, hi, span)
     norm = float(np.linalg.norm(mean))
     tip = p - arrow * mean / norm if norm > 0 else p
-    return dict(G=G, mean=mean, E=E, xrange=[mid[0] - 0.6 * span, mid[0] + 0.6 * span],
-                yrange=[mid[1] - 0.6 * span, mid[1] + 0.6 * span], tip=tip, arrow_visible=norm > 0)
+    return dict(G=G, mean=mean, E=E, xrange=xrange, yrange=yrange, tip=tip, arrow_visible=norm > 0)
+
+
+WINDOW_STEPS = 8     # window widths a decade: 10^(k/8), each 1.33x the last
+
+
+def frame_window(lo, hi, span: float) -> tuple[list, list]:
+    """Square ranges of width w = 10^(k/WINDOW_STEPS) >= 1.2 span (the smallest), centred on the multiple
+    of w/20 nearest the box [lo, hi] of side <= span. Steps, not a snug fit: neighbouring mu mostly share
+    a window, so the browser redraws only the cloud (a new window redraws the whole figure)."""
+    w = 10.0 ** (np.ceil(np.log10(1.2 * span) * WINDOW_STEPS - 1e-9) / WINDOW_STEPS)
+    step = w / 20         # the centre moves at most w/40 off the box's: margins >= 0.1 span - w/40 > 0
+    c = np.round((np.asarray(lo, float) + np.asarray(hi, float)) / 2 / step) * step
+    return [float(c[0] - w / 2), float(c[0] + w / 2)], [float(c[1] - w / 2), float(c[1] + w / 2)]
 
 
 def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
@@ -118,8 +130,29 @@ def _cloud_title(method, scheme, mu, q, precision, queries) -> str:
 
 
 # Indices of the traces a mu move changes in estimator_cloud: the -mean g arrow, the estimates, their
-# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the contour.
-CLOUD_TRACES = (2, 4, 5, 6)
+# ellipse and their mean. All are scatter traces, so a browser can move them without redrawing the rest.
+CLOUD_TRACES = (1, 3, 4, 5)
+
+PICTURE_NODES = 161     # grid nodes per axis on which f is evaluated for the left panel's picture
+PICTURE_UPSAMPLE = 2    # picture pixels per grid cell: thin contour lines (322 x 322 pixels)
+PICTURE_BANDS = 25      # colour bands, as a contour with ncontours=25 draws them
+
+
+def landscape_picture(L, n: int = PICTURE_NODES) -> dict:
+    """f on an n x n grid over L.bounds as a layout image (pixels centred on the upsampled nodes):
+    PICTURE_BANDS Viridis bands with dark edges (contour lines), log-coloured; {} where f is nowhere finite.
+    Not a contour trace: each Plotly redraw recomputes its lines (half of a mu frame that moves the axes)."""
+    from zo_core.viz.optimizers import banded_image    # here: it imports scipy.ndimage (~1 s)
+    xs, ys, P = L.mesh(n)
+    C, _ = color_values(L.f(P), log=getattr(L, "log_scale", True))
+    if not np.isfinite(C).any():
+        return {}
+    uri = banded_image(C, bands=PICTURE_BANDS, colorscale="Viridis", lines=True, upsample=PICTURE_UPSAMPLE)[0]
+    (x0, x1), (y0, y1) = L.bounds
+    m = n * PICTURE_UPSAMPLE                     # pixels a side (ndimage.zoom keeps the corner nodes in place)
+    hx, hy = (x1 - x0) / (m - 1), (y1 - y0) / (m - 1)
+    return dict(source=uri, x=x0 - hx / 2, y=y1 + hy / 2, sizex=x1 - x0 + hx, sizey=y1 - y0 + hy,
+                xanchor="left", yanchor="top", sizing="stretch", layer="below")
 
 
 def _arrow(p, tip, visible: bool, *, name: str, color: str) -> go.Scatter:
@@ -138,12 +171,11 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
     L, p, grad, est = cloud_arrays(landscape, method, scheme, mu, q, n, seed, x, y, precision)
     fig = make_subplots(cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.08,
                         subplot_titles=(f"{L.title}: the point x", "estimates g in the gradient plane"))
-    # Left panel: the landscape with the point and unit arrows along -grad f and -mean g.
-    xs, ys, P = L.mesh(81)
-    C, label = color_values(L.f(P), log=getattr(L, "log_scale", True))
-    fig.add_trace(go.Contour(x=xs, y=ys, z=C, colorscale="Viridis", ncontours=25, showscale=False, name="f",
-                             hoverinfo="skip"), row=1, col=1)
+    # Left panel: the landscape (a picture) with the point and unit arrows along -grad f and -mean g.
     (x0, x1), (y0, y1) = L.bounds
+    picture = landscape_picture(L)
+    if picture:
+        fig.add_layout_image(picture, row=1, col=1)
     arrow = 0.18 * min(x1 - x0, y1 - y0)
     v = _cloud_view(p, grad, est.g, arrow)
     gnorm = float(np.linalg.norm(grad))
@@ -154,8 +186,8 @@ def estimator_cloud(landscape: str = "rosenbrock", method: str = "gaussian", sch
                   row=1, col=1)
     fig.add_trace(go.Scatter(x=[p[0]], y=[p[1]], mode="markers", name="x", showlegend=False,
                              marker=dict(color="white", size=12, line=dict(color="black", width=2))), row=1, col=1)
-    fig.update_xaxes(range=[x0, x1], title="x", row=1, col=1)
-    fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", row=1, col=1)
+    fig.update_xaxes(range=[x0, x1], title="x", showgrid=False, zeroline=False, row=1, col=1)   # none over f
+    fig.update_yaxes(range=[y0, y1], title="y", scaleanchor="x", showgrid=False, zeroline=False, row=1, col=1)
 
     # Right panel: the cloud (trace order: CLOUD_TRACES are what a mu frame replaces).
     G, mean, E = v["G"], v["mean"], v["E"]
@@ -195,7 +227,13 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
     same other parameters turns it into the figure for ``mus[i]`` (numbers rounded to 6 digits); where
     that figure cannot be drawn (its builder raises ValueError), frame i is ``{"error": message}``.
     Each frame comes from the same :func:`cloud_arrays` call (same seed) as the figure itself.
+
+    Margins and title padding (theme sets them from the title's lines and the legend's entries) are read
+    off the figure itself, built once for each (title lines, ellipse in the legend) that occurs.
     """
+    params = dict(landscape=landscape, method=method, scheme=scheme, q=q, n=n, seed=seed, x=x, y=y,
+                  precision=precision, projector=projector)
+    margins = {}
     frames = []
     for mu in mus:
         try:
@@ -206,14 +244,20 @@ def cloud_frames(mus, *, landscape: str = "rosenbrock", method: str = "gaussian"
         (x0, x1), (y0, y1) = L.bounds
         v = _cloud_view(p, grad, est.g, 0.18 * min(x1 - x0, y1 - y0))
         G, E, mean, tip = v["G"], v["E"], v["mean"], v["tip"]
+        title = title_text(_cloud_title(method, scheme, float(mu), q, precision, est.queries),
+                           projector=bool(projector))
+        key = (title.count("<br>"), bool(len(E)))
+        if key not in margins:
+            layout = estimator_cloud(mu=float(mu), **params).layout
+            margins[key] = {"margin.t": layout.margin.t, "margin.b": layout.margin.b,
+                            "title.pad.t": layout.title.pad.t}
         frames.append({
             "data": {"x": [compact([p[0], tip[0]]), compact(G[:, 0]), compact(E[:, 0]), compact(mean[:1])],
                      "y": [compact([p[1], tip[1]]), compact(G[:, 1]), compact(E[:, 1]), compact(mean[1:])],
                      "visible": [bool(v["arrow_visible"]), True, True, True],
                      "showlegend": [False, True, bool(len(E)), True]},
             "layout": {"xaxis2.range": compact(v["xrange"]), "yaxis2.range": compact(v["yrange"]),
-                       "title.text": title_text(_cloud_title(method, scheme, float(mu), q, precision, est.queries),
-                                                projector=bool(projector))},
+                       "title.text": title, **margins[key]},
         })
     return {"traces": list(CLOUD_TRACES), "frames": frames}
 
