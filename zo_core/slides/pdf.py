@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from zo_core.slides import images
 from zo_core.slides.browser import Chromium, with_browser
 from zo_core.slides.deck import Deck, FigureSpec
 from zo_core.slides.html import page, slide_html
@@ -33,13 +34,14 @@ def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
 
 def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
     built = build_figures(deck)
-    sizes = {id(c.spec): image_px(c.image) for s in deck.slides for row in plan(s).cells for c in row}
+    cells = [c for s in pages(deck) for row in plan(s).cells for c in row if id(c.spec) in built]
+    # every figure in one call to the figure page, sized to the plan's box: labels print at slide size
+    drawn = images.draw(browser, [(built[id(c.spec)], "svg", *image_px(c.image), 1) for c in cells])
+    svgs = {id(c.spec): data for c, data in zip(cells, drawn)}
 
     def svg(spec: FigureSpec) -> str:
-        width, height = sizes[id(spec)]        # the plan's box: the figure's labels print at slide size
-        data = browser.image(built[id(spec)], "svg", width=width, height=height)
         return f'<div class="figure"><img alt="{escape(spec.name)}" ' \
-               f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
+               f'src="data:image/svg+xml;base64,{base64.b64encode(svgs[id(spec)]).decode()}"></div>'
 
     sections = [slide_html(s, i, svg) for i, s in enumerate(pages(deck))]
     return browser.print_pdf(page(deck.title, sections, css=_PRINT_CSS))    # no scripts: CSP runs none

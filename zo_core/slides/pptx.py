@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 
+from zo_core.slides import images
 from zo_core.slides.browser import Chromium, ChromiumMissing, with_browser
 from zo_core.slides.deck import Deck
 from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, build_figures, image_px, pages, plan
@@ -212,7 +213,7 @@ def _text_box(page, text: str, box, pictures: dict | None = None) -> None:
         _fill(frame, content, Pt(pt))
 
 
-def _cell(page, cell: Cell, built: dict, browser) -> None:
+def _cell(page, cell: Cell, drawn: dict) -> None:
     """One figure in its image box (aspect kept, centred), its caption wrapped in the box under it."""
     from pptx.dml.color import RGBColor
     from pptx.enum.text import PP_ALIGN
@@ -227,7 +228,7 @@ def _cell(page, cell: Cell, built: dict, browser) -> None:
         run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
     else:
         width, height = image_px(img)
-        png = browser.image(built[id(spec)], "png", width=width, height=height, scale=2)
+        png = drawn[id(spec)]
         scale = min(img.w / width, img.h / height)         # inches per px, the image kept inside its box
         w, h = width * scale, height * scale
         page.shapes.add_picture(io.BytesIO(png), Inches(img.x + (img.w - w) / 2), Inches(img.y), Inches(w), Inches(h))
@@ -272,6 +273,10 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
     shown = pages(deck)
     pictures = render_formulas([f for s in shown for f in _display_formulas(plan(s).text_source)], browser) \
         if browser is not None else {}
+    cells = [c for s in shown for row in plan(s).cells for c in row if id(c.spec) in built]
+    # every figure as a PNG of its box's size (2 device px a CSS px), in one call to the figure page
+    pngs = images.draw(browser, [(built[id(c.spec)], "png", *image_px(c.image), 2) for c in cells])
+    drawn = {id(c.spec): data for c, data in zip(cells, pngs)}
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(PAGE_W), Inches(PAGE_H)
     layout = prs.slide_layouts[5]        # "Title Only"
@@ -289,7 +294,7 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
                 _text_box(page, laid.text_source, laid.text, pictures)
             for row in laid.cells:
                 for cell in row:
-                    _cell(page, cell, built, browser)
+                    _cell(page, cell, drawn)
         if slide.notes:
             page.notes_slide.notes_text_frame.text = _pptx(slide.notes)
     buf = io.BytesIO()
