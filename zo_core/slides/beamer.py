@@ -1,4 +1,4 @@
-"""Deck -> Beamer: a zip of ``<stem>.tex`` (pdflatex) and ``figures/figN.pdf`` (vector, via kaleido).
+"""Deck -> Beamer: a zip of ``<stem>.tex`` (pdflatex) and ``figures/figN.pdf`` (vector, drawn by Chromium).
 
 Text is escaped with :func:`tex_escape`; a formula is copied into the .tex only when every command
 in it is on the math allow-list (:func:`zo_core.slides.markup.math_problem`: no \\input, \\write18,
@@ -14,7 +14,7 @@ from pathlib import Path
 from zo_core.slides import images
 from zo_core.slides.browser import Chromium
 from zo_core.slides.deck import Deck
-from zo_core.slides.layout import TITLE_WHERE, build_figures, image_px, pages, plan
+from zo_core.slides.layout import TITLE_WHERE, pages, plan
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -145,7 +145,7 @@ _TEX_HEAD = r"""% Compile with: pdflatex -no-shell-escape <this file>   (deck te
 
 
 def to_beamer(deck: Deck, *, browser: Chromium | None = None) -> bytes:
-    """A zip with ``<stem>.tex`` (beamer, pdflatex) and ``figures/figN.pdf`` (vector, via kaleido)."""
+    """A zip with ``<stem>.tex`` (beamer, pdflatex) and ``figures/figN.pdf`` (vector, :mod:`zo_core.slides.images`)."""
     return _render_beamer(deck, browser)      # without a browser: the shared one, only for images not cached
 
 
@@ -202,12 +202,8 @@ def _frame_body(slide, drawn: dict, files: dict) -> str:
 
 
 def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
-    built = build_figures(deck)
+    drawn = images.draw_deck(deck, "pdf", 1, browser)        # vector PDFs of their boxes' size
     shown = pages(deck)
-    cells = [c for s in shown for row in plan(s).cells for c in row if id(c.spec) in built]
-    # every figure as a vector PDF of its box's size, in one call to the figure page
-    pdfs = images.draw(browser, [(built[id(c.spec)], "pdf", *image_px(c.image), 1) for c in cells])
-    drawn = {id(c.spec): data for c, data in zip(cells, pdfs)}
     files: dict[str, bytes] = {}
     frames = []
     for slide in shown:

@@ -4,8 +4,10 @@
 and thumbnail of a server (calls are serialised), restarted when it died, closed at exit. A
 :class:`Chromium` can also be used on its own as a context manager (tests, scripts).
 
-Figures are drawn in ONE page that loads plotly.js once per browser (kaleido reloads its page after
-every figure, which cost ~0.5 s a figure): the page carries plotly.js and a small driver inline,
+Figures are drawn in figure pages that load plotly.js once each (kaleido reloads its page after
+every figure, which cost ~0.5 s a figure), :data:`FIGURE_TABS` of them drawing at once; a job is
+submitted without waiting, so the exporter builds the next figure meanwhile. A figure page carries
+plotly.js and a small driver inline,
 both allowed by sha256 in its Content Security Policy, and receives each figure as JSON data, never
 as markup or code. The driver calls ``Plotly.toImage`` with kaleido's options, so the images are
 kaleido's. Deck pages (the printed PDF, formula pictures) are shown in tabs with JavaScript off.
@@ -22,6 +24,7 @@ import shutil
 import signal
 import tempfile
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from zo_core.slides.deck import Deck
@@ -29,7 +32,8 @@ from zo_core.slides.deck import Deck
 INSTALL_CHROMIUM = ("this export draws figures with kaleido, which needs a Chromium browser, and none was "
                     "found. Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or "
                     "`kaleido_get_chrome`, or set BROWSER_PATH to a Chrome/Chromium executable.")
-RELOAD_AFTER = 200        # figures drawn before the figure page is reloaded (bounds what plotly.js may leak)
+RELOAD_AFTER = 200        # figures a figure page draws before it is reloaded (bounds what plotly.js may leak)
+FIGURE_TABS = 2           # figure pages drawing at once: one renderer process each (the machine has 2+ cores)
 
 # The figure page's driver: kaleido_scopes' options for Plotly.toImage, and its PDF page (the figure
 # as an SVG <img>, paper the figure's size, its background colour behind it) for Page.printToPDF.
@@ -96,19 +100,21 @@ def figure_page() -> str:
 class Chromium:
     """One headless Chromium (driven by choreographer, kaleido's driver): figure images, printed PDFs, PNGs.
 
-    Use as a context manager, or :meth:`start` / :meth:`close`. Every public call is serialised by a
-    lock, so threads may share one browser; a call that fails because the browser died raises
-    RuntimeError and :meth:`alive` turns False.
+    Use as a context manager, or :meth:`start` / :meth:`close`. Threads may share one browser: every
+    call runs on the browser's own event loop, figure jobs queue for the figure pages, deck pages get
+    a tab each. A call that fails because the browser died raises RuntimeError and :meth:`alive`
+    turns False.
     """
 
-    def __init__(self, timeout: float = 120):
+    def __init__(self, timeout: float = 120, tabs: int | None = None):
         self.timeout = timeout
         self.path: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._browser = None
-        self._figures = None          # the figure tab, plotly.js loaded; None until the first figure
-        self._drawn = 0               # figures drawn since the figure page was (re)loaded
-        self._lock = threading.RLock()
+        self.tabs = tabs or FIGURE_TABS
+        self._pages = None            # asyncio.Queue of free figure pages, made in the loop on the first figure
+        self._opened = 0              # figure pages opened so far (at most ``tabs``)
+        self._lock = threading.Lock()
         self._tmp = tempfile.TemporaryDirectory(prefix="zolab-chromium-")
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -195,59 +201,84 @@ class Chromium:
         return self.images([(fig, fmt, width, height, scale)])[0]
 
     def images(self, jobs) -> list[bytes]:
-        """Each ``(figure, fmt, width, height, scale)`` drawn in the one figure page; ``figure`` a Figure or its JSON."""
+        """Each ``(figure, fmt, width, height, scale)`` drawn in the figure pages; ``figure`` a Figure or its JSON."""
+        futures = [self.submit(*job) for job in jobs]
+        return [self.result(f) for f in futures]
+
+    def submit(self, fig, fmt: str, width: int, height: int, scale: float = 1) -> Future:
+        """Start drawing one figure and return at once: the caller builds the next figure meanwhile.
+
+        The figure pages (:data:`FIGURE_TABS`, each with plotly.js loaded) take jobs in order.
+        """
         import plotly.io as pio
 
-        specs = [dict(figure=fig if isinstance(fig, str) else pio.to_json(fig, validate=False), format=fmt,
-                      width=width, height=height, scale=scale) for fig, fmt, width, height, scale in jobs]
-        with self._lock:
+        if self._loop is None:
+            raise RuntimeError("Chromium is closed")
+        spec = dict(figure=fig if isinstance(fig, str) else pio.to_json(fig, validate=False), format=fmt,
+                    width=width, height=height, scale=scale)
+        return asyncio.run_coroutine_threadsafe(self._draw(spec), self._loop)
+
+    def result(self, future: Future) -> bytes:
+        """What :meth:`submit` drew; RuntimeError when it failed (CDP, plotly.js, a dead browser, a timeout)."""
+        try:
+            return future.result(self.timeout)
+        except Exception as err:
+            future.cancel()
+            raise RuntimeError(f"Chromium could not draw a figure: {err!r}") from err
+
+    async def _draw(self, spec: dict) -> bytes:
+        if self._pages is None:                       # created in the loop: asyncio objects belong to it
+            self._pages, self._opened = asyncio.Queue(), 0
+        if self._pages.empty() and self._opened < self.tabs:
+            self._opened += 1
             try:
-                return self._run(self._draw_all(specs), timeout=self.timeout + 10 * len(specs))
-            except Exception as err:   # CDP errors, plotly.js errors, timeouts: one clear type for callers
-                raise RuntimeError(f"Chromium could not draw a figure: {err!r}") from err
+                await self._pages.put(await self._open_figures())
+            except BaseException:
+                self._opened -= 1
+                raise
+        page = await self._pages.get()
+        try:
+            if page["drawn"] >= RELOAD_AFTER:
+                await self._browser.close_tab(page["tab"].target_id)
+                page = await self._open_figures()
+            return await self._draw_on(page, spec)
+        finally:
+            await self._pages.put(page)
 
-    async def _draw_all(self, specs: list[dict]) -> list[bytes]:
-        out = []
-        for spec in specs:
-            if self._figures is None or self._drawn >= RELOAD_AFTER:
-                await self._open_figures()
-            reply = await self._figures.send_command("Runtime.callFunctionOn", params={
-                "functionDeclaration": "function (job) { return zoDraw(job); }", "objectId": self._window,
-                "arguments": [{"value": spec}], "awaitPromise": True, "returnByValue": True})
-            _check(reply, "draw a figure")
-            self._drawn += 1
-            data = reply["result"]["result"].get("value")
-            if spec["format"] == "pdf":
-                pdf = _check(await self._figures.send_command("Page.printToPDF", params=_PDF_PARAMS), "print a figure")
-                out.append(base64.b64decode(pdf["result"]["data"]))
-            elif spec["format"] == "svg":
-                out.append(data.encode("utf-8"))
-            else:
-                out.append(base64.b64decode(data))
-        return out
+    async def _draw_on(self, page: dict, spec: dict) -> bytes:
+        tab = page["tab"]
+        reply = await tab.send_command("Runtime.callFunctionOn", params={
+            "functionDeclaration": "function (job) { return zoDraw(job); }", "objectId": page["window"],
+            "arguments": [{"value": spec}], "awaitPromise": True, "returnByValue": True})
+        _check(reply, "draw a figure")
+        page["drawn"] += 1
+        data = reply["result"]["result"].get("value")
+        if spec["format"] == "pdf":
+            pdf = _check(await tab.send_command("Page.printToPDF", params=_PDF_PARAMS), "print a figure")
+            return base64.b64decode(pdf["result"]["data"])
+        if spec["format"] == "svg":
+            return data.encode("utf-8")
+        return base64.b64decode(data)
 
-    async def _open_figures(self) -> None:
-        if self._figures is not None:
-            await self._browser.close_tab(self._figures.target_id)
-            self._figures = None
-        page = Path(self._tmp.name) / "figures.html"
-        if not page.exists():
-            page.write_text(figure_page(), encoding="utf-8")
+    async def _open_figures(self) -> dict:
+        """A new figure page: ``{"tab", "window" (its object id), "drawn"}``."""
+        file = Path(self._tmp.name) / "figures.html"
+        if not file.exists():
+            file.write_text(figure_page(), encoding="utf-8")
         tab = await self._browser.create_tab("")
         await tab.send_command("Page.enable")
         loaded = tab.subscribe_once("Page.loadEventFired")
-        _check(await tab.send_command("Page.navigate", params={"url": page.as_uri()}), "open the figure page")
+        _check(await tab.send_command("Page.navigate", params={"url": file.as_uri()}), "open the figure page")
         await loaded
         window = _check(await tab.send_command("Runtime.evaluate", params={"expression": "window"}),
                         "open the figure page")
-        self._window = window["result"]["result"]["objectId"]
-        self._figures, self._drawn = tab, 0
+        return {"tab": tab, "window": window["result"]["result"]["objectId"], "drawn": 0}
 
     # --- deck pages, scripts off ------------------------------------------------------------------
 
     def print_pdf(self, page_html: str) -> bytes:
         """Print an HTML page (its @page CSS sets the paper) to PDF bytes."""
-        with self._lock, tempfile.TemporaryDirectory(dir=self._tmp.name) as tmp:
+        with tempfile.TemporaryDirectory(dir=self._tmp.name) as tmp:
             file = Path(tmp) / "deck.html"
             file.write_text(page_html, encoding="utf-8")
             return self._run(self._print(file.as_uri()))
@@ -281,7 +312,7 @@ class Chromium:
 
         ``scale`` device pixels per CSS pixel (3: ~290 dpi at the element's CSS size). No script runs.
         """
-        with self._lock, tempfile.TemporaryDirectory(dir=self._tmp.name) as tmp:
+        with tempfile.TemporaryDirectory(dir=self._tmp.name) as tmp:
             file = Path(tmp) / "elements.html"
             file.write_text(page_html, encoding="utf-8")
             return self._run(self._shoot(file.as_uri(), count, scale))

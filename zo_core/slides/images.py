@@ -1,4 +1,4 @@
-"""Static figure images of an export: drawn by one Chromium in one call, cached on disk by content hash.
+"""Static figure images of an export: drawn by the one Chromium while the next is built, cached by content hash.
 
 An image's file is ``<sha256 of the figure's JSON, format, size, scale and plotly.js version>.<fmt>``
 in :func:`cache_dir` (``$ZOLAB_SLIDES_CACHE``, default ``<repo>/.zolab/slides``; ``off`` switches the
@@ -36,46 +36,85 @@ def image_key(figure_json: str, fmt: str, width: int, height: int, scale: float)
     return hashlib.sha256(head + figure_json.encode("utf-8")).hexdigest()
 
 
-def draw(browser, jobs, cache: Path | None | str = "default") -> list[bytes]:
-    """Each ``(figure, fmt, width, height, scale)`` as bytes: cached ones read, the others drawn in ONE call.
+class Drawer:
+    """Images of one export: :meth:`add` each (a cached one is read, a missing one starts drawing at
+    once), then :meth:`results`. ``browser``: the Chromium to draw with; None: the shared one, started
+    only when an image is missing (and restarted once if it dies meanwhile). ``cache``: a directory,
+    None (no cache) or "default" (:func:`cache_dir`)."""
 
-    ``browser``: the Chromium to draw with; None: the shared one, started only when an image is missing.
-    ``cache``: a directory, None (no cache) or "default" (:func:`cache_dir`).
-    """
-    import plotly.io as pio
+    def __init__(self, browser=None, cache: Path | None | str = "default"):
+        self.browser, self._shared = browser, browser is None
+        self.folder = cache_dir() if cache == "default" else (Path(cache) if cache is not None else None)
+        self._jobs: list[tuple] = []          # (figure JSON, fmt, width, height, scale, key)
+        self._out: list = []                  # bytes, or the Future drawing them
 
-    folder = cache_dir() if cache == "default" else (Path(cache) if cache is not None else None)
-    texts = [pio.to_json(fig, validate=False) for fig, *_ in jobs]
-    keys = [image_key(text, *job[1:]) for text, job in zip(texts, jobs)]
-    out: list[bytes | None] = [None] * len(jobs)
-    missing = []
-    for k, (key, job) in enumerate(zip(keys, jobs)):
-        if folder is not None:
-            file = folder / f"{key}.{job[1]}"
+    def add(self, fig, fmt: str, width: int, height: int, scale: float) -> int:
+        """Queue one image; returns its index in :meth:`results`."""
+        import plotly.io as pio
+
+        text = fig if isinstance(fig, str) else pio.to_json(fig, validate=False)
+        key = image_key(text, fmt, width, height, scale)
+        self._jobs.append((text, fmt, width, height, scale, key))
+        data = None
+        if self.folder is not None:
+            file = self.folder / f"{key}.{fmt}"
             try:
-                out[k] = file.read_bytes()
+                data = file.read_bytes()
                 os.utime(file)           # recently used: pruned last
             except OSError:
-                out[k] = None
-        if not out[k]:
-            missing.append(k)
-    if missing:
-        todo = [(texts[k], *jobs[k][1:]) for k in missing]
-        if browser is not None:
-            drawn = browser.images(todo)
-        else:                    # only now that something must be drawn: the shared browser
-            from zo_core.slides.browser import on_shared
-            drawn = on_shared(lambda b: b.images(todo))
-        for k, data in zip(missing, drawn):
-            out[k] = data
-            if folder is not None:
+                data = None
+        if not data:
+            if self.browser is None:
+                from zo_core.slides.browser import shared
+                self.browser = shared()
+            data = self.browser.submit(text, fmt, width, height, scale)
+        self._out.append(data)
+        return len(self._out) - 1
+
+    def results(self) -> list[bytes]:
+        """Every image, in the order added; the ones drawn now are written to the cache."""
+        drawn = [k for k, v in enumerate(self._out) if not isinstance(v, bytes)]
+        try:
+            for k in drawn:
+                self._out[k] = self.browser.result(self._out[k])
+        except RuntimeError:
+            if not self._shared or self.browser.alive():
+                raise
+            from zo_core.slides.browser import on_shared     # the shared browser died under us: once more
+            todo = [k for k in drawn if not isinstance(self._out[k], bytes)]
+            again = on_shared(lambda b: b.images([self._jobs[k][:5] for k in todo]))
+            for k, data in zip(todo, again):
+                self._out[k] = data
+        if self.folder is not None and drawn:
+            for k in drawn:
                 try:
-                    write_atomic(folder / f"{keys[k]}.{jobs[k][1]}", data)
+                    write_atomic(self.folder / f"{self._jobs[k][5]}.{self._jobs[k][1]}", self._out[k])
                 except OSError:      # an unwritable cache only costs time
                     pass
-        if folder is not None:
-            prune(folder)
-    return out
+            prune(self.folder)
+        return list(self._out)
+
+
+def draw(browser, jobs, cache: Path | None | str = "default") -> list[bytes]:
+    """Each ``(figure, fmt, width, height, scale)`` as bytes, cached ones read (:class:`Drawer`)."""
+    drawer = Drawer(browser, cache)
+    for job in jobs:
+        drawer.add(*job)
+    return drawer.results()
+
+
+def draw_deck(deck, fmt: str, scale: float, browser=None) -> dict[int, bytes]:
+    """``{id(spec): image}`` of every drawable figure, as ``fmt`` at its plan box's size (:func:`image_px`).
+
+    Each figure starts drawing as soon as it is built, so Chromium draws while Python builds the next.
+    """
+    from zo_core.slides.layout import image_px, iter_figures, pages, plan
+
+    boxes = {id(c.spec): c.image for s in pages(deck) for row in plan(s).cells for c in row}
+    drawer = Drawer(browser)
+    slots = {id(spec): drawer.add(fig, fmt, *image_px(boxes[id(spec)]), scale) for spec, fig in iter_figures(deck)}
+    out = drawer.results()
+    return {key: out[k] for key, k in slots.items()}
 
 
 def write_atomic(file: Path, data: bytes) -> None:

@@ -165,15 +165,25 @@ def figure_key(spec: FigureSpec) -> str:
     return json.dumps([spec.name, spec.params], sort_keys=True, default=repr)
 
 
+def forget_figures() -> None:
+    """Drop every figure built so far (benchmarks measure a first export with it)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
 def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "viz.go.Figure"]:
-    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error``.
+    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error`` (:func:`iter_figures`)."""
+    return {id(spec): fig for spec, fig in iter_figures(deck, seconds=seconds)}
+
+
+def iter_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS):
+    """``(spec, figure)`` for each drawable figure, as soon as it is built; failures set ``spec.error``.
 
     A figure built before in this process (same name and parameters, any deck, any format) is
     reused: the last :data:`MEMO_SIZE` are kept. Exporters only read the figures they get.
     All figures together get ``seconds``: once they are spent, the remaining figures show an error
     box saying so instead of holding a server thread (each figure is bounded by viz's parameter bounds).
     """
-    built = {}
     deadline = time.monotonic() + seconds
     for spec in deck.figures:
         if spec.error:
@@ -187,17 +197,14 @@ def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "
             fig = _MEMO.get(key)
             if fig is not None:
                 _MEMO.move_to_end(key)
-        if fig is not None:
-            built[id(spec)] = fig
-            continue
-        try:
-            fig = viz.build(spec.name, **spec.params)
-        except Exception as err:  # a builder failing on odd parameters must not stop the export
-            spec.error = f"figure {spec.name} failed: {err}"
-            continue
-        built[id(spec)] = fig
-        with _MEMO_LOCK:
-            _MEMO[key] = fig
-            while len(_MEMO) > MEMO_SIZE:
-                _MEMO.popitem(last=False)
-    return built
+        if fig is None:
+            try:
+                fig = viz.build(spec.name, **spec.params)
+            except Exception as err:  # a builder failing on odd parameters must not stop the export
+                spec.error = f"figure {spec.name} failed: {err}"
+                continue
+            with _MEMO_LOCK:
+                _MEMO[key] = fig
+                while len(_MEMO) > MEMO_SIZE:
+                    _MEMO.popitem(last=False)
+        yield spec, fig

@@ -1,4 +1,4 @@
-"""Deck -> PDF: one slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium.
+"""Deck -> PDF: one slide a page (16:9), figures as vector SVG (:mod:`zo_core.slides.images`), printed by the same Chromium.
 
 The printed page runs no script: its CSP allows none and the tab has JavaScript switched off.
 """
@@ -12,7 +12,7 @@ from zo_core.slides import images
 from zo_core.slides.browser import Chromium, with_browser
 from zo_core.slides.deck import Deck, FigureSpec
 from zo_core.slides.html import page, slide_html
-from zo_core.slides.layout import build_figures, image_px, pages, plan
+from zo_core.slides.layout import pages
 
 _PRINT_CSS = """<style>
 @page { size: 13.333in 7.5in; margin: 0; }
@@ -28,16 +28,12 @@ _PRINT_CSS = """<style>
 
 
 def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
-    """One slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium."""
+    """One slide a page (16:9), figures as vector SVG, printed by the same (by default the shared) Chromium."""
     return with_browser(_render_pdf, deck, browser, always=True)
 
 
 def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
-    built = build_figures(deck)
-    cells = [c for s in pages(deck) for row in plan(s).cells for c in row if id(c.spec) in built]
-    # every figure in one call to the figure page, sized to the plan's box: labels print at slide size
-    drawn = images.draw(browser, [(built[id(c.spec)], "svg", *image_px(c.image), 1) for c in cells])
-    svgs = {id(c.spec): data for c, data in zip(cells, drawn)}
+    svgs = images.draw_deck(deck, "svg", 1, browser)     # sized to the plan's box: labels print at slide size
 
     def svg(spec: FigureSpec) -> str:
         return f'<div class="figure"><img alt="{escape(spec.name)}" ' \

@@ -1,4 +1,4 @@
-"""Deck -> PowerPoint (16:9): one slide per slide, figures as PNG (kaleido), notes in the notes pane.
+"""Deck -> PowerPoint (16:9): one slide per slide, figures as PNG (drawn by Chromium), notes in the notes pane.
 
 Every shape sits in its :func:`zo_core.slides.layout.plan` box inside the slide. Display formulas
 (``$$…$$``) are pictures of their MathML (:mod:`zo_core.slides.formulas`), centred on their own line
@@ -17,7 +17,7 @@ import math
 from zo_core.slides import images
 from zo_core.slides.browser import Chromium, ChromiumMissing, with_browser
 from zo_core.slides.deck import Deck
-from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, build_figures, image_px, pages, plan
+from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, image_px, pages, plan
 from zo_core.slides.formulas import FORMULA_PT, render_formulas
 from zo_core.slides.linear import linear_math
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
@@ -269,14 +269,10 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
     from pptx import Presentation
     from pptx.util import Inches
 
-    built = build_figures(deck)
+    drawn = images.draw_deck(deck, "png", 2, browser)        # PNGs of their boxes' size, 2 px a CSS px
     shown = pages(deck)
     pictures = render_formulas([f for s in shown for f in _display_formulas(plan(s).text_source)], browser) \
         if browser is not None else {}
-    cells = [c for s in shown for row in plan(s).cells for c in row if id(c.spec) in built]
-    # every figure as a PNG of its box's size (2 device px a CSS px), in one call to the figure page
-    pngs = images.draw(browser, [(built[id(c.spec)], "png", *image_px(c.image), 2) for c in cells])
-    drawn = {id(c.spec): data for c, data in zip(cells, pngs)}
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(PAGE_W), Inches(PAGE_H)
     layout = prs.slide_layouts[5]        # "Title Only"
