@@ -190,3 +190,22 @@ def test_images_are_cached_by_content_and_a_cached_export_needs_no_browser(tmp_p
             images.image_key(text, "svg", 420, 300, 1), images.image_key(text, "pdf", 420, 300, 2),
             images.image_key(pio.to_json(viz.build("landscape_contour", n=41), validate=False), "pdf", 420, 300, 1)}
     assert len(keys) == 5
+
+
+def test_a_failed_draw_leaves_the_browser_usable_and_a_hung_one_is_replaced():
+    b = slides.shared()
+    with pytest.raises(RuntimeError, match="could not draw"):
+        b.image("{not json", "svg", 420, 300)
+    assert b.image(viz.build("landscape_contour", n=31), "svg", 420, 300).lstrip().startswith(b"<svg")
+    assert slides.shared() is b
+    b.timeout = 3
+    os.killpg(b.pid, signal.SIGSTOP)                 # hangs: alive as a process, answers nothing
+    try:
+        with pytest.raises(RuntimeError):
+            b.image(viz.build("landscape_contour", n=33), "svg", 420, 300)
+        assert not b.alive()
+        fresh = slides.shared()                      # the hung one is killed and replaced
+        assert fresh is not b and fresh.alive() and b._browser.subprocess.poll() is not None
+    finally:
+        if b._browser.subprocess.poll() is None:
+            os.killpg(b.pid, signal.SIGKILL)

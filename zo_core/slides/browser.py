@@ -29,7 +29,7 @@ from pathlib import Path
 
 from zo_core.slides.deck import Deck
 
-INSTALL_CHROMIUM = ("this export draws figures with kaleido, which needs a Chromium browser, and none was "
+INSTALL_CHROMIUM = ("this export draws figures in a headless Chromium browser, and none was "
                     "found. Install it with `sudo apt-get install chromium` (Debian/Ubuntu) or "
                     "`kaleido_get_chrome`, or set BROWSER_PATH to a Chrome/Chromium executable.")
 RELOAD_AFTER = 200        # figures a figure page draws before it is reloaded (bounds what plotly.js may leak)
@@ -115,6 +115,7 @@ class Chromium:
         self._pages = None            # asyncio.Queue of free figure pages, made in the loop on the first figure
         self._opened = 0              # figure pages opened so far (at most ``tabs``)
         self._lock = threading.Lock()
+        self._broken = False          # a call timed out: the browser hangs, the next shared() replaces it
         self._tmp = tempfile.TemporaryDirectory(prefix="zolab-chromium-")
 
     # --- life cycle ---------------------------------------------------------------------------
@@ -133,6 +134,7 @@ class Chromium:
             self._browser = choreographer.Browser(path, headless=True)
             self._run(self._browser.open())
         except Exception as err:
+            self._kill()
             self._stop_loop()
             raise ChromiumMissing(f"Chromium at {path} did not start ({err}); {INSTALL_CHROMIUM}") from err
         return self
@@ -146,15 +148,17 @@ class Chromium:
         return proc.pid if proc is not None else None
 
     def alive(self) -> bool:
+        """Running and answering: False once its process ended or a call to it timed out."""
         proc = getattr(self._browser, "subprocess", None)
-        return proc is not None and proc.poll() is None and self._loop is not None and self._loop.is_running()
+        return (proc is not None and proc.poll() is None and not self._broken and self._loop is not None
+                and self._loop.is_running())
 
     def close(self) -> None:
         with self._lock:
             if self._loop is None:
                 return
             try:
-                if self._browser is not None and self.alive():
+                if self._browser is not None and self.alive():     # a hung one is killed at once
                     self._run(self._browser.close(), timeout=20)
             except Exception:          # a browser that hangs on close is killed below
                 pass
@@ -191,6 +195,7 @@ class Chromium:
         try:
             return future.result(timeout or self.timeout)
         except TimeoutError:
+            self._broken = True
             future.cancel()
             raise
 
@@ -223,6 +228,8 @@ class Chromium:
         try:
             return future.result(self.timeout)
         except Exception as err:
+            if isinstance(err, TimeoutError):
+                self._broken = True
             future.cancel()
             raise RuntimeError(f"Chromium could not draw a figure: {err!r}") from err
 
@@ -237,13 +244,23 @@ class Chromium:
                 self._opened -= 1
                 raise
         page = await self._pages.get()
+        done = False
         try:
             if page["drawn"] >= RELOAD_AFTER:
-                await self._browser.close_tab(page["tab"].target_id)
+                old, page = page, None
+                await self._browser.close_tab(old["tab"].target_id)
                 page = await self._open_figures()
-            return await self._draw_on(page, spec)
+            out = await self._draw_on(page, spec)
+            done = True
+            return out
         finally:
-            await self._pages.put(page)
+            if done:
+                self._pages.put_nowait(page)
+            else:                     # failed or cancelled mid-draw: the page's state is unknown, drop it
+                self._opened -= 1
+                if page is not None:
+                    closing = asyncio.ensure_future(self._browser.close_tab(page["tab"].target_id))
+                    closing.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def _draw_on(self, page: dict, spec: dict) -> bytes:
         tab = page["tab"]
