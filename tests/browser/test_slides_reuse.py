@@ -209,3 +209,17 @@ def test_a_failed_draw_leaves_the_browser_usable_and_a_hung_one_is_replaced():
     finally:
         if b._browser.subprocess.poll() is None:
             os.killpg(b.pid, signal.SIGKILL)
+
+
+def test_warm_up_readies_the_shared_browser_once_and_again_after_a_restart():
+    slides.close_shared()
+    thread = slides.warm_up()
+    thread.join(120)
+    b = slides.shared()
+    assert not thread.is_alive() and b.alive() and b._opened == chromium.FIGURE_TABS
+    assert slides.warm_up() is thread                # warmed already: nothing more to do
+    slides.close_shared()
+    again = slides.warm_up()
+    assert again is not thread
+    again.join(120)
+    assert slides.shared() is not b and slides.shared()._opened == chromium.FIGURE_TABS

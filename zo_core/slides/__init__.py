@@ -44,7 +44,7 @@ Every exporter escapes deck text for its format by construction; see ``markup``.
 from __future__ import annotations
 
 from zo_core.slides.beamer import inline_tex, markdown_tex, math_tex, tex_escape, to_beamer
-from zo_core.slides.browser import INSTALL_CHROMIUM, Chromium, ChromiumMissing, chromium_path, close_shared, shared
+from zo_core.slides.browser import INSTALL_CHROMIUM, Chromium, ChromiumMissing, chromium_path, close_shared, shared, warm_up
 from zo_core.slides.deck import (EXPORT_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_FIGURES, MAX_ITEMS,
                                  MAX_SLIDES, Deck, FigureSpec, Slide, deck_items, figure_spec, item_label, load,
                                  parse_directive, parse_items, parse_json, parse_markdown, read_json)
@@ -58,7 +58,7 @@ from zo_core.slides.pptx import plain_math, plain_text, to_pptx
 from zo_core.slides.thumbs import THUMB_H, THUMB_W, thumbnail_key, thumbnails
 
 __all__ = ["inline_tex", "markdown_tex", "math_tex", "tex_escape", "to_beamer", "INSTALL_CHROMIUM",
-           "Chromium", "ChromiumMissing", "chromium_path", "close_shared", "shared", "EXPORT_SECONDS", "MAX_BYTES", "MAX_DEPTH",
+           "Chromium", "ChromiumMissing", "chromium_path", "close_shared", "shared", "warm_up", "EXPORT_SECONDS", "MAX_BYTES", "MAX_DEPTH",
            "MAX_DIGITS", "MAX_FIGURES", "MAX_ITEMS", "MAX_SLIDES", "Deck", "FigureSpec", "Slide",
            "deck_items", "figure_spec", "item_label", "load", "parse_directive", "parse_items", "parse_json",
            "parse_markdown", "read_json", "content_security_policy", "to_html", "IMAGE_HEIGHT", "IMAGE_WIDTH",

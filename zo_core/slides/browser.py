@@ -399,6 +399,39 @@ def close_shared() -> None:
 
 atexit.register(close_shared)
 
+_WARMING: threading.Thread | None = None      # the last warm-up
+_WARMED: Chromium | None = None                 # the browser it warmed: a restarted one is warmed again
+# Tiny figures of the deck figures' trace types: plotly.js compiles its code for them, WebGL starts.
+_WARM_FIGURES = (json.dumps({"data": [{"type": "scatter", "x": [0, 1], "y": [0, 1]},
+                                      {"type": "contour", "z": [[0, 1], [1, 0]]}, {"type": "bar", "x": [0], "y": [1]}]}),
+                 json.dumps({"data": [{"type": "surface", "z": [[0, 1], [1, 0]]}]}))
+
+
+def warm_up() -> threading.Thread | None:
+    """Start the shared Chromium and ready its figure pages in the background, once per browser.
+
+    The Slides page calls this, so the first export finds the browser started, plotly.js loaded
+    and compiled (a cold browser adds ~3 s to the first export). None without Chromium.
+    """
+    global _WARMING
+    with _SHARED_LOCK:
+        done = _WARMING is not None and not _WARMING.is_alive()
+        if (_WARMING is None or (done and (_SHARED is None or _SHARED is not _WARMED))) and chromium_path():
+            _WARMING = threading.Thread(target=_warm, daemon=True, name="zolab-chromium-warm-up")
+            _WARMING.start()
+        return _WARMING
+
+
+def _warm() -> None:
+    global _WARMED
+    try:
+        b = _WARMED = shared()
+        futures = [b.submit(fig, "svg", 240, 150) for fig in _WARM_FIGURES for _ in range(b.tabs)]
+        for f in futures:
+            b.result(f)
+    except Exception:        # only a head start: an export reports its own errors
+        pass
+
 
 def on_shared(call):
     """``call(browser)`` on the shared Chromium; a browser that died during the call is restarted once."""
