@@ -1,8 +1,8 @@
 """Static figure images of an export: drawn by the one Chromium while the next is built, cached by content hash.
 
 An image's file is ``<sha256 of the figure's JSON, format, size, scale and plotly.js version>.<fmt>``
-in :func:`cache_dir` (``$ZOLAB_SLIDES_CACHE``, default ``<repo>/.zolab/slides``; ``off`` switches the
-cache off), so a figure that did not change is never drawn twice, whatever deck or export asks for
+in :func:`cache_dir` (``$ZOLAB_SLIDES_CACHE``, default ``<repo>/.zolab/slides``, or the temporary
+folder for an installed package; ``off`` switches the cache off), so a figure that did not change is never drawn twice, whatever deck or export asks for
 it. Files are written atomically (two server sessions drawing the same image never leave half a
 file) and the oldest are removed beyond :data:`MAX_FILES`.
 """
@@ -15,7 +15,10 @@ import tempfile
 from pathlib import Path
 
 CACHE_ENV = "ZOLAB_SLIDES_CACHE"
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / ".zolab" / "slides"
+_REPO = Path(__file__).resolve().parents[2]
+# the repository's cache folder; an installed package (no repository around it) uses the temporary folder
+DEFAULT_DIR = (_REPO / ".zolab" / "slides" if (_REPO / "pyproject.toml").is_file()
+               else Path(tempfile.gettempdir()) / "zolab-slides")
 MAX_FILES = 2000          # ~100 kB an image: a few hundred MB at most
 RENDERER = "zolab-figure-page-1"     # bump when the drawing page's options change
 
@@ -93,14 +96,6 @@ class Drawer:
                     pass
             prune(self.folder)
         return list(self._out)
-
-
-def draw(browser, jobs, cache: Path | None | str = "default") -> list[bytes]:
-    """Each ``(figure, fmt, width, height, scale)`` as bytes, cached ones read (:class:`Drawer`)."""
-    drawer = Drawer(browser, cache)
-    for job in jobs:
-        drawer.add(*job)
-    return drawer.results()
 
 
 def draw_deck(deck, fmt: str, scale: float, browser=None) -> dict[int, bytes]:
