@@ -203,10 +203,9 @@ def _frame_body(slide, drawn: dict, files: dict) -> str:
 
 def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
     drawn = images.draw_deck(deck, "pdf", 1, browser)        # vector PDFs of their boxes' size
-    shown = pages(deck)
     files: dict[str, bytes] = {}
     frames = []
-    for slide in shown:
+    for slide in pages(deck):
         if slide.where == TITLE_WHERE:      # environments, not commands: the .tex uses only our template's
             byline = f"\\\\[1.5em]\\begin{{large}}{inline_tex(slide.text)}\\end{{large}}" if slide.text else ""
             frames.append("% title slide\n\\begin{frame}\n\\begin{center}\n"
