@@ -75,8 +75,11 @@ def figure_data_mb() -> None:
           f"{', '.join(partial) if partial else 'none (plotly ships only the full plotly.min.js)'}")
 
 
+_CACHES = tempfile.TemporaryDirectory(prefix="zolab-bench-slides-")     # removed at exit
+
+
 def _fresh_cache() -> None:
-    os.environ[images.CACHE_ENV] = tempfile.mkdtemp(prefix="zolab-bench-slides-")
+    os.environ[images.CACHE_ENV] = tempfile.mkdtemp(dir=_CACHES.name)
 
 
 def _first(fmt: str, warmed: bool) -> float:
