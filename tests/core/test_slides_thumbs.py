@@ -46,6 +46,7 @@ def test_cached_thumbnails_start_no_browser_and_unknown_figures_have_none(browse
     def no_browser(*a, **k):
         raise AssertionError("a cached thumbnail started Chromium")
     monkeypatch.setattr("zo_core.slides.browser.Chromium", no_browser)
+    monkeypatch.setattr("zo_core.slides.browser.shared", no_browser)
     seen = []
     again = slides.thumbnails([other, CONTOUR], tmp_path, each=lambda k, png: seen.append(k))
     assert again == [first[1], first[0]] and sorted(seen) == [0, 1]

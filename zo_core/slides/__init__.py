@@ -26,8 +26,10 @@ A deck (JSON, what the Slides page saves) is a list of items, each either
 
 A bad directive (unknown figure, unknown parameter, a value of the wrong type, a builder that
 fails) never stops an export: that slide shows a red error box and :attr:`Deck.problems` lists
-``file:line: message`` for each. Static formats (PDF, Beamer, PPTX) draw the figures with kaleido
-in ONE headless Chromium (:class:`Chromium`), also used to print the PDF.
+``file:line: message`` for each. Static formats (PDF, Beamer, PPTX) draw the figures in ONE
+headless Chromium per process (:func:`shared`, started on first use and reused by every export),
+in one page that loads plotly.js once; images are cached on disk by content hash (``images``),
+and figures built once in a process are reused by every later export (``layout``).
 
 CLI: ``python -m zo_core.slides LECTURE.md|DECK.json --format html|pdf|beamer|pptx -o DIR``.
 
@@ -35,14 +37,14 @@ The package, one job a module: ``deck`` (model, parsers, bounds), ``markup`` (Ma
 safe HTML/MathML, the allow-lists, the sanitiser), ``layout`` (figures built once; the one layout model:
 a title slide, then each slide planned as boxes), ``linear`` (math as linear Unicode, for PowerPoint),
 ``formulas`` (display formulas as PNG pictures, for PowerPoint), ``thumbs`` (deck thumbnails, cached on disk),
-``html``, ``browser`` (the Chromium driver), ``pdf``, ``beamer``, ``pptx`` and ``__main__`` (the CLI).
+``html``, ``browser`` (the Chromium driver and the shared browser), ``images`` (figure images, cached), ``pdf``, ``beamer``, ``pptx`` and ``__main__`` (the CLI).
 Every exporter escapes deck text for its format by construction; see ``markup``.
 """
 
 from __future__ import annotations
 
 from zo_core.slides.beamer import inline_tex, markdown_tex, math_tex, tex_escape, to_beamer
-from zo_core.slides.browser import INSTALL_CHROMIUM, Chromium, ChromiumMissing, chromium_path
+from zo_core.slides.browser import INSTALL_CHROMIUM, Chromium, ChromiumMissing, chromium_path, close_shared, shared, warm_up
 from zo_core.slides.deck import (EXPORT_SECONDS, MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_FIGURES, MAX_ITEMS,
                                  MAX_SLIDES, Deck, FigureSpec, Slide, deck_items, figure_spec, item_label, load,
                                  parse_directive, parse_items, parse_json, parse_markdown, read_json)
@@ -56,7 +58,7 @@ from zo_core.slides.pptx import plain_math, plain_text, to_pptx
 from zo_core.slides.thumbs import THUMB_H, THUMB_W, thumbnail_key, thumbnails
 
 __all__ = ["inline_tex", "markdown_tex", "math_tex", "tex_escape", "to_beamer", "INSTALL_CHROMIUM",
-           "Chromium", "ChromiumMissing", "chromium_path", "EXPORT_SECONDS", "MAX_BYTES", "MAX_DEPTH",
+           "Chromium", "ChromiumMissing", "chromium_path", "close_shared", "shared", "warm_up", "EXPORT_SECONDS", "MAX_BYTES", "MAX_DEPTH",
            "MAX_DIGITS", "MAX_FIGURES", "MAX_ITEMS", "MAX_SLIDES", "Deck", "FigureSpec", "Slide",
            "deck_items", "figure_spec", "item_label", "load", "parse_directive", "parse_items", "parse_json",
            "parse_markdown", "read_json", "content_security_policy", "to_html", "IMAGE_HEIGHT", "IMAGE_WIDTH",

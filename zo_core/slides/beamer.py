@@ -1,4 +1,4 @@
-"""Deck -> Beamer: a zip of ``<stem>.tex`` (pdflatex) and ``figures/figN.pdf`` (vector, via kaleido).
+"""Deck -> Beamer: a zip of ``<stem>.tex`` (pdflatex) and ``figures/figN.pdf`` (vector, drawn by Chromium).
 
 Text is escaped with :func:`tex_escape`; a formula is copied into the .tex only when every command
 in it is on the math allow-list (:func:`zo_core.slides.markup.math_problem`: no \\input, \\write18,
@@ -11,9 +11,10 @@ import io
 import zipfile
 from pathlib import Path
 
-from zo_core.slides.browser import Chromium, with_browser
+from zo_core.slides import images
+from zo_core.slides.browser import Chromium
 from zo_core.slides.deck import Deck
-from zo_core.slides.layout import TITLE_WHERE, build_figures, image_px, pages, plan
+from zo_core.slides.layout import TITLE_WHERE, pages, plan
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -144,8 +145,8 @@ _TEX_HEAD = r"""% Compile with: pdflatex -no-shell-escape <this file>   (deck te
 
 
 def to_beamer(deck: Deck, *, browser: Chromium | None = None) -> bytes:
-    """A zip with ``<stem>.tex`` (beamer, pdflatex) and ``figures/figN.pdf`` (vector, via kaleido)."""
-    return with_browser(_render_beamer, deck, browser)
+    """A zip with ``<stem>.tex`` (beamer, pdflatex) and ``figures/figN.pdf`` (vector, :mod:`zo_core.slides.images`)."""
+    return _render_beamer(deck, browser)      # without a browser: the shared one, only for images not cached
 
 
 CM_PER_INCH = 16 / 13.333      # beamer's 16:9 paper is 16 x 9 cm; the layout plans a 13.333 x 7.5 in page
@@ -153,15 +154,14 @@ _FIT = 0.9                     # beamer's frame title and margins take a little 
 _CAPTION_LINE_CM, _CAPTION_CHAR_CM = 0.36, 0.15      # \footnotesize in an 11-pt beamer
 
 
-def _cell(cell, built: dict, files: dict, browser: Chromium, width: float) -> str:
+def _cell(cell, drawn: dict, files: dict, width: float) -> str:
     """A figure in a minipage ``width`` of the line: the image sized to its box, the caption under it."""
     spec = cell.spec
     if spec.error:
         return (f"\\begin{{minipage}}[t]{{{width:.3f}\\linewidth}}\\fcolorbox{{red}}{{red!8}}{{\\parbox{{0.9\\linewidth}}"
                 "{\\small\\ttfamily " + tex_escape(f"{spec.where}: {spec.error}") + "}}\\end{minipage}\n")
     name = f"figures/fig{len(files) + 1}.pdf"
-    px_w, px_h = image_px(cell.image)
-    files[name] = browser.image(built[id(spec)], "pdf", width=px_w, height=px_h)
+    files[name] = drawn[id(spec)]
     box_w = cell.image.w * CM_PER_INCH * _FIT
     lines = 0
     if spec.caption:
@@ -175,23 +175,23 @@ def _cell(cell, built: dict, files: dict, browser: Chromium, width: float) -> st
             "\\end{minipage}")
 
 
-def _figures(laid, built: dict, files: dict, browser: Chromium) -> str:
+def _figures(laid, drawn: dict, files: dict) -> str:
     """The plan's figure rows, one under the other; a row's figures side by side."""
     out = []
     for row in laid.cells:
         width = 0.98 / len(row) - (0.02 if len(row) > 1 else 0)
-        out.append("\\begin{center}\n" + "\\hfill\n".join(_cell(c, built, files, browser, width) for c in row)
+        out.append("\\begin{center}\n" + "\\hfill\n".join(_cell(c, drawn, files, width) for c in row)
                    + "\n\\end{center}\n")
     return "".join(out)
 
 
-def _frame_body(slide, built: dict, files: dict, browser: Chromium) -> str:
+def _frame_body(slide, drawn: dict, files: dict) -> str:
     """Text and figures from the one layout plan: text left and figures right when the slide has both."""
     laid = plan(slide)
     text = markdown_tex(laid.text_source) if laid.text_source else ""
     if not laid.cells:
         return text
-    figures = _figures(laid, built, files, browser)
+    figures = _figures(laid, drawn, files)
     if not text:
         return figures
     share = laid.text.w / (laid.text.w + laid.cells[0][0].image.w * len(laid.cells[0]) + 0.25)
@@ -202,7 +202,7 @@ def _frame_body(slide, built: dict, files: dict, browser: Chromium) -> str:
 
 
 def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
-    built = build_figures(deck)
+    drawn = images.draw_deck(deck, "pdf", 1, browser)        # vector PDFs of their boxes' size
     files: dict[str, bytes] = {}
     frames = []
     for slide in pages(deck):
@@ -215,7 +215,7 @@ def _render_beamer(deck: Deck, browser: Chromium | None) -> bytes:
         title = inline_tex(slide.title) if slide.title else ""
         note = f"\\note{{{markdown_tex(slide.notes)}}}\n" if slide.notes else ""
         frames.append(f"% {tex_escape(slide.where)}\n\\begin{{frame}}{{{title}}}\n"
-                      + _frame_body(slide, built, files, browser) + note + "\\end{frame}\n")
+                      + _frame_body(slide, drawn, files) + note + "\\end{frame}\n")
     tex = (_TEX_HEAD + f"\\title{{{tex_escape(deck.title)}}}\n\\begin{{document}}\n\n"
            + "\n".join(frames) + "\n\\end{document}\n")
     buf = io.BytesIO()

@@ -10,8 +10,11 @@ labels at ~22 px on a 1920 x 1080 projector, whatever the box's size.
 
 from __future__ import annotations
 
+import json
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from zo_core import viz
@@ -152,13 +155,35 @@ def pages(deck: Deck) -> list[Slide]:
     return ([opener] if opener else []) + list(deck.slides)
 
 
-def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "viz.go.Figure"]:
-    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error``.
+MEMO_SIZE = 32                        # built figures a process keeps (a lecture's deck holds ~3-13)
+_MEMO: "OrderedDict[str, viz.go.Figure]" = OrderedDict()
+_MEMO_LOCK = threading.Lock()
 
+
+def figure_key(spec: FigureSpec) -> str:
+    """The figure's name and parameters as canonical JSON: equal keys draw equal figures (builders are pure)."""
+    return json.dumps([spec.name, spec.params], sort_keys=True, default=repr)
+
+
+def forget_figures() -> None:
+    """Drop every figure built so far (benchmarks measure a first export with it)."""
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
+def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "viz.go.Figure"]:
+    """Build every drawable figure once: ``{id(spec): figure}``; failures set ``spec.error`` (:func:`iter_figures`)."""
+    return {id(spec): fig for spec, fig in iter_figures(deck, seconds=seconds)}
+
+
+def iter_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS):
+    """``(spec, figure)`` for each drawable figure, as soon as it is built; failures set ``spec.error``.
+
+    A figure built before in this process (same name and parameters, any deck, any format) is
+    reused: the last :data:`MEMO_SIZE` are kept. Exporters only read the figures they get.
     All figures together get ``seconds``: once they are spent, the remaining figures show an error
     box saying so instead of holding a server thread (each figure is bounded by viz's parameter bounds).
     """
-    built = {}
     deadline = time.monotonic() + seconds
     for spec in deck.figures:
         if spec.error:
@@ -167,8 +192,19 @@ def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "
             spec.error = (f"not drawn: this export's time budget ({seconds:g} s for all figures) is used up; "
                           "split the deck or lower the figures' sizes")
             continue
-        try:
-            built[id(spec)] = viz.build(spec.name, **spec.params)
-        except Exception as err:  # a builder failing on odd parameters must not stop the export
-            spec.error = f"figure {spec.name} failed: {err}"
-    return built
+        key = figure_key(spec)
+        with _MEMO_LOCK:
+            fig = _MEMO.get(key)
+            if fig is not None:
+                _MEMO.move_to_end(key)
+        if fig is None:
+            try:
+                fig = viz.build(spec.name, **spec.params)
+            except Exception as err:  # a builder failing on odd parameters must not stop the export
+                spec.error = f"figure {spec.name} failed: {err}"
+                continue
+            with _MEMO_LOCK:
+                _MEMO[key] = fig
+                while len(_MEMO) > MEMO_SIZE:
+                    _MEMO.popitem(last=False)
+        yield spec, fig

@@ -1,4 +1,4 @@
-"""Deck -> PDF: one slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium.
+"""Deck -> PDF: one slide a page (16:9), figures as vector SVG (:mod:`zo_core.slides.images`), printed by the same Chromium.
 
 The printed page runs no script: its CSP allows none and the tab has JavaScript switched off.
 """
@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from zo_core.slides import images
 from zo_core.slides.browser import Chromium, with_browser
 from zo_core.slides.deck import Deck, FigureSpec
 from zo_core.slides.html import page, slide_html
-from zo_core.slides.layout import build_figures, image_px, pages, plan
+from zo_core.slides.layout import pages
 
 _PRINT_CSS = """<style>
 @page { size: 13.333in 7.5in; margin: 0; }
@@ -27,19 +28,16 @@ _PRINT_CSS = """<style>
 
 
 def to_pdf(deck: Deck, *, browser: Chromium | None = None) -> bytes:
-    """One slide a page (16:9), figures as vector SVG drawn by kaleido, printed by the same Chromium."""
+    """One slide a page (16:9), figures as vector SVG, printed by the same (by default the shared) Chromium."""
     return with_browser(_render_pdf, deck, browser, always=True)
 
 
 def _render_pdf(deck: Deck, browser: Chromium) -> bytes:
-    built = build_figures(deck)
-    sizes = {id(c.spec): image_px(c.image) for s in deck.slides for row in plan(s).cells for c in row}
+    svgs = images.draw_deck(deck, "svg", 1, browser)     # sized to the plan's box: labels print at slide size
 
     def svg(spec: FigureSpec) -> str:
-        width, height = sizes[id(spec)]        # the plan's box: the figure's labels print at slide size
-        data = browser.image(built[id(spec)], "svg", width=width, height=height)
         return f'<div class="figure"><img alt="{escape(spec.name)}" ' \
-               f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode()}"></div>'
+               f'src="data:image/svg+xml;base64,{base64.b64encode(svgs[id(spec)]).decode()}"></div>'
 
     sections = [slide_html(s, i, svg) for i, s in enumerate(pages(deck))]
     return browser.print_pdf(page(deck.title, sections, css=_PRINT_CSS))    # no scripts: CSP runs none

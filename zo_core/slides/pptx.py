@@ -1,4 +1,4 @@
-"""Deck -> PowerPoint (16:9): one slide per slide, figures as PNG (kaleido), notes in the notes pane.
+"""Deck -> PowerPoint (16:9): one slide per slide, figures as PNG (drawn by Chromium), notes in the notes pane.
 
 Every shape sits in its :func:`zo_core.slides.layout.plan` box inside the slide. Display formulas
 (``$$…$$``) are pictures of their MathML (:mod:`zo_core.slides.formulas`), centred on their own line
@@ -14,9 +14,10 @@ from __future__ import annotations
 import io
 import math
 
+from zo_core.slides import images
 from zo_core.slides.browser import Chromium, ChromiumMissing, with_browser
 from zo_core.slides.deck import Deck
-from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, build_figures, image_px, pages, plan
+from zo_core.slides.layout import CAPTION_PT, PAGE_H, PAGE_W, Box, Cell, image_px, pages, plan
 from zo_core.slides.formulas import FORMULA_PT, render_formulas
 from zo_core.slides.linear import linear_math
 from zo_core.slides.markup import PLACEHOLDER, markdown_parser, math_problem, protect_math, strip_controls
@@ -212,7 +213,7 @@ def _text_box(page, text: str, box, pictures: dict | None = None) -> None:
         _fill(frame, content, Pt(pt))
 
 
-def _cell(page, cell: Cell, built: dict, browser) -> None:
+def _cell(page, cell: Cell, drawn: dict) -> None:
     """One figure in its image box (aspect kept, centred), its caption wrapped in the box under it."""
     from pptx.dml.color import RGBColor
     from pptx.enum.text import PP_ALIGN
@@ -227,7 +228,7 @@ def _cell(page, cell: Cell, built: dict, browser) -> None:
         run.font.size, run.font.color.rgb = Pt(14), RGBColor(0xD5, 0x5E, 0x00)
     else:
         width, height = image_px(img)
-        png = browser.image(built[id(spec)], "png", width=width, height=height, scale=2)
+        png = drawn[id(spec)]
         scale = min(img.w / width, img.h / height)         # inches per px, the image kept inside its box
         w, h = width * scale, height * scale
         page.shapes.add_picture(io.BytesIO(png), Inches(img.x + (img.w - w) / 2), Inches(img.y), Inches(w), Inches(h))
@@ -268,7 +269,7 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
     from pptx import Presentation
     from pptx.util import Inches
 
-    built = build_figures(deck)
+    drawn = images.draw_deck(deck, "png", 2, browser)        # PNGs of their boxes' size, 2 px a CSS px
     shown = pages(deck)
     pictures = render_formulas([f for s in shown for f in _display_formulas(plan(s).text_source)], browser) \
         if browser is not None else {}
@@ -289,7 +290,7 @@ def _render_pptx(deck: Deck, browser: Chromium | None) -> bytes:
                 _text_box(page, laid.text_source, laid.text, pictures)
             for row in laid.cells:
                 for cell in row:
-                    _cell(page, cell, built, browser)
+                    _cell(page, cell, drawn)
         if slide.notes:
             page.notes_slide.notes_text_frame.text = _pptx(slide.notes)
     buf = io.BytesIO()

@@ -2,20 +2,19 @@
 
 The figure is built through :func:`zo_core.viz.build` (its bounds apply), stripped of its title,
 legend and margins, laid out at twice the thumbnail's CSS size so its marks read at half scale,
-and drawn by the export's Chromium (:class:`zo_core.slides.browser.Chromium`). Thumbnails are
+and drawn by the export's Chromium (:func:`zo_core.slides.browser.shared`). Thumbnails are
 cached as ``<sha256 of name, params and size>.png`` in a directory the caller chooses, so a rerun
-of the Slides page draws nothing it has drawn before; one Chromium serves every missing thumbnail.
+of the Slides page draws nothing it has drawn before; the process's one Chromium serves every missing thumbnail.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from zo_core import viz
+from zo_core.slides.images import write_atomic
 
 THUMB_W, THUMB_H = 240, 150     # px of the PNG
 _LAYOUT = 2                     # CSS px laid out per PNG px: a 480 x 300 figure drawn at scale 1/2
@@ -70,23 +69,13 @@ def thumbnails(figures: list[tuple[str, dict]], cache_dir: str | Path | None = N
         for k in missing:
             out[k] = _draw(*figures[k], size, b)
             if out[k] is not None and cache is not None:
-                _write(cache / f"{keys[k]}.png", out[k])
+                write_atomic(cache / f"{keys[k]}.png", out[k])
             if each is not None:
                 each(k, out[k])
 
     if browser is not None:
         draw_all(browser)
     else:
-        from zo_core.slides.browser import Chromium
-        with Chromium() as b:
-            draw_all(b)
+        from zo_core.slides.browser import on_shared
+        on_shared(draw_all)          # the process's one Chromium, started now if it is not running
     return out
-
-
-def _write(file: Path, data: bytes) -> None:
-    """Write atomically: two server sessions drawing the same thumbnail never leave half a file."""
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, file)
