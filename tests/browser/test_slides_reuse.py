@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -125,20 +126,23 @@ def test_figure_page_draws_exactly_kaleidos_images():
     b = slides.shared()
     mine = [(b.image(f, "png", 500, 320, scale=2), b.image(f, "svg", 500, 320)) for f in figs]
     os.environ.setdefault("BROWSER_PATH", chromium_path())
-    loop = asyncio.new_event_loop()
-    k = kaleido.Kaleido(mathjax=False)        # the reference: kaleido's own page and request
-    try:
-        loop.run_until_complete(k.open())
-        for f, (png, svg) in zip(figs, mine):
-            ref_png = loop.run_until_complete(k.calc_fig(f, opts=dict(format="png", width=500, height=320,
-                                                                         scale=2)))
-            ref_svg = loop.run_until_complete(k.calc_fig(f, opts=dict(format="svg", width=500, height=320)))
-            a, r = (np.asarray(Image.open(io.BytesIO(x)).convert("RGBA")) for x in (png, ref_png))
-            assert a.shape == r.shape == (640, 1000, 4) and np.array_equal(a, r)
-            assert _tree(_uids(svg.decode())) == _tree(_uids(ref_svg.decode()))
-    finally:
-        loop.run_until_complete(k.close())
-        loop.close()
+
+    async def reference() -> list[tuple[bytes, bytes]]:
+        k = kaleido.Kaleido(mathjax=False)        # the reference: kaleido's own page and request
+        await k.open()
+        try:
+            return [(await k.calc_fig(f, opts=dict(format="png", width=500, height=320, scale=2)),
+                     await k.calc_fig(f, opts=dict(format="svg", width=500, height=320))) for f in figs]
+        finally:
+            await k.close()
+
+    # In a thread of its own: the browser tests' session-wide Playwright runs an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        refs = pool.submit(asyncio.run, reference()).result(timeout=300)
+    for (png, svg), (ref_png, ref_svg) in zip(mine, refs):
+        a, r = (np.asarray(Image.open(io.BytesIO(x)).convert("RGBA")) for x in (png, ref_png))
+        assert a.shape == r.shape == (640, 1000, 4) and np.array_equal(a, r)
+        assert _tree(_uids(svg.decode())) == _tree(_uids(ref_svg.decode()))
 
 
 def test_figure_text_never_runs_in_the_figure_page():

@@ -141,6 +141,7 @@ def test_every_numeric_widget_in_the_source_has_an_entry():
 _CHEAP = {"aa_n": "10", "aa_budget": "300", "ht_budget": "20", "ar_budget": "100", "ar_bbudget": "100",
           "ev_n": "50", "ge_n": "10"}
 _OPENS = [("pages/landscapes.py", {}), ("pages/gradient_estimators.py", {}), ("pages/estimator_variance.py", {}),
+          ("pages/estimator_variance.py", {"ev_tab": "histogram"}),   # its coordinate slider lives in that tab
           ("pages/theory.py", {}), ("pages/smoothing.py", {}), ("pages/algorithms_race.py", {}),
           ("pages/adversarial_attack.py", {}), ("pages/adversarial_attack.py", {"aa_norm": "l2"}),
           ("pages/hyperparameter_tuning.py", {}), ("pages/mezo.py", {})]
