@@ -50,8 +50,9 @@ def test_first_load_says_what_it_computes(server, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        # a seed and budget no other test uses, so nothing is cached and the run takes a while
-        page.goto(f"{server.url}/algorithms_race?seed=424242&ar_budget=4000", timeout=60_000)
+        # a seed and budget no other test uses, so nothing is cached, and the phase diagram (~10 s): the run
+        # takes well over the spinner's delay however fast the machine (the race alone can now take < 0.5 s)
+        page.goto(f"{server.url}/algorithms_race?seed=424242&ar_budget=4000&ar_phase=1", timeout=60_000)
         page.get_by_text("Computing Algorithms race", exact=False).first.wait_for(timeout=60_000)
         wait_idle(page)
         assert not exceptions(page)
