@@ -7,6 +7,7 @@ from ui import monitor, registry, sidebar, theme, urlstate, warmup
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
                    initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
 urlstate.begin_run()
+warmup.touch()      # the start-up warm-up waits while students run scripts
 
 
 def _page(info: registry.PageInfo, default: bool = False) -> st.Page:
@@ -28,4 +29,5 @@ with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()
 sidebar.share()
+warmup.touch()
 warmup.start()   # once per process, after the first page is on screen: the lectures' heavy defaults

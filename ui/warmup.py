@@ -5,7 +5,10 @@ per-process caches, so a page's first visit finds them: the attack page's digit 
 import and training, ~6 s), the tuning page's validation landscape (~0.6 s) and the theory page's
 derivation of its default polynomial (~0.9 s). The lecturer opens the app before class; by the time
 students open those pages the work is done. The thread runs the tasks one after the other (one
-core at most); a task that fails is reported on the Class monitor and does not stop the others.
+core at most), each only once no script has run for :data:`IDLE_S` seconds (:func:`touch`, called by
+every run): an import of torch holds the GIL for seconds, and must not delay the deltas of the page
+a visitor is waiting for. A task that fails is reported on the Class monitor and does not stop the
+others.
 No Streamlit calls here: the thread has no script context. ``ZOLAB_WARMUP=0`` turns it off (the test
 suite does, so that its many short-lived servers do not each train a classifier).
 """
@@ -37,7 +40,10 @@ def _theory() -> None:
 TASKS: list[tuple[str, Callable[[], None]]] = [
     ("theory derivation", _theory), ("tuning landscape", _tuning), ("digit classifier", _classifier)]
 
+IDLE_S = 3.0              # quiet seconds (no script run) before each task
+
 _lock = threading.Lock()
+_last_run = 0.0           # time.monotonic() of the latest touch()
 _thread: threading.Thread | None = None
 _status: dict = {"state": "not started", "done": [], "failed": [], "seconds": None}
 
@@ -58,9 +64,21 @@ def start(tasks: list[tuple[str, Callable[[], None]]] | None = None) -> bool:
         return True
 
 
+def touch() -> None:
+    """A script run is happening now: the warm-up waits until the server has been quiet again."""
+    global _last_run
+    _last_run = time.monotonic()
+
+
+def _wait_until_idle() -> None:
+    while (quiet := time.monotonic() - _last_run) < IDLE_S:
+        time.sleep(IDLE_S - quiet + 0.05)
+
+
 def _run(tasks) -> None:
     t0 = time.perf_counter()
     for name, task in tasks:
+        _wait_until_idle()
         try:
             task()
             _status["done"].append(name)

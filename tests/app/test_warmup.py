@@ -37,6 +37,22 @@ def test_one_thread_per_process_and_a_failure_does_not_stop_the_rest():
     assert s["seconds"] >= 0
 
 
+def test_waits_while_scripts_run(monkeypatch):
+    import time
+
+    monkeypatch.setattr(warmup, "IDLE_S", 0.3)
+    ran = []
+    warmup.touch()
+    assert warmup.start([("task", lambda: ran.append(time.monotonic()))])
+    busy_until = time.monotonic() + 1.0
+    while time.monotonic() < busy_until:          # a rerun every 0.1 s: the server is never quiet for 0.3 s
+        warmup.touch()
+        time.sleep(0.1)
+        assert not ran
+    warmup.join(5)
+    assert ran and ran[0] >= busy_until + 0.3 - 0.15   # ran only after a quiet 0.3 s (0.1 s: the last touch)
+
+
 def test_off_switch(monkeypatch):
     monkeypatch.setenv("ZOLAB_WARMUP", "0")
     assert warmup.start([("never", lambda: pytest.fail("ran"))]) is False
