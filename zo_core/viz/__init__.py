@@ -104,18 +104,28 @@ def _scale_marks(fig: go.Figure, k: float) -> None:
         trace.line.width = (trace.line.width or 2) * k
 
 
+def _legend_names(fig: go.Figure) -> list[str]:
+    if fig.layout.showlegend is False:
+        return []
+    return [t.name or "" for t in fig.data if t.showlegend is not False and (t.name or t.showlegend)]
+
+
+def _legend_entry(names: list[str], font: int) -> int:
+    """Text width (px) given to every legend entry: the longest name at ~0.62 em a character.
+
+    One fixed width for all (Plotly's ``entrywidth``): without it Plotly measures every entry's text
+    on each draw, ~50 ms of a 5-entry legend in Chromium, more than the rest of a 41 x 41 contour.
+    """
+    return int(0.62 * font * max(map(len, names), default=0) + font)
+
+
 def _legend_rows(fig: go.Figure, font: int, width: float) -> int:
-    """Rows a horizontal legend needs at ``width`` px: items are ~0.6 em a character plus the symbol."""
-    names = [t.name or "" for t in fig.data if t.showlegend is not False and (t.name or t.showlegend)]
-    if not names or fig.layout.showlegend is False:
+    """Rows a horizontal legend needs at ``width`` px: entries of :func:`_legend_entry` plus the symbol."""
+    names = _legend_names(fig)
+    if not names:
         return 0
-    rows, used = 1, 0.0
-    for name in names:
-        w = 0.6 * font * len(name) + 4 * font       # text, symbol (40 px) and gap
-        if used and used + w > width:
-            rows, used = rows + 1, 0.0
-        used += w
-    return rows
+    per_row = max(1, int(width // (_legend_entry(names, font) + 3 * font)))   # symbol (40 px) and gap
+    return -(-len(names) // per_row)
 
 
 def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
@@ -147,7 +157,9 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
                    pad=dict(t=8 + 1.25 * (font + 6) * title.count("<br>")),   # Plotly anchors line 1
                    font=dict(size=font + 6)) if title else dict(text=None),
         margin=dict(l=60, r=20, t=top, b=bottom),
-        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container", font=dict(size=font), bgcolor="rgba(255,255,255,0.8)"),
+        legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container",
+                    font=dict(size=font), bgcolor="rgba(255,255,255,0.8)",
+                    entrywidth=_legend_entry(_legend_names(fig), font), entrywidthmode="pixels"),
     )
 
 
