@@ -20,10 +20,11 @@ st.markdown(
     "FGSM and PGD read the gradient and show what the same ε allows at best.")
 
 
-@st.cache_resource(max_entries=4, show_spinner="Training the digit classifier (a few seconds)…")
 def classifier(seed: int) -> attack.Classifier:
-    # Shared by every session: read it, never mutate it (its arrays and weights are frozen).
-    return attack.pretrained(seed)
+    """attack.pretrained, cached per process in zo_core (trained at start-up for seed 0): shared by every
+    session, read it, never mutate it (its arrays and weights are frozen)."""
+    with st.spinner("Training the digit classifier (a few seconds)…"):
+        return attack.pretrained(seed)
 
 
 def demo(clf: attack.Classifier) -> None:

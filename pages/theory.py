@@ -24,9 +24,10 @@ method = urlstate.choice("Directions", "th_method", ["gaussian", "sphere"], defa
                          where=c2, help="sphere: u uniform on the unit circle, scaled by φ = d = 2.")
 
 
-@st.cache_data(max_entries=32, show_spinner="Deriving…")
 def derivation(text: str, method: str) -> theory.Derivation:
-    return theory.derive(text, method=method)
+    """theory.derive, cached per process in zo_core (filled at start-up for the default polynomial)."""
+    with st.spinner("Deriving…"):
+        return theory.derive(text, method=method)
 
 
 _LAST = "_th_last_good"

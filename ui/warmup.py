@@ -1,7 +1,8 @@
 """Start-up warm-up: what the lectures always need, computed once per server process in the background.
 
 The first script run of a process starts one daemon thread (:func:`start`), which fills zo_core's own
-per-process caches, so a page's first visit finds them: the attack page's digit classifier (torch
+per-process caches, so a page's first visit finds them (:func:`zo_core.memo.memo` keys them on the bound
+arguments: the page's call hits whatever its form): the attack page's digit classifier (torch
 import and training, ~6 s), the tuning page's validation landscape (~0.6 s) and the theory page's
 derivation of its default polynomial (~0.9 s). The lecturer opens the app before class; by the time
 students open those pages the work is done. The thread runs the tasks one after the other (one
@@ -28,7 +29,7 @@ def _classifier() -> None:
 
 def _tuning() -> None:
     from zo_core.viz import applications
-    applications.landscape("diabetes", 41)     # as tuning_landscape and the curves call it (lru_cache keys on the form)
+    applications.landscape("diabetes")
 
 
 def _theory() -> None:
@@ -42,65 +43,60 @@ TASKS: list[tuple[str, Callable[[], None]]] = [
 
 IDLE_S = 3.0              # quiet seconds (no script run) before each task
 
-_lock = threading.Lock()
-_last_run = 0.0           # time.monotonic() of the latest touch()
-_thread: threading.Thread | None = None
-_status: dict = {"state": "not started", "done": [], "failed": [], "seconds": None}
+
+class Warmup:
+    """One background run of ``tasks``, each after :attr:`idle_s` quiet seconds (no :meth:`touch`)."""
+
+    def __init__(self, tasks: list[tuple[str, Callable[[], None]]], idle_s: float = IDLE_S):
+        self.tasks, self.idle_s = list(tasks), idle_s
+        self._lock = threading.Lock()
+        self._last_run = 0.0          # time.monotonic() of the latest touch()
+        self._thread: threading.Thread | None = None
+        self._status: dict = {"state": "not started", "done": [], "failed": [], "seconds": None}
+
+    def start(self) -> bool:
+        """Start the thread unless it was started already (or ``ZOLAB_WARMUP=0``); True when this call did."""
+        with self._lock:
+            if self._thread is not None:
+                return False
+            if os.environ.get("ZOLAB_WARMUP", "1") == "0":
+                self._status["state"] = "off (ZOLAB_WARMUP=0)"
+                return False
+            self._thread = threading.Thread(target=self._run, name="zolab-warmup", daemon=True)
+            self._status.update(state="running", done=[], failed=[], seconds=None)
+            self._thread.start()
+            return True
+
+    def touch(self) -> None:
+        """A script run is happening now: the next task waits until the server has been quiet again."""
+        self._last_run = time.monotonic()
+
+    def _wait_until_idle(self) -> None:
+        while (quiet := time.monotonic() - self._last_run) < self.idle_s:
+            time.sleep(self.idle_s - quiet + 0.05)
+
+    def _run(self) -> None:
+        t0 = time.perf_counter()
+        for name, task in self.tasks:
+            self._wait_until_idle()
+            try:
+                task()
+                self._status["done"].append(name)
+            except Exception as exc:       # noqa: BLE001 - reported on the Class monitor; the page will say it again
+                self._status["failed"].append(f"{name}: {exc}")
+        self._status.update(state="finished", seconds=time.perf_counter() - t0)
+
+    def status(self) -> dict:
+        """{"state": "not started" | "running" | "finished" | "off …", "done": [...], "failed": [...],
+        "seconds": float | None}."""
+        s = self._status
+        return {**s, "done": list(s["done"]), "failed": list(s["failed"])}
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread (tests and benches)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
 
-def start(tasks: list[tuple[str, Callable[[], None]]] | None = None) -> bool:
-    """Start the warm-up thread unless this process already has one; True when this call started it."""
-    global _thread
-    with _lock:
-        if _thread is not None:
-            return False
-        if os.environ.get("ZOLAB_WARMUP", "1") == "0":
-            _status["state"] = "off (ZOLAB_WARMUP=0)"
-            return False
-        _thread = threading.Thread(target=_run, args=(list(TASKS if tasks is None else tasks),),
-                                   name="zolab-warmup", daemon=True)
-        _status.update(state="running", done=[], failed=[], seconds=None)
-        _thread.start()
-        return True
-
-
-def touch() -> None:
-    """A script run is happening now: the warm-up waits until the server has been quiet again."""
-    global _last_run
-    _last_run = time.monotonic()
-
-
-def _wait_until_idle() -> None:
-    while (quiet := time.monotonic() - _last_run) < IDLE_S:
-        time.sleep(IDLE_S - quiet + 0.05)
-
-
-def _run(tasks) -> None:
-    t0 = time.perf_counter()
-    for name, task in tasks:
-        _wait_until_idle()
-        try:
-            task()
-            _status["done"].append(name)
-        except Exception as exc:       # noqa: BLE001 - reported on the Class monitor; the page will say it again
-            _status["failed"].append(f"{name}: {exc}")
-    _status.update(state="finished", seconds=time.perf_counter() - t0)
-
-
-def status() -> dict:
-    """{"state": "not started" | "running" | "finished", "done": [...], "failed": [...], "seconds": float | None}."""
-    return {**_status, "done": list(_status["done"]), "failed": list(_status["failed"])}
-
-
-def join(timeout: float | None = None) -> None:
-    """Wait for the warm-up thread (tests and benches)."""
-    if _thread is not None:
-        _thread.join(timeout)
-
-
-def _reset_for_tests() -> None:
-    global _thread
-    join()
-    with _lock:
-        _thread = None
-        _status.update(state="not started", done=[], failed=[], seconds=None)
+SERVER = Warmup(TASKS)    # this server process's warm-up (app.py starts it; the Class monitor reads it)
+start, touch, status = SERVER.start, SERVER.touch, SERVER.status

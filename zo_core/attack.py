@@ -33,7 +33,6 @@ import contextlib
 import math
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -42,6 +41,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from zo_core import estimators
+from zo_core.memo import memo
 
 Oracle = Callable[[torch.Tensor], torch.Tensor]   # images (N, d) -> probabilities (N, K)
 
@@ -164,7 +164,7 @@ def train_classifier(*, seed: int = 0, hidden: int = 64, epochs: int = 150, lr: 
     return Classifier(model, X_train, y_train, X_test, y_test, acc, int(seed), time.perf_counter() - t0)
 
 
-@lru_cache(maxsize=4)
+@memo(4)
 def pretrained(seed: int = 0) -> Classifier:
     """The default classifier for ``seed``, trained once per process (figures and slides share it)."""
     return train_classifier(seed=int(seed))

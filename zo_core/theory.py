@@ -26,13 +26,13 @@ makes the one-point estimator's variance blow up as mu -> 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from math import lgamma, pi, sqrt
 
 import numpy as np
 import sympy as sp
 
 from zo_core import estimators
+from zo_core.memo import memo
 from zo_core.landscapes import X, Y
 
 # --- closed-form moments on quadratics ---------------------------------------------------------
@@ -320,7 +320,7 @@ def taylor(expr: sp.Expr, order: int = 3) -> sp.Expr:
 DEFAULT_POLYNOMIAL = "x^3 + x*y^2 - 2*y + 1"     # the Theory page's first polynomial
 
 
-@lru_cache(maxsize=32)
+@memo(32)
 def derive(text: str, *, method: str = "gaussian") -> Derivation:
     """The whole derivation for the polynomial typed as ``text`` (parsed safely; never sympified).
 

@@ -8,11 +8,8 @@ from ui import warmup
 
 
 @pytest.fixture(autouse=True)
-def fresh(monkeypatch):
+def on(monkeypatch):
     monkeypatch.setenv("ZOLAB_WARMUP", "1")
-    warmup._reset_for_tests()
-    yield
-    warmup._reset_for_tests()
 
 
 def test_one_thread_per_process_and_a_failure_does_not_stop_the_rest():
@@ -25,38 +22,39 @@ def test_one_thread_per_process_and_a_failure_does_not_stop_the_rest():
     def broken():
         raise RuntimeError("no data")
 
-    tasks = [("slow", slow), ("broken", broken), ("last", lambda: ran.append("last"))]
-    assert warmup.start(tasks) is True
-    assert warmup.start(tasks) is False                 # a second session's first run starts nothing
-    assert warmup.status()["state"] == "running"
+    w = warmup.Warmup([("slow", slow), ("broken", broken), ("last", lambda: ran.append("last"))], idle_s=0.0)
+    assert w.start() is True
+    assert w.start() is False                 # a second session's first run starts nothing
+    assert w.status()["state"] == "running"
     gate.set()
-    warmup.join(10)
-    s = warmup.status()
+    w.join(10)
+    s = w.status()
     assert ran == ["slow", "last"]
     assert s["state"] == "finished" and s["done"] == ["slow", "last"] and s["failed"] == ["broken: no data"]
     assert s["seconds"] >= 0
 
 
-def test_waits_while_scripts_run(monkeypatch):
+def test_waits_while_scripts_run():
     import time
 
-    monkeypatch.setattr(warmup, "IDLE_S", 0.3)
     ran = []
-    warmup.touch()
-    assert warmup.start([("task", lambda: ran.append(time.monotonic()))])
+    w = warmup.Warmup([("task", lambda: ran.append(time.monotonic()))], idle_s=0.3)
+    w.touch()
+    assert w.start()
     busy_until = time.monotonic() + 1.0
     while time.monotonic() < busy_until:          # a rerun every 0.1 s: the server is never quiet for 0.3 s
-        warmup.touch()
+        w.touch()
         time.sleep(0.1)
         assert not ran
-    warmup.join(5)
+    w.join(5)
     assert ran and ran[0] >= busy_until + 0.3 - 0.15   # ran only after a quiet 0.3 s (0.1 s: the last touch)
 
 
 def test_off_switch(monkeypatch):
     monkeypatch.setenv("ZOLAB_WARMUP", "0")
-    assert warmup.start([("never", lambda: pytest.fail("ran"))]) is False
-    assert warmup.status()["state"].startswith("off")
+    w = warmup.Warmup([("never", lambda: pytest.fail("ran"))])
+    assert w.start() is False
+    assert w.status()["state"].startswith("off")
 
 
 def test_the_real_tasks_fill_the_caches_the_pages_read():
@@ -65,9 +63,10 @@ def test_the_real_tasks_fill_the_caches_the_pages_read():
     from zo_core import attack, theory
     from zo_core.viz import applications
 
-    assert warmup.start() is True
-    warmup.join(300)
-    s = warmup.status()
+    w = warmup.Warmup(warmup.TASKS, idle_s=0.0)
+    assert w.start() is True
+    w.join(300)
+    s = w.status()
     assert s["failed"] == [] and s["done"] == [name for name, _ in warmup.TASKS]
     caches = {"classifier": attack.pretrained, "tuning landscape": applications.landscape,
               "derivation": theory.derive}

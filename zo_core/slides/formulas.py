@@ -9,7 +9,6 @@ read gets no picture (``None``): PowerPoint then shows it as linear Unicode math
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 
 from zo_core.slides.markup import math_problem, mathml
@@ -30,13 +29,6 @@ class FormulaImage:
     png: bytes
     width_in: float
     height_in: float
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """(width, height) in pixels from a PNG's IHDR chunk."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
-        raise ValueError("not a PNG")
-    return struct.unpack(">II", png[16:24])
 
 
 def drawable(latex: str) -> str | None:

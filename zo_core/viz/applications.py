@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zo_core import attack, tuning
+from zo_core.memo import memo
 from zo_core.viz import COLORS, contour, figure, theme
 
 ATTACK_LABELS = {"zo-signsgd": "ZO-SignSGD", "zo-adam": "ZO-Adam", "zoo": "ZOO (coordinate-wise)",
@@ -148,7 +149,7 @@ def problem(dataset: str = "diabetes") -> tuning.Problem:
     return tuning.problem(dataset)
 
 
-@lru_cache(maxsize=8)
+@memo(8)
 def landscape(dataset: str = "diabetes", n: int = 41) -> tuning.Landscape:
     """The noiseless landscape, computed once per (dataset, n) in this process."""
     return tuning.landscape(problem(dataset), n=int(n))
