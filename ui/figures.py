@@ -5,10 +5,10 @@ session's deck (:mod:`ui.deck`: kept in the shared store under ``?deck=<id>``, s
 which the Slides page lists, edits and exports.
 
 Cache policy (one for every named figure): a figure depends only on its name and plain parameters,
-so it is built once per server and shared by every session (``st.cache_resource``), never copied.
-``st.cache_data`` would pickle and unpickle the whole ``go.Figure`` on every hit (tens of ms for a
-large figure, more than ``st.plotly_chart``'s own serialisation). Cached figures are read-only:
-nothing may mutate what :func:`cached` returns. :func:`cached_json` keeps the figure's Plotly JSON
+so it is built once per server and shared by every session and by the slide exports
+(:func:`zo_core.viz.shared`), never copied. ``st.cache_data`` would pickle and unpickle the whole
+``go.Figure`` on every hit (tens of ms for a large figure, more than ``st.plotly_chart``'s own
+serialisation). Cached figures are read-only: nothing may mutate what :func:`cached` returns. :func:`cached_json` keeps the figure's Plotly JSON
 (bytes) for the livechart component, which hands it to the browser without re-serialising.
 
 Fair shares (:mod:`ui.budget`): a figure not built yet in this process is heavy work, built in one of
@@ -30,10 +30,9 @@ CONFIG = {"displaylogo": False}
 SHOWN = "_figures_shown"     # session state: figure key -> the (name, params) last drawn under it
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
 def cached(name: str, params: tuple) -> "viz.go.Figure":
     """The named figure for ``params`` (sorted ``(key, value)`` pairs); shared, do not mutate."""
-    return viz.build(name, **dict(params))
+    return viz.shared(name, **dict(params))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

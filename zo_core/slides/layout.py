@@ -10,11 +10,8 @@ labels at ~22 px on a 1920 x 1080 projector, whatever the box's size.
 
 from __future__ import annotations
 
-import json
 import math
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from zo_core import viz
@@ -155,20 +152,9 @@ def pages(deck: Deck) -> list[Slide]:
     return ([opener] if opener else []) + list(deck.slides)
 
 
-MEMO_SIZE = 32                        # built figures a process keeps (a lecture's deck holds ~3-13)
-_MEMO: "OrderedDict[str, viz.go.Figure]" = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-
-
-def figure_key(spec: FigureSpec) -> str:
-    """The figure's name and parameters as canonical JSON: equal keys draw equal figures (builders are pure)."""
-    return json.dumps([spec.name, spec.params], sort_keys=True, default=repr)
-
-
 def forget_figures() -> None:
     """Drop every figure built so far (benchmarks measure a first export with it)."""
-    with _MEMO_LOCK:
-        _MEMO.clear()
+    viz.forget_shared()
 
 
 def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "viz.go.Figure"]:
@@ -179,8 +165,8 @@ def build_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS) -> dict[int, "
 def iter_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS):
     """``(spec, figure)`` for each drawable figure, as soon as it is built; failures set ``spec.error``.
 
-    A figure built before in this process (same name and parameters, any deck, any format) is
-    reused: the last :data:`MEMO_SIZE` are kept. Exporters only read the figures they get.
+    A figure built before in this process (same name and parameters, any deck, any format, or on a
+    page) is reused (:func:`zo_core.viz.shared`). Exporters only read the figures they get.
     All figures together get ``seconds``: once they are spent, the remaining figures show an error
     box saying so instead of holding a server thread (each figure is bounded by viz's parameter bounds).
     """
@@ -192,19 +178,9 @@ def iter_figures(deck: Deck, *, seconds: float = EXPORT_SECONDS):
             spec.error = (f"not drawn: this export's time budget ({seconds:g} s for all figures) is used up; "
                           "split the deck or lower the figures' sizes")
             continue
-        key = figure_key(spec)
-        with _MEMO_LOCK:
-            fig = _MEMO.get(key)
-            if fig is not None:
-                _MEMO.move_to_end(key)
-        if fig is None:
-            try:
-                fig = viz.build(spec.name, **spec.params)
-            except Exception as err:  # a builder failing on odd parameters must not stop the export
-                spec.error = f"figure {spec.name} failed: {err}"
-                continue
-            with _MEMO_LOCK:
-                _MEMO[key] = fig
-                while len(_MEMO) > MEMO_SIZE:
-                    _MEMO.popitem(last=False)
+        try:
+            fig = viz.shared(spec.name, **spec.params)
+        except Exception as err:  # a builder failing on odd parameters must not stop the export
+            spec.error = f"figure {spec.name} failed: {err}"
+            continue
         yield spec, fig

@@ -7,7 +7,8 @@ Two layers:
   (``zo_core.viz.landscapes``, ...; each topic adds its own file), take only plain keyword
   parameters (strings and numbers), compute what they need with ``zo_core`` and call the array
   builders. A page and a slide directive such as ``::: figure landscape_contour landscape=rosenbrock``
-  draw the same figure through :func:`build`.
+  draw the same figure through :func:`build`, and share it through :func:`shared` (built once per
+  process for each name and parameters: the figure on screen is the one a deck exports).
 
 The palette is Okabe–Ito (colour-blind safe). ``projector=True`` gives large fonts, thick lines
 and high contrast for lecture halls.
@@ -26,6 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from zo_core import bounds
+from zo_core.memo import memo
 
 # Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple.
 PALETTE = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"]
@@ -326,6 +328,29 @@ def build(name: str, **params) -> go.Figure:
                          f"it takes {', '.join(allowed)}")
     bounds.check(name, params)
     return FIGURES[name](**params)
+
+
+SHARED_SIZE = 64      # built figures a process keeps for pages and exports (a page draws 1-7, a deck ~3-13)
+
+
+def _frozen(value):
+    return tuple(map(_frozen, value)) if isinstance(value, (list, tuple)) else value
+
+
+@memo(SHARED_SIZE)
+def _shared(name: str, params: tuple) -> go.Figure:
+    return build(name, **dict(params))
+
+
+def shared(name: str, **params) -> go.Figure:
+    """:func:`build` once per process for each name and parameters (lists taken as tuples), kept for the
+    :data:`SHARED_SIZE` most recent: pages and exports draw the same object. Nobody may mutate it."""
+    return _shared(name, tuple(sorted((k, _frozen(v)) for k, v in params.items())))
+
+
+def forget_shared() -> None:
+    """Drop every figure :func:`shared` kept (benchmarks measure a first build with it)."""
+    _shared.cache_clear()
 
 
 def names() -> list[str]:
