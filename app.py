@@ -21,6 +21,7 @@ page = st.navigation(sections, expanded=True)   # every page listed: no "View mo
 
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
+sidebar.reserve_share()      # the share box's place, before the page: a part of the page may rerun alone into it
 warning_slot = st.container()
 # Slow reruns are logged and listed on the Class monitor page.
 with monitor.timed_run(page.title), st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):

@@ -128,10 +128,12 @@ def exceptions(page) -> list[str]:
 
 @contextlib.contextmanager
 def opened(browser, url: str, *, width: int = 1400, height: int = 1000,
-           ready: str = ".js-plotly-plot .main-svg", settle_ms: int = 0):
+           ready: str = ".js-plotly-plot .main-svg", settle_ms: int = 0, init_script: str | None = None):
     """A page in a fresh browser context at ``width`` x ``height``, loaded, idle and free of
-    exceptions; the context closes on exit."""
+    exceptions; the context closes on exit. ``init_script`` runs in every document before its own scripts."""
     context = browser.new_context(viewport={"width": width, "height": height})
+    if init_script:
+        context.add_init_script(init_script)
     try:
         page = context.new_page()
         page.goto(url, timeout=60_000)

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import claims as claims_ui
-from ui import figures, lecture, sidebar, urlstate
+from ui import figures, lecture, partial, sidebar, urlstate
 from ui.text import escape_markdown
 from zo_core import claims
 from zo_core.viz import landscapes as landscape_figures
@@ -17,28 +17,34 @@ st.title("Landscapes")
 st.markdown(f"**{escape_markdown(L.title)}.** {escape_markdown(L.description)}")
 st.latex(L.latex)
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
-view = urlstate.choice("View", "view", ["contour", "surface", "both"], default="contour", widget="segmented",
-                       where=c1)
-n = urlstate.slider("Grid resolution", "n", bound="n", default=121, step=20, where=c2,
-                    help="Points per axis of the evaluation grid.")
-arrows = urlstate.slider("Descent arrows per axis", "arrows", bound="arrows", default=15, where=c3,
-                         help="−∇f on a coarse grid; arrow length grows with log |∇f|.")
-log = urlstate.choice("Colours", "log", ["auto", "linear", "log"], default="auto", where=c4,
-                      help="Log colours (log(f − min f)) reveal structure in wide-ranging functions; "
-                           "'auto' uses the landscape's own preference.")
 
-common = dict(landscape=settings.landscape, log=log, projector=settings.projector)
-if view == "both":
-    left, right = st.columns(2)
-    with left:
-        figures.show("landscape_contour", n=n, arrows=arrows, **common)
-    with right:
+def controls_and_chart() -> None:
+    """View, grid, arrows and colours -> the chart: the only part of the page they change (reruns alone)."""
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
+    view = urlstate.choice("View", "view", ["contour", "surface", "both"], default="contour", widget="segmented",
+                           where=c1)
+    n = urlstate.slider("Grid resolution", "n", bound="n", default=121, step=20, where=c2,
+                        help="Points per axis of the evaluation grid.")
+    arrows = urlstate.slider("Descent arrows per axis", "arrows", bound="arrows", default=15, where=c3,
+                             help="−∇f on a coarse grid; arrow length grows with log |∇f|.")
+    log = urlstate.choice("Colours", "log", ["auto", "linear", "log"], default="auto", where=c4,
+                          help="Log colours (log(f − min f)) reveal structure in wide-ranging functions; "
+                               "'auto' uses the landscape's own preference.")
+
+    common = dict(landscape=settings.landscape, log=log, projector=settings.projector)
+    if view == "both":
+        left, right = st.columns(2)
+        with left:
+            figures.show("landscape_contour", n=n, arrows=arrows, **common)
+        with right:
+            figures.show("landscape_surface", n=min(n, 121), **common)
+    elif view == "surface":
         figures.show("landscape_surface", n=min(n, 121), **common)
-elif view == "surface":
-    figures.show("landscape_surface", n=min(n, 121), **common)
-else:
-    figures.show("landscape_contour", n=n, arrows=arrows, **common)
+    else:
+        figures.show("landscape_contour", n=n, arrows=arrows, **common)
+
+
+partial.part(controls_and_chart)
 
 if len(L.minima):
     H = L.hess(L.minima)

@@ -13,6 +13,9 @@ from zo_core import expressions, landscapes
 CUSTOM = "custom formula"
 DEFAULT_FORMULA = "x**2 + 10*sin(y) + 0.5*y**2"
 _LAST_GOOD = "_last_good_formula"
+# Session state of the share box: its link's container, the st.empty a part of the page reserved in it
+# this run (or None), and the page URL of the last full run.
+_SHARE_SLOT, _SHARE_BOX, _SHARE_URL = "_share_slot", "_share_box", "_share_url"
 GLOBAL_KEYS = ("landscape", "formula", "seed", "projector")   # settings Reset keeps (they span pages)
 
 
@@ -85,18 +88,47 @@ def _qr_dialog(link: str) -> None:
         st.caption("QR code unavailable: install segno (see requirements.txt).")
 
 
-def share(page_url: str | None = None) -> str:
-    """The share box: this page's link with all its settings (copy icon), a QR code of it, and Reset.
-
-    Call after the page ran and :func:`ui.urlstate.finalize`, so the URL holds exactly this page's
-    settings. ``page_url`` defaults to the URL the browser reports; returns the link shown.
-    """
-    link = urlstate.link(page_url if page_url is not None else st.context.url)
+def reserve_share() -> None:
+    """Start the share box before the page runs: its heading, and the place its link will take."""
     sb = st.sidebar
     sb.markdown("### Share")
     with sb.container(key="share_link"):
         st.caption("Link to this page with these settings (copy icon on the right):")
-        st.code(link, language=None, wrap_lines=True)
+        st.session_state[_SHARE_SLOT] = st.container()
+    st.session_state[_SHARE_BOX] = None
+
+
+def hold_share(now: bool) -> None:
+    """Called by a part of the page (ui.partial) on each of its runs: the link goes in the part's own
+    place in the share box. In a full run :func:`share` fills it once the page ran; in the part's lone
+    rerun (``now``: the sidebar is not redrawn) this writes the new link at once. One part per page."""
+    slot = st.session_state.get(_SHARE_SLOT)
+    if slot is None:
+        return
+    with slot:
+        box = st.empty()
+    st.session_state[_SHARE_BOX] = box
+    if now and st.session_state.get(_SHARE_URL) is not None:
+        box.code(urlstate.link(st.session_state[_SHARE_URL]), language=None, wrap_lines=True)
+
+
+def share(page_url: str | None = None) -> str:
+    """Finish the share box: this page's link with all its settings (copy icon), a QR code of it, Reset.
+
+    Call after the page ran and :func:`ui.urlstate.finalize`, so the URL holds exactly this page's
+    settings (:func:`reserve_share` first, before the page). ``page_url`` defaults to the URL the browser
+    reports; returns the link shown.
+    """
+    page_url = page_url if page_url is not None else st.context.url
+    link = urlstate.link(page_url)
+    ss = st.session_state
+    ss[_SHARE_URL] = page_url
+    box = ss.get(_SHARE_BOX)
+    if box is None:
+        with ss[_SHARE_SLOT]:
+            box = st.empty()
+    box.code(link, language=None, wrap_lines=True)
+    sb = st.sidebar
     # The QR code is drawn only when asked for (a dialog): encoding it on every rerun cost ~10 ms of CPU.
     if sb.button("QR code", key="share_qr", icon=":material/qr_code_2:", use_container_width=True,
                  help="A QR code of this link, for students' phones."):

@@ -39,3 +39,42 @@ def test_selected_tab_is_in_the_url(server, browser):
                                timeout=30_000)
         wait_idle(page)
         assert page.get_by_role("tab", selected=True).inner_text().strip() == "cosine"
+
+
+# Every message the server sends on the app's websocket, kept as bytes (ui.partial's test reads them).
+RECORD_WS = """(() => {
+  const W = window.WebSocket; window.__wsIn = [];
+  window.WebSocket = function (...args) {
+    const ws = new W(...args);
+    ws.addEventListener('message', (e) => {
+      if (e.data instanceof ArrayBuffer) window.__wsIn.push(new Uint8Array(e.data));
+    });
+    return ws;
+  };
+  window.WebSocket.prototype = W.prototype;
+  Object.assign(window.WebSocket, W);
+})();"""
+SENT_TEXT = """(text) => { const t = new TextEncoder().encode(text);
+  return window.__wsIn.some(m => { outer: for (let i = 0; i + t.length <= m.length; i++) {
+    for (let j = 0; j < t.length; j++) if (m[i + j] !== t[j]) continue outer; return true; } return false; }); }"""
+
+
+def test_a_part_rerunning_alone_keeps_the_link_current_and_sends_only_the_part(server, browser):
+    """Landscapes' controls and chart rerun alone (ui.partial): a move there sends no element from
+    outside the part (the table of minima), and the share link still follows the move."""
+    with opened(browser, f"{server.url}/landscapes?landscape=himmelblau&arrows=9", init_script=RECORD_WS) as page:
+        page.wait_for_function(f"() => ({LINK})() !== null", timeout=30_000)
+        assert page.evaluate(SENT_TEXT, "Known minima")            # the full run sent it
+        page.evaluate("() => { window.__wsIn = []; }")
+        slider = page.locator("[data-testid=stSlider]").filter(has_text="Descent arrows").locator("input[type=range]")
+        slider.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => new URL(location.href).searchParams.get('arrows') === '12'", timeout=30_000)
+        wait_idle(page)
+        page.wait_for_function(f"() => new URL(({LINK})()).searchParams.get('arrows') === '12'", timeout=10_000)
+        assert _parts(page.evaluate(LINK)) == _parts(page.url)
+        assert page.locator(".st-key-share_link code").count() == 1                 # one link, not two
+        assert page.evaluate(SENT_TEXT, "Descent arrows per axis")   # the part itself was sent again...
+        assert not page.evaluate(SENT_TEXT, "Known minima")          # ...and nothing from outside it
+        assert page.locator("[data-testid=stException]").count() == 0
