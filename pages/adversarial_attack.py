@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
-from ui import figures, lecture, sidebar, urlstate
+from ui import figures, lecture, partial, sidebar, urlstate
 from ui.text import escape_markdown
 from zo_core import attack, claims
 
@@ -122,6 +122,6 @@ except attack.TrainingError as err:
     st.error(f"The digit classifier failed to train, so there is nothing to attack: {escape_markdown(err)}",
              icon=":material/error:")
 else:
-    demo(trained)
+    partial.part(demo, trained)     # reruns alone on its own widgets
 
 lecture.footer(__file__, attack.margin_loss, attack._zo_attack)

@@ -25,11 +25,11 @@ def alone() -> bool:
     return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
-def part(body: Callable[[], None]) -> None:
-    """Draw ``body`` now, as a part that reruns alone on its own widgets (see the module docstring)."""
+def part(body: Callable[..., None], *args) -> None:
+    """Draw ``body(*args)`` now, as a part that reruns alone on its own widgets (see the module docstring)."""
     @functools.wraps(body)
     def run() -> None:
-        body()
+        body(*args)
         lone = alone()
         sidebar.hold_share(now=lone)     # the link's place is the part's (filled at once when rerunning alone)
         if lone:
