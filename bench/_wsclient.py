@@ -6,7 +6,9 @@ GET /_stcore/health and /_stcore/host-config, open ws://HOST/_stcore/stream with
 "streamlit" (second entry: the XSRF cookie when the server set one), then send a BackMsg
 rerun_script with the query string and the page name (first run; no page hash yet) and, on every
 widget change, rerun_script with the page's script hash, the current query string (as the app
-rewrote it in page_info_changed) and the widget states. ForwardMsgs the server marks cacheable are
+rewrote it in page_info_changed) and the widget states; a widget drawn inside a part of the page
+(st.fragment, ui.partial) carries its part's id, and a change of it reruns that part alone
+(rerun_script.fragment_id), as the frontend does. ForwardMsgs the server marks cacheable are
 kept and their hashes reported back (cached_message_hashes), so the server sends a reference for
 a message this client holds, as it does for a browser; references are resolved from that cache.
 
@@ -59,6 +61,8 @@ class Run:
     """What one script run sent back, with arrival times in seconds after the rerun was sent."""
     charts: list[tuple[float, int]] = field(default_factory=list)   # (t, arrows in the chart)
     finished: float | None = None             # script_finished (successfully)
+    alone: bool = False                       # a part of the page reran alone (st.fragment), not the whole page
+    elements: int = 0                         # elements sent (new_element deltas)
     exceptions: list[str] = field(default_factory=list)
 
     def chart_at(self, arrows: int) -> float | None:
@@ -74,6 +78,7 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.page_hash = ""                    # the page's script hash, from new_session / navigation
         self.widgets: dict[str, str] = {}      # label -> widget id, from the deltas
+        self.fragments: dict[str, str] = {}    # widget id -> id of the part it is drawn in ("": none)
         self._cache: dict[str, tuple[ForwardMsg, int]] = {}   # hash -> (message, run last seen)
         self._runs = 0
         self.refs = 0                          # messages that came as a reference to this cache
@@ -117,6 +122,9 @@ class Session:
         cs.page_name = page_name
         cs.cached_message_hashes.extend(self._cache)
         cs.context_info.timezone, cs.context_info.locale, cs.context_info.url = "UTC", "en-US", self.url
+        parts = {self.fragments[w] for w in widgets if self.fragments.get(w)}
+        if len(parts) == 1:           # the frontend reruns a widget's part alone
+            cs.fragment_id = parts.pop()
         for wid, value in widgets.items():
             w = cs.widget_states.widgets.add()
             w.id = wid
@@ -157,13 +165,16 @@ class Session:
             elif kind == "page_info_changed":
                 self.query = m.page_info_changed.query_string
             elif kind == "script_finished":
-                if m.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                if m.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                                         ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
                     run.finished = t
+                    run.alone = m.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
                     if m.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                         run.exceptions.append("compile error")
                     return run
             elif kind == "delta" and m.delta.WhichOneof("type") == "new_element":
                 el = m.delta.new_element
+                run.elements += 1
                 what = el.WhichOneof("type")
                 if what == "plotly_chart":
                     run.charts.append((t, chart_arrows(el.plotly_chart.spec)))
@@ -173,6 +184,7 @@ class Session:
                     widget = getattr(el, what)
                     if getattr(widget, "id", "") and getattr(widget, "label", ""):
                         self.widgets[widget.label] = widget.id
+                        self.fragments[widget.id] = m.delta.fragment_id
 
     async def close(self) -> None:
         if self._ws is not None:
