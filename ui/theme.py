@@ -19,6 +19,10 @@ _STACK = f"""
 # chart (a chart row or the chart itself) goes right after the title on a phone.
 _MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
 _FIRST_CHART = f'{_MAIN} > :has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)'
+# When that block is a part of the page (ui.partial: a fragment's own vertical block, controls first),
+# its first child that holds a chart goes first inside it too.
+_FIRST_IN_PART = (f'{_FIRST_CHART} > [data-testid="stVerticalBlock"] > '
+                  ':has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)')
 
 _LAYOUT_CSS = f"""
 <style>
@@ -31,6 +35,7 @@ _LAYOUT_CSS = f"""
 @media (max-width: 640px) {{
   {_MAIN} > :has(h1) {{ order: -2; }}
   {_FIRST_CHART} {{ order: -1; padding-top: 0.75rem; }}
+  {_FIRST_IN_PART} {{ order: -1; }}
   [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; }}
   h1 {{ font-size: 1.8rem !important; overflow-wrap: anywhere; }}
 }}
