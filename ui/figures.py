@@ -8,8 +8,9 @@ Cache policy (one for every named figure): a figure depends only on its name and
 so it is built once per server and shared by every session and by the slide exports
 (:func:`zo_core.viz.shared`), never copied. ``st.cache_data`` would pickle and unpickle the whole
 ``go.Figure`` on every hit (tens of ms for a large figure, more than ``st.plotly_chart``'s own
-serialisation). Cached figures are read-only: nothing may mutate what :func:`cached` returns. :func:`cached_json` keeps the figure's Plotly JSON
-(bytes) for the livechart component, which hands it to the browser without re-serialising.
+serialisation). Cached figures are read-only: nothing may mutate what :func:`cached` returns.
+:func:`cached_json` keeps the figure's Plotly JSON (bytes) for the livechart component, which hands
+it to the browser without re-serialising.
 
 Fair shares (:mod:`ui.budget`): a figure not built yet in this process is heavy work, built in one of
 the server's slots and charged to the session; a session over its budget sees a message and the last
