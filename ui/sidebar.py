@@ -105,9 +105,6 @@ def hold_share(now: bool) -> None:
     slot = st.session_state.get(_SHARE_SLOT)
     if slot is None:
         return
-    if not now and st.session_state.get(_SHARE_BOX) is not None:
-        # a lone rerun of one part could not update a link that lives in another part's place
-        raise RuntimeError("a page can hold only one part that reruns alone (ui.partial)")
     with slot:
         box = st.empty()
     st.session_state[_SHARE_BOX] = box

@@ -1,6 +1,6 @@
-"""ui.partial in a full run: the part draws, the share link takes the part's place, one part per page.
+"""ui.partial in a full run: the part draws and the share link, in the part's place, is shown once.
 
-(AppTest runs every script in full; a part's lone rerun is checked in Chromium, tests/browser/test_share.py.)
+(A part's lone rerun is checked in Chromium: tests/browser/test_share.py.)
 """
 
 from streamlit.testing.v1 import AppTest
@@ -27,8 +27,3 @@ def test_with_one_part_or_none_the_link_is_shown_once():
         assert not at.exception
         assert [m.value for m in at.main.markdown] == parts
         assert [c.value for c in at.sidebar.code] == ["http://host/page?k=1"]
-
-
-def test_a_second_part_on_the_page_is_refused():
-    at = _run(["first", "second"])
-    assert at.exception and "only one part" in at.exception[0].message
