@@ -51,7 +51,7 @@ if start != (x0, y0):
 race = dict(landscape=settings.landscape, budget=int(budget), seed=settings.seed, x0=start[0], y0=start[1],
             lr=float(lr), mu=float(mu), t=float(t), rho=float(rho), kl=float(kl), n=int(n))
 try:
-    runs = race_figures.race_runs(*race.values())     # positional, as the figures call it: one cache entry
+    runs = race_figures.race_runs(**race)     # zo_core.memo: the same entry as the figures' call
 except ValueError as err:
     st.error("The race cannot run with these settings:")
     st.text(str(err))

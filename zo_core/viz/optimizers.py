@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zo_core import expressions, landscapes, optimizers
+from zo_core.memo import memo
 from zo_core.viz import COLORS, SEQUENTIAL, color_values, figure, theme
 
 # colour, dash, marker: SAM (orange) and ZEST (reddish purple) differ in lightness, dash and marker
@@ -312,7 +313,7 @@ def shift_bars(table: dict[str, tuple[float, float]], delta, *, projector: bool 
 
 # --- named figures (pages and slide directives) --------------------------------------------------------
 
-@lru_cache(maxsize=32)
+@memo(32)
 def race_runs(landscape: str, budget: int, seed: int, x0: float, y0: float, lr: float, mu: float, t: float,
               rho: float, kl: float, n: int) -> dict[str, optimizers.Trajectory]:
     """The five methods' trajectories for one setting, once per process: the race figures and the page's
