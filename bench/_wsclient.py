@@ -48,7 +48,7 @@ def _n_values(x) -> int:
     return len(x or [])
 
 
-def chart_arrows(spec: str, trace_prefix: str = "−∇f") -> int:
+def chart_arrows(spec: str | bytes, trace_prefix: str = "−∇f") -> int:
     """Number of arrows in the plotly figure JSON's descent-field trace; -1 when it has none."""
     for trace in json.loads(spec).get("data", []):
         if str(trace.get("name", "")).startswith(trace_prefix):
@@ -176,8 +176,8 @@ class Session:
                 el = m.delta.new_element
                 run.elements += 1
                 what = el.WhichOneof("type")
-                if what == "plotly_chart":
-                    run.charts.append((t, chart_arrows(el.plotly_chart.spec)))
+                if what == "bidi_component" and el.bidi_component.component_name == "zolab_chart":
+                    run.charts.append((t, chart_arrows(el.bidi_component.bytes)))     # ui.chart: figure JSON bytes
                 elif what == "exception":
                     run.exceptions.append(f"{el.exception.type}: {el.exception.message[:80]}")
                 else:

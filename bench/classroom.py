@@ -45,7 +45,7 @@ from deploy import serve_class
 from devtools import browser as harness
 
 MAX_STUDENTS = 200
-ARROWS_JS = ("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
+ARROWS_JS = ("() => { const p = document.querySelector('.zo-chart');"
              " if (!p || !p._fullData) return -1;"
              " const t = p._fullData.find(d => d.name && d.name.startsWith('−∇f')); return t ? t.x.length : -1; }")
 SLIDER = "[data-testid=stSlider]"
@@ -144,7 +144,7 @@ async def student(i: int, browser, url: str, cls: Class, every_s: float, move_ti
     try:
         try:
             await page.goto(f"{url}/landscapes?landscape=himmelblau&arrows={value}", timeout=120_000)
-            await page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", timeout=120_000)
+            await page.wait_for_selector(".zo-chart .main-svg", timeout=120_000)
         except Exception as exc:
             cls.errors.append(f"student {i}: page did not load ({type(exc).__name__})")
             return

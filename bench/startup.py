@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from devtools import browser as harness
 
-CHART = "[data-testid=stPlotlyChart] .main-svg"
+CHART = ".js-plotly-plot .main-svg"     # the floor's st.plotly_chart and our ui.chart alike
 # the first *visible* words (Playwright's :visible; Streamlit keeps hidden markdown containers around)
 TEXT = "[data-testid=stMain] h1:visible, [data-testid=stMain] [data-testid=stMarkdownContainer]:visible"
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from ui import chart as ui_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +49,16 @@ def by_key(elements, key: str):
         if e.key == key:
             return e
     raise KeyError(f"no widget with key {key!r}; keys: {[e.key for e in elements]}")
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str          # the figure's key on the page (ui.figures.show's ``key``)
+    figure: dict      # its Plotly JSON, as the browser receives it
+
+
+def charts(at: AppTest) -> list[Chart]:
+    """The page's charts drawn by :mod:`ui.chart`, in page order (AppTest sees components v2 elements
+    only as raw protos: the figure is the element's bytes)."""
+    return [Chart(e.key, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
+            if e.proto.component_name == ui_chart.NAME]

@@ -1,5 +1,7 @@
 """Draw a named zo_core.viz figure on a page (cached), the same call the slide export makes.
 
+Every figure is drawn by :mod:`ui.chart`, which redraws a chart in place when its figure changes.
+
 Under each figure an "Add to deck" button adds ``{figure, params, caption, title}`` to this browser
 session's deck (:mod:`ui.deck`: kept in the shared store under ``?deck=<id>``, so it survives a reload),
 which the Slides page lists, edits and exports.
@@ -9,8 +11,9 @@ so it is built once per server and shared by every session and by the slide expo
 (:func:`zo_core.viz.shared`), never copied. ``st.cache_data`` would pickle and unpickle the whole
 ``go.Figure`` on every hit (tens of ms for a large figure, more than ``st.plotly_chart``'s own
 serialisation). Cached figures are read-only: nothing may mutate what :func:`cached` returns.
-:func:`cached_json` keeps the figure's Plotly JSON (bytes) for the livechart component, which hands
-it to the browser without re-serialising.
+:func:`cached_json` keeps the figure's Plotly JSON (bytes), which both chart components
+(:mod:`ui.chart`, :mod:`ui.livechart`) hand to the browser without re-serialising: a cached move costs
+no serialisation at all.
 
 Fair shares (:mod:`ui.budget`): a figure not built yet in this process is heavy work, built in one of
 the server's slots and charged to the session; a session over its budget sees a message and the last
@@ -23,11 +26,10 @@ import functools
 
 import streamlit as st
 
-from ui import budget, monitor
+from ui import budget, chart, monitor
 from ui import deck as ui_deck
 from zo_core import viz
 
-CONFIG = {"displaylogo": False}
 SHOWN = "_figures_shown"     # session state: figure key -> the (name, params) last drawn under it
 
 
@@ -36,7 +38,7 @@ def cached(name: str, params: tuple) -> "viz.go.Figure":
     return viz.shared(name, **dict(params))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def cached_json(name: str, params: tuple) -> bytes:
     """The Plotly JSON (UTF-8) of :func:`cached`'s figure, serialised once per server."""
     return cached(name, params).to_json(validate=False).encode()
@@ -95,7 +97,7 @@ def show(name: str, *, caption: str = "", key: str | None = None, **params):
         name, last = shown[key]
         fig, params = cached(name, last), dict(last)
         caption = "Still showing the last settings computed for you. " + caption
-    st.plotly_chart(fig, key=key, theme=None, config=CONFIG)
+    chart.chart(cached_json(name, tuple(sorted(params.items()))), key=key)
     if caption:
         st.caption(caption)
     deck_button(name, params, caption, key, title=fig.layout.title.text or "")

@@ -8,8 +8,10 @@ right under the page title, before the controls.
 
 import streamlit as st
 
-# A row of columns (stHorizontalBlock) that holds a Plotly chart, and its columns.
-_CHART_ROW = '[data-testid="stHorizontalBlock"]:has(.stPlotlyChart)'
+from ui.chart import SELECTOR as _CHART
+
+# A row of columns (stHorizontalBlock) that holds a chart (ui.chart), and its columns.
+_CHART_ROW = f'[data-testid="stHorizontalBlock"]:has({_CHART})'
 _STACK = f"""
 {_CHART_ROW} {{ flex-wrap: wrap; }}
 {_CHART_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100% !important; width: 100% !important; min-width: 100% !important; }}
@@ -18,17 +20,17 @@ _STACK = f"""
 # The page's own blocks: direct children of the main vertical block. The first one that holds a
 # chart (a chart row or the chart itself) goes right after the title on a phone.
 _MAIN = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
-_FIRST_CHART = f'{_MAIN} > :has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)'
+_FIRST_CHART = f'{_MAIN} > :has({_CHART}):not(:has({_CHART}) ~ *)'
 # When that block is a part of the page (ui.partial: a fragment's own vertical block, controls first),
 # its first child that holds a chart goes first inside it too.
 _FIRST_IN_PART = (f'{_FIRST_CHART} > [data-testid="stVerticalBlock"] > '
-                  ':has(.stPlotlyChart):not(:has(.stPlotlyChart) ~ *)')
+                  f':has({_CHART}):not(:has({_CHART}) ~ *)')
 
 _LAYOUT_CSS = f"""
 <style>
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
 [data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; }}
-.stPlotlyChart {{ max-width: 100%; }}
+{_CHART} {{ max-width: 100%; }}
 @media (max-width: 900px) {{
 {_STACK}
 }}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from devtools.apptest import by_key, no_exception, open_page
+from devtools.apptest import by_key, charts, no_exception, open_page
 from zo_core import attack
 
 ATTACK = "pages/adversarial_attack.py"
@@ -13,10 +13,6 @@ def _errors(at):
     return " ".join(e.value for e in at.error)
 
 
-def _charts(at):
-    return at.get("plotly_chart")
-
-
 # --- adversarial attack ---------------------------------------------------------------------------
 
 def test_attack_page_defaults_show_accuracy_and_both_figures():
@@ -25,7 +21,7 @@ def test_attack_page_defaults_show_accuracy_and_both_figures():
     assert at.title[0].value == "Adversarial attack"
     accuracy = by_key_metric(at, "Test accuracy")
     assert float(accuracy.rstrip("%")) >= 90
-    assert len(_charts(at)) == 2
+    assert len(charts(at)) == 2
     assert not at.error
 
 
@@ -48,7 +44,7 @@ def test_attack_page_widgets_rerun_cleanly():
     by_key(at.toggle, "aa_all").set_value(True).run()
     no_exception(at)
     assert at.query_params["aa_target"] == ["3"] or at.query_params["aa_target"] == "3"
-    assert len(_charts(at)) == 2 and not at.error
+    assert len(charts(at)) == 2 and not at.error
 
 
 @pytest.mark.parametrize("method", attack.ZO_METHODS)
@@ -56,17 +52,17 @@ def test_attack_page_every_method_and_l2(method):
     at = open_page(ATTACK, params={"aa_method": method, "aa_norm": "l2", "aa_budget": "400", "aa_n": "10"})
     no_exception(at)
     assert by_key(at.slider, "aa_eps_l2").value == 1.0      # the l2 slider replaces the l_inf one
-    assert len(_charts(at)) == 2 and not at.error
+    assert len(charts(at)) == 2 and not at.error
 
 
 def test_attack_page_budget_too_small_for_one_step_is_explained():
     at = open_page(ATTACK, params={"aa_budget": "10", "aa_q": "20"})
     no_exception(at)
     assert "cannot pay for one step" in _errors(at)
-    assert len(_charts(at)) == 0
+    assert len(charts(at)) == 0
     by_key(at.number_input, "aa_budget").set_value(1000).run()
     no_exception(at)
-    assert not at.error and len(_charts(at)) == 2
+    assert not at.error and len(charts(at)) == 2
 
 
 def test_attack_page_out_of_range_link_falls_back_with_a_warning():
@@ -86,7 +82,7 @@ def test_attack_page_reports_a_model_that_failed_to_train(monkeypatch):
     at = open_page(ATTACK, params={"seed": "987654"})   # a seed no cached classifier answers
     no_exception(at)
     assert "failed to train" in _errors(at) and "12.0%" in _errors(at)
-    assert len(_charts(at)) == 0
+    assert len(charts(at)) == 0
 
 
 # --- hyperparameter tuning -------------------------------------------------------------------------
@@ -95,7 +91,7 @@ def test_tuning_page_defaults_show_landscape_curves_and_table():
     at = open_page(TUNING)
     no_exception(at)
     assert at.title[0].value == "Hyperparameter tuning"
-    assert len(_charts(at)) == 2
+    assert len(charts(at)) == 2
     table = at.dataframe[0].value
     assert list(table["method"]) == ["ZO-SGD", "grid search", "random search", "Nelder–Mead"]
     assert (table["queries"] <= 60).all()
@@ -109,7 +105,7 @@ def test_tuning_page_noise_dataset_and_naive_toggle():
     no_exception(at)
     by_key(at.toggle, "ht_naive").set_value(True).run()
     no_exception(at)
-    assert len(_charts(at)) == 3                        # paths, curves, ablation
+    assert len(charts(at)) == 3                        # paths, curves, ablation
     assert any("Step size" in m.value for m in at.markdown)
     assert (at.dataframe[0].value["queries"] <= 30).all()
 
@@ -120,11 +116,11 @@ def test_tuning_page_budget_below_one_step_is_explained():
     assert "costs q + 1" in _errors(at)
     by_key(at.slider, "ht_q").set_value(2).run()
     no_exception(at)
-    assert not at.error and len(_charts(at)) == 2
+    assert not at.error and len(charts(at)) == 2
 
 
 @pytest.mark.parametrize("page", [ATTACK, TUNING])
 def test_pages_in_projector_mode(page):
     at = open_page(page, params={"projector": "1", "aa_n": "10", "aa_budget": "300", "ht_budget": "20"})
     no_exception(at)
-    assert len(_charts(at)) == 2 and not at.error
+    assert len(charts(at)) == 2 and not at.error

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from devtools.apptest import by_key, no_exception, open_page
+from devtools.apptest import by_key, charts, no_exception, open_page
 from ui import budget, figures
 
 
@@ -18,13 +18,13 @@ def tight_budget(monkeypatch):
 def test_over_budget_keeps_the_last_figure_and_says_why(tight_budget):
     at = open_page("pages/landscapes.py", {"n": 61, "arrows": 5})
     no_exception(at)
-    assert len(at.get("plotly_chart")) == 1 and not at.warning
+    assert len(charts(at)) == 1 and not at.warning
     by_key(at.slider, "arrows").set_value(6)
     at.run()
     no_exception(at)
     warnings = [w.value for w in at.warning]
     assert any("heavy computing" in w and "can start again in about" in w for w in warnings), warnings
-    assert len(at.get("plotly_chart")) == 1                     # the last good figure stays on screen
+    assert len(charts(at)) == 1                     # the last good figure stays on screen
     assert any("Still showing the last settings" in c.value for c in at.caption)
     assert budget.snapshot()["refused"] == 1 and budget.snapshot()["sessions_over"] == 1
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from devtools.apptest import by_key, no_exception, open_page
+from devtools import apptest
 
 GE = "pages/gradient_estimators.py"
 EV = "pages/estimator_variance.py"
@@ -15,7 +16,7 @@ def charts(at) -> list[dict]:
     # The cloud is a livechart component (its figure travels as JSON bytes); it comes first on the page.
     live = [json.loads(s.bytes) for c in at.get("component_instance") for s in c.proto.special_args
             if s.key == "figure"]
-    return live + [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return live + [c.figure for c in apptest.charts(at)]
 
 
 def errors(at) -> list[str]:

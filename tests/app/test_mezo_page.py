@@ -2,7 +2,7 @@
 
 import time
 
-from devtools.apptest import by_key, no_exception, open_page
+from devtools.apptest import by_key, charts, no_exception, open_page
 
 PAGE = "pages/mezo.py"
 
@@ -11,7 +11,7 @@ def test_opens_with_defaults_without_loading_a_model():
     at = open_page(PAGE)
     no_exception(at)
     assert "MeZO" in at.title[0].value
-    keys = {e.key for e in at.get("plotly_chart")}
+    keys = {c.key for c in charts(at)}
     assert {"mz_paper", "mz_two_layer", "mz_restore", "mz_ratio"} <= keys
     assert {"mz_job_run", "mz_job_stop", "mz_measure", "mz_race_run"} <= {b.key for b in at.button}
     assert by_key(at.selectbox, "mz_subset").value == "top-lora"      # the default fine-tunes the LM itself (top block)

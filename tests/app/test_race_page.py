@@ -2,15 +2,15 @@
 
 import json
 
-from devtools.apptest import by_key, no_exception, open_page
+from devtools.apptest import by_key, charts, no_exception, open_page
 
 RACE = "pages/algorithms_race.py"
 
 
 def _chart_json(at, key: str) -> dict:
-    for chart in at.get("plotly_chart"):
-        if chart.proto.id.endswith(key) or key in chart.proto.id:
-            return json.loads(chart.proto.spec)
+    for chart in charts(at):
+        if chart.key == key:
+            return chart.figure
     raise AssertionError(f"no chart {key}")
 
 
@@ -18,9 +18,9 @@ def test_race_defaults():
     at = open_page(RACE)
     no_exception(at)
     assert at.title[0].value == "Algorithms race"
-    charts = at.get("plotly_chart")
-    assert len(charts) == 5                      # paths, losses, shift, basin map, ZEST mean vs n
-    paths = json.loads(charts[0].proto.spec)
+    drawn = charts(at)
+    assert len(drawn) == 5                      # paths, losses, shift, basin map, ZEST mean vs n
+    paths = drawn[0].figure
     assert len(paths["frames"]) > 10             # animated by queries
     # f is a layout image, which frames leave alone (a contour trace vanished when Play ran)
     assert len(paths["layout"]["images"]) == 1 and paths["layout"]["images"][0]["source"].startswith("data:image/png")

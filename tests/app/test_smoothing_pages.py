@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from devtools.apptest import by_key, no_exception, open_page
+from devtools.apptest import by_key, charts, no_exception, open_page
 from ui import urlstate
 
 SMOOTHING = "pages/smoothing.py"
 
 
 def _chart_json(at, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return charts(at)[index].figure
 
 
 def _panel_json(at) -> dict:
@@ -24,7 +24,7 @@ def test_smoothing_defaults_draw_three_figures():
     at = open_page(SMOOTHING)
     no_exception(at)
     assert at.title[0].value == "Smoothing, max-loss, tilting"
-    assert len(at.get("plotly_chart")) == 2 and _panel_json(at)["data"]
+    assert len(charts(at)) == 2 and _panel_json(at)["data"]
     assert not at.error
 
 
@@ -71,7 +71,7 @@ def test_smoothing_says_where_the_tilted_objective_is_infinite():
     assert any("L_t is infinite" in e.value for e in at.error)
     table = at.table[0].value
     assert "+∞" in list(table["value"])               # the point's L_t: infinite, not a number
-    assert len(at.get("plotly_chart")) == 2
+    assert len(charts(at)) == 2
 
 
 def test_smoothing_says_when_the_grid_cannot_resolve_the_ball():

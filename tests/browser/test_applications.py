@@ -4,7 +4,7 @@ import pytest
 
 from devtools.browser import exceptions, wait_idle
 
-CHARTS = "[data-testid=stPlotlyChart]"
+CHARTS = ".zo-chart"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 
 from devtools import browser as harness
 
-ARROWS_JS = ("() => { const p = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
+ARROWS_JS = ("() => { const p = document.querySelector('.zo-chart');"
              " if (!p || !p._fullData) return -1;"
              " const t = p._fullData.find(d => d.name && d.name.startsWith('−∇f')); return t ? t.x.length : -1; }")
 
@@ -26,7 +26,7 @@ def check(url: str) -> dict:
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(url + "/landscapes?landscape=himmelblau&arrows=5")
-        page.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", timeout=60_000)
+        page.wait_for_selector(".zo-chart .main-svg", timeout=60_000)
         harness.wait_idle(page)
         before = page.evaluate(ARROWS_JS)
         slider = page.locator("[data-testid=stSlider]").filter(has_text="Descent arrows").locator("input[type=range]")

@@ -15,8 +15,8 @@ be drawn for that value (the component shows the message as text and keeps the l
 Keep frames small: every frame travels to the browser once per setting of the *other* parameters.
 
 It is a Streamlit custom component (v1 protocol, written by hand in ``index.html``) served from
-``.zolab/livechart/``: ``index.html`` and a copy of the installed plotly package's ``plotly.min.js``,
-written at first use (the 4.8 MB bundle stays out of git). The figure and frames travel as bytes
+``.zolab/livechart/`` (``index.html``, copied at first use); its frame loads plotly.js from
+:mod:`ui.plotlyjs`, the one copy the page's own charts (:mod:`ui.chart`) use too. The figure and frames travel as bytes
 (the cached JSON), so a rerun re-serialises nothing.
 
 Smoothing page, t slider (one call replaces the t slider and the objectives_panel chart)::
@@ -40,40 +40,15 @@ import hashlib
 import importlib
 import json
 import math
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ui import budget, figures, monitor, urlstate
+from ui import budget, figures, monitor, plotlyjs, urlstate
 
 HERE = Path(__file__).resolve().parent
-BUILD = HERE.parents[1] / ".zolab" / "livechart"
-
-
-def _plotly_js() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-
-
-def build_dir() -> Path:
-    """The folder the component is served from: index.html + plotly.min.js (copied when missing or stale)."""
-    for folder in (BUILD, Path(tempfile.gettempdir()) / "zolab-livechart"):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for src in (HERE / "index.html", _plotly_js()):
-                dst = folder / src.name
-                if not dst.exists() or dst.stat().st_size != src.stat().st_size \
-                        or dst.stat().st_mtime < src.stat().st_mtime:
-                    shutil.copyfile(src, dst)
-            return folder
-        except OSError:
-            continue   # read-only checkout: serve from the temporary folder instead
-    raise OSError("livechart: no writable folder for the component's files")
 
 
 _DIR: Path | None = None
@@ -82,7 +57,8 @@ _DIR: Path | None = None
 def _component():
     global _DIR
     if _DIR is None:
-        _DIR = build_dir()
+        _DIR = plotlyjs.folder("livechart", [HERE / "index.html"])
+    plotlyjs.serve()
     # Declared on every call: the registry belongs to the running Streamlit instance (AppTest makes several).
     return components.declare_component("livechart", path=str(_DIR))
 
