@@ -8,7 +8,8 @@ each new figure to ``Plotly.react``, which redraws only what changed. Measured o
 slider in Chromium (``bench/latency.py``): see the bench's output and the issue notes.
 
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
-serialises nothing; plotly.js is loaded once per browser tab from :mod:`ui.plotlyjs`. While it loads,
+serialises nothing; plotly.js is loaded once per browser tab from :mod:`ui.plotlyjs`, from the first run of
+any page on (:func:`preload`), so a first visit does not wait for it after its figure. While it loads,
 the chart keeps the figure's height, so nothing below it jumps. A figure the browser cannot draw
 shows the reason as text, and the last picture stays.
 
@@ -24,6 +25,7 @@ from ui import plotlyjs
 
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
+PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS
 
 _JS = r"""
 const CONFIG = {displaylogo: false};
@@ -78,6 +80,10 @@ async function pump(div, state) {          // draws the latest figure; figures t
 }
 
 export default function ({data, parentElement}) {
+  if (!data) {                             // preload(): start fetching plotly.js, draw nothing
+    plotly().catch(() => {});
+    return;
+  }
   let div = parentElement.querySelector(":scope > .zo-chart");
   if (!div) {
     const error = document.createElement("p");
@@ -121,3 +127,11 @@ def chart(figure_json: bytes, *, key: str) -> None:
     """Draw the figure (its Plotly JSON, UTF-8) under ``key``; a later run with the same key redraws it in place."""
     plotlyjs.serve()
     _component(data=figure_json, key=key, height="content")
+
+
+def preload() -> None:
+    """Start loading plotly.js in this browser tab now (the router calls it in the sidebar, before the
+    page runs), so the download and its evaluation overlap the page's own computing on a first visit."""
+    plotlyjs.serve()
+    with st.sidebar:
+        _component(key=PRELOAD_KEY, height="content")
