@@ -176,7 +176,7 @@ class Session:
                 el = m.delta.new_element
                 run.elements += 1
                 what = el.WhichOneof("type")
-                if what == "bidi_component" and el.bidi_component.component_name == "zolab_chart":
+                if what == "bidi_component" and el.bidi_component.WhichOneof("data") == "bytes":
                     run.charts.append((t, chart_arrows(el.bidi_component.bytes)))     # ui.chart: figure JSON bytes
                 elif what == "exception":
                     run.exceptions.append(f"{el.exception.type}: {el.exception.message[:80]}")

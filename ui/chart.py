@@ -101,7 +101,7 @@ export default function ({data, parentElement}) {
     // when it really changed, so the observer's first call and a move's redraw cost nothing here.
     new ResizeObserver(() => {
       const full = div._fullLayout, w = div.clientWidth;
-      if (window.Plotly && full && full.autosize !== false && w && Math.abs(w - full.width) > 1) {
+      if (window.Plotly && full && !state.fixed && w && Math.abs(w - full.width) > 1) {
         window.Plotly.Plots.resize(div);
       }
     }).observe(div);
@@ -115,6 +115,7 @@ export default function ({data, parentElement}) {
     return;
   }
   if (!div._fullLayout) div.style.minHeight = ((fig.layout || {}).height || 450) + "px";
+  state.fixed = Boolean((fig.layout || {}).width);       // a figure of its own width keeps it
   state.next = fig;
   pump(div, state);
 }
