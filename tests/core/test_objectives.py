@@ -211,15 +211,18 @@ def test_grid_bounds_hold_exactly_and_agree_with_pointwise(name, n, law, radius,
     if law == "ball" and t >= 0:
         top = objectives.grid(L.f, *L.bounds, n=n, kind="max_loss", radius=radius).Z
         assert np.all(T.Z <= top + tol)
-    # where the grid says it resolves the law, it agrees with the pointwise objectives to 1 % of f's range
+    # where the grid says it resolves the law, it agrees with the pointwise objectives to 1 % of f's range,
+    # at the points where the pointwise quadrature itself has converged (the same value, to 0.1 % of the
+    # range, at twice its order): a strong negative tilt weighs a well narrower than the rule's nodes
+    # (sharp_flat's, 0.15 wide, under mu = 0.63), which the pointwise rule can step over but the grid cannot
     if T.status == "ok" and S.status == "ok":
         k = rng.integers(0, n, (2, 12))
         P = np.stack([T.xs[k[1]], T.ys[k[0]]], -1)
         order = 96 if law == "ball" else 48
-        ref_t = objectives.tilted(L.f, P, t=t, order=order, **kw)
-        ref_s = objectives.smoothed(L.f, P, order=order, **kw)
-        assert np.max(np.abs(T.Z[k[0], k[1]] - ref_t)) <= 0.01 * spread
-        assert np.max(np.abs(S.Z[k[0], k[1]] - ref_s)) <= 0.01 * spread
+        for grid, objective, extra in ((T, objectives.tilted, dict(t=t)), (S, objectives.smoothed, {})):
+            ref, finer = (objective(L.f, P, order=m, **kw, **extra) for m in (order, 2 * order))
+            converged = np.abs(ref - finer) <= 1e-3 * spread
+            assert np.all(np.abs(grid.Z[k[0], k[1]] - finer)[converged] <= 0.01 * spread)
 
 
 @settings(max_examples=25, deadline=None, phases=[Phase.reuse, Phase.generate])
