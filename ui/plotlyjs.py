@@ -56,7 +56,8 @@ _DIR: Path | None = None
 
 def serve() -> None:
     """Make :data:`URL` answer on the running server. Each Streamlit runtime (AppTest's included) has
-    its own component registry, so this looks there first: declaring costs ~2 ms, and every chart calls it."""
+    its own component registry, so this looks there first: every chart calls it, and declaring again
+    rebuilds and re-checks the component each time."""
     global _DIR
     if _DIR is None:
         _DIR = folder("plotlyjs", [source()])
