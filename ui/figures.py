@@ -87,17 +87,18 @@ def show(name: str, *, caption: str = "", key: str | None = None, **params):
     ui_deck.keep_in_url()
     key = key or f"fig_{name}"
     shown = st.session_state.setdefault(SHOWN, {})
+    drawn = tuple(sorted(params.items()))
     try:
-        fig = figure(name, tuple(sorted(params.items())))
-        shown[key] = (name, tuple(sorted(params.items())))
+        fig = figure(name, drawn)
+        shown[key] = (name, drawn)
     except budget.OverBudget as err:
         st.warning(str(err), icon=":material/hourglass_top:")
         if shown.get(key) not in _SEEN:
             return None
-        name, last = shown[key]
-        fig, params = cached(name, last), dict(last)
+        name, drawn = shown[key]
+        fig, params = cached(name, drawn), dict(drawn)
         caption = "Still showing the last settings computed for you. " + caption
-    chart.chart(cached_json(name, tuple(sorted(params.items()))), key=key)
+    chart.chart(cached_json(name, drawn), key=key)
     if caption:
         st.caption(caption)
     deck_button(name, params, caption, key, title=fig.layout.title.text or "")
