@@ -7,6 +7,10 @@ components v2: no frame, the chart is in the page's own DOM) keeps its ``div`` a
 each new figure to ``Plotly.react``, which redraws only what changed. Measured on Landscapes' arrows
 slider in Chromium (``bench/latency.py``): see the bench's output and the issue notes.
 
+A move that changes several charts draws those on screen first, one per frame, so each shows as soon
+as it is drawn; charts off screen wait until the rerun's figures have all come and the tab is idle, or
+until they scroll into view. A figure equal to the one drawn is not drawn again.
+
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
 serialises nothing; plotly.js is loaded once per browser tab from :mod:`ui.plotlyjs`, from the first run of
 any page on (:func:`preload`), so a first visit does not wait for it after its figure. While it loads,
@@ -50,32 +54,87 @@ function say(state, message) {            // text, never HTML
   state.error.style.display = message ? "block" : "none";
 }
 
-async function pump(div, state) {          // draws the latest figure; figures that came meanwhile are skipped
-  if (state.busy) return;
-  state.busy = true;
+// One queue for every chart of the tab. A move that changes several charts draws the ones on screen
+// first, one per frame (the browser paints each as soon as it is drawn instead of after all of them),
+// and those off screen once the rerun's figures have all come and the tab is idle, or as soon as they
+// scroll into view: a move waits for none of them.
+const Q = window.__zoCharts ||
+  (window.__zoCharts = {waiting: new Set(), running: false, wake: null, unpainted: false, wanted: 0});
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+const QUIET_MS = 150;                       // no new figure for this long: the rerun has most likely ended
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function quiet() {                   // the rerun's figures have come and the tab is idle
+  for (let left = QUIET_MS; left > 0; left = Q.wanted + QUIET_MS - performance.now()) await sleep(left);
+  await new Promise((resolve) => (window.requestIdleCallback ? requestIdleCallback(resolve, {timeout: 1000})
+                                                               : setTimeout(resolve, 50)));
+}
+
+function want(state) {
+  Q.waiting.add(state);
+  Q.wanted = performance.now();
+  if (Q.wake && state.visible) Q.wake();
+  run();
+}
+
+function pick() {                          // the first waiting chart on screen, else the first off screen
+  let best = null;
+  for (const state of Q.waiting) {
+    if (!state.div.isConnected || !state.next) { Q.waiting.delete(state); continue; }
+    const before = best && (state.div.compareDocumentPosition(best.div) & Node.DOCUMENT_POSITION_FOLLOWING);
+    if (!best || (state.visible && !best.visible) || (state.visible === best.visible && before)) best = state;
+  }
+  return best;
+}
+
+async function run() {
+  if (Q.running) return;
+  Q.running = true;
   try {
-    const P = await plotly();
-    while (state.next) {
-      const fig = state.next;
-      state.next = null;
-      // A trace equal to the one drawn at its place is handed back as the same object: Plotly.react
-      // then skips recomputing it (a contour under a moving overlay: ~25 % of a move in Chromium).
-      const data = fig.data || [], text = data.map((trace) => JSON.stringify(trace));
-      const drawn = state.drawn;
-      const traces = data.map((trace, i) => (drawn && drawn.text[i] === text[i] ? drawn.traces[i] : trace));
-      try {
-        await P.react(div, {data: traces, layout: fig.layout || {}, frames: fig.frames || [], config: CONFIG});
-        state.drawn = {text: text, traces: traces};
-        div.style.minHeight = "";
-        say(state, "");
-      } catch (err) {
-        say(state, "This chart could not be drawn: " + err.message);
+    let rested = false;
+    for (let state = pick(); state; state = pick()) {
+      if (!state.visible && !rested) {     // wait for quiet (or for a chart on screen to want drawing)
+        rested = await Promise.race([quiet().then(() => true),
+                                     new Promise((resolve) => { Q.wake = () => resolve(false); })]);
+        Q.wake = null;
+        continue;                          // pick again: a new figure may come first now
       }
+      if (Q.unpainted) await nextPaint();   // the chart drawn last is on screen before the next one starts
+      await draw(state);
+      Q.unpainted = true;
+      requestAnimationFrame(() => { Q.unpainted = false; });
+      rested = false;
     }
-  } catch (err) {
-    say(state, "The charts' library did not load (" + err.message + "); reload the page.");
   } finally {
-    state.busy = false;
+    Q.running = false;
+  }
+}
+
+async function draw(state) {               // the latest figure of one chart (those that came meanwhile are skipped)
+  let P;
+  try {
+    P = await plotly();
+  } catch (err) {
+    Q.waiting.delete(state);
+    state.text = null;                     // the same figure may try again
+    say(state, "The charts' library did not load (" + err.message + "); reload the page.");
+    return;
+  }
+  const fig = state.next;
+  if (!fig) return;
+  state.next = null;
+  Q.waiting.delete(state);
+  // A trace equal to the one drawn at its place is handed back as the same object: Plotly.react
+  // then skips recomputing it (a contour under a moving overlay: ~25 % of a move in Chromium).
+  const data = fig.data || [], text = data.map((trace) => JSON.stringify(trace));
+  const drawn = state.drawn;
+  const traces = data.map((trace, i) => (drawn && drawn.text[i] === text[i] ? drawn.traces[i] : trace));
+  try {
+    await P.react(state.div, {data: traces, layout: fig.layout || {}, frames: fig.frames || [], config: CONFIG});
+    state.drawn = {text: text, traces: traces};
+    state.div.style.minHeight = "";
+    say(state, "");
+  } catch (err) {
+    say(state, "This chart could not be drawn: " + err.message);
   }
 }
 
@@ -95,8 +154,13 @@ export default function ({data, parentElement}) {
     div.className = "zo-chart";
     div.style.width = "100%";
     parentElement.append(error, div);
-    const state = {busy: false, next: null, drawn: null, error: error};
+    const state = {div: div, next: null, drawn: null, text: null, error: error, visible: true};
     div.__zo = state;
+    // Until the observer first answers, a new chart counts as on screen (a first visit draws at once).
+    new IntersectionObserver((entries) => {
+      state.visible = entries[entries.length - 1].isIntersecting;
+      if (state.visible && Q.waiting.has(state)) want(state);
+    }, {rootMargin: "200px"}).observe(div);
     // The width follows the column (sidebar folded, window resized, a tab shown): Plotly redraws only
     // when it really changed, so the observer's first call and a move's redraw cost nothing here.
     new ResizeObserver(() => {
@@ -107,9 +171,12 @@ export default function ({data, parentElement}) {
     }).observe(div);
   }
   const state = div.__zo;
+  const text = new TextDecoder().decode(data);
+  if (text === state.text) return;         // the figure on screen (or on its way there)
   let fig;
   try {
-    fig = JSON.parse(new TextDecoder().decode(data));
+    fig = JSON.parse(text);
+    state.text = text;
   } catch (err) {
     say(state, "This chart could not be read: " + err.message);
     return;
@@ -117,7 +184,7 @@ export default function ({data, parentElement}) {
   if (!div._fullLayout) div.style.minHeight = ((fig.layout || {}).height || 450) + "px";
   state.fixed = Boolean((fig.layout || {}).width);       // a figure of its own width keeps it
   state.next = fig;
-  pump(div, state);
+  want(state);
 }
 """.replace("__SRC__", plotlyjs.URL)
 

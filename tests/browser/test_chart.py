@@ -42,3 +42,72 @@ def test_the_chart_follows_its_columns_width(server, browser):
         page.set_viewport_size({"width": 1000, "height": 1000})
         page.wait_for_function(f"() => {{ const [d, w] = ({width})(); return d < {div} && Math.abs(d - w) <= 1; }}",
                                timeout=10_000)
+
+
+# Every Plotly.react call from here on: [chart index in document order, on screen when drawn, time (ms)].
+RECORD_DRAWS = """() => { window.__draws = []; const react = Plotly.react;
+  Plotly.react = function (div, ...rest) {
+    const charts = Array.from(document.querySelectorAll('.zo-chart')), box = div.getBoundingClientRect();
+    window.__draws.push([charts.indexOf(div), box.top < innerHeight && box.bottom > 0, performance.now()]);
+    return react.call(this, div, ...rest);
+  }; }"""
+
+
+LR_SHOWN = "() => (document.body.innerText.match(/with lr = ([0-9.]+)/) || [])[1] || null"
+
+
+def _move_lr_in_place(page, key: str = "ArrowRight") -> None:
+    """A key on the race's lr slider without scrolling to it (focus would bring it into view); returns once
+    the page's text shows the new value (a part's lone rerun may not show Streamlit's running status)."""
+    before = page.evaluate(LR_SHOWN)
+    page.locator("[data-testid=stSlider]").filter(has_text="Step size lr").locator("input[type=range]").evaluate(
+        "el => el.focus({preventScroll: true})")
+    page.keyboard.press(key)
+    page.wait_for_function(f"() => ({LR_SHOWN})() !== {before!r}", timeout=60_000)
+
+
+def _race(browser, server):
+    return opened(browser, f"{server.url}/algorithms_race?landscape=sharp_flat", width=1400, height=900,
+                  ready=".zo-chart .main-svg")
+
+
+def _all_drawn(page):
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('.zo-chart .main-svg').length >= 5", timeout=60_000)
+
+
+def test_a_move_draws_the_charts_on_screen_first_and_the_others_after(server, browser):
+    # The race's lr changes four charts (race, losses, shift, basin map); ZEST against n stays as it is.
+    # Scrolled to the basin map, the race and its losses (first on the page) are off screen. The timed
+    # move goes to a value computed before, so the rerun's figures come in one burst (a figure still
+    # being computed leaves the tab idle meanwhile, and an off-screen chart may be drawn in that pause).
+    with _race(browser, server) as page:
+        _all_drawn(page)
+        for key in ("ArrowRight", "ArrowLeft"):
+            _move_lr_in_place(page, key)
+            _all_drawn(page)
+        page.evaluate("() => document.querySelectorAll('.zo-chart')[3].scrollIntoView({block: 'center'})")
+        page.evaluate(RECORD_DRAWS)
+        _move_lr_in_place(page)
+        page.wait_for_function("() => new Set(window.__draws.map(d => d[0])).size >= 4", timeout=30_000)
+        wait_idle(page)
+        draws = page.evaluate("() => window.__draws")
+        charts = [i for i, _, _ in draws]
+        assert len(charts) == len(set(charts)) == 4, draws           # each changed chart drawn once
+        on_screen = [seen for _, seen, _ in draws]
+        assert on_screen[0] and not on_screen[-1], draws             # charts both sides of the fold changed
+        assert on_screen == sorted(on_screen, reverse=True), draws   # every chart on screen before any off it
+        assert {0, 1} <= {i for i, seen, _ in draws if not seen}, draws
+        zest = page.evaluate("() => document.querySelectorAll('.zo-chart').length") - 1
+        assert zest not in charts, draws                             # an unchanged figure is not redrawn
+        assert not exceptions(page)
+
+
+def test_a_chart_off_screen_still_follows_a_move(server, browser):
+    with _race(browser, server) as page:
+        _all_drawn(page)
+        shift = "() => JSON.stringify(document.querySelectorAll('.zo-chart')[2].data.map(t => t.y))"
+        before = page.evaluate(shift)
+        _move_lr_in_place(page)
+        page.wait_for_function(f"() => ({shift})() !== {before!r}", timeout=30_000)   # off screen: drawn once idle
+        assert not exceptions(page)
