@@ -107,18 +107,19 @@ LAYOUT_PRELUDE = """  const main = document.querySelector('[data-testid=stMainBl
 """
 
 
+IDLE_JS = ("() => { const app = document.querySelector('[data-testid=stApp]');"
+           " const status = document.querySelector('[data-testid=stStatusWidget]');"
+           " return app.getAttribute('data-test-script-state') !== 'running' &&"
+           " !(status && status.innerText.match(/Running/i)); }")
+
+
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit finished the current script run (no 'running' status widget)."""
+    """Wait until Streamlit finished the current script run: the app's script state (which a part's lone
+    rerun sets too, without showing the running status) is not running, twice 150 ms apart."""
     page.wait_for_selector("[data-testid=stApp]", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]') ||"
-        " !document.querySelector('[data-testid=stStatusWidget]').innerText.match(/Running/i)",
-        timeout=timeout)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
     page.wait_for_timeout(150)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]') ||"
-        " !document.querySelector('[data-testid=stStatusWidget]').innerText.match(/Running/i)",
-        timeout=timeout)
+    page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
 def exceptions(page) -> list[str]:
