@@ -9,6 +9,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
+# plotly.js's 2-D bundle from npm, the version of the plotly.js inside requirements.txt's plotly (ui/plotlyjs.py
+# checks it at start-up and serves the full bundle instead when it differs or is missing, e.g. without npm)
+PLOTLYJS_CARTESIAN = plotly.js-cartesian-dist-min@4.1.1
 
 .PHONY: run test test-core test-app test-browser test-notebooks bench clean serve-class stop-class
 
@@ -24,11 +27,18 @@ $(VENV)/.req-stamp: requirements.txt requirements-nodeps.txt pyproject.toml | $(
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp
+$(VENV)/.npm-stamp: Makefile | $(PY)
+	if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm $(PLOTLYJS_CARTESIAN) \
+	    || echo "npm install failed: charts will load plotly.js's full bundle"; \
+	else echo "npm not found: charts will load plotly.js's full bundle"; fi
+	touch $@
+
+$(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp $(VENV)/.npm-stamp
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.req-stamp
+run: $(VENV)/.req-stamp $(VENV)/.npm-stamp
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(VENV)/.dev-stamp
@@ -50,7 +60,7 @@ bench: $(VENV)/.dev-stamp
 #   make serve-class [REPLICAS=N] [PORT=8080] [HOST=0.0.0.0 to serve the classroom LAN]; make stop-class
 REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 CLASS_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
-serve-class: $(VENV)/.req-stamp
+serve-class: $(VENV)/.req-stamp $(VENV)/.npm-stamp
 	$(PY) deploy/serve_class.py start --replicas $(REPLICAS) --port $(CLASS_PORT) --host $(HOST)
 stop-class:
 	$(PYTHON) deploy/serve_class.py stop

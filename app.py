@@ -6,6 +6,7 @@ from ui import chart, monitor, registry, sidebar, theme, urlstate, warmup
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
                    initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
+chart.preload()              # first: plotly.js starts loading while the sidebar and the page compute
 urlstate.begin_run()
 warmup.touch()      # the start-up warm-up waits while students run scripts
 
@@ -21,7 +22,6 @@ page = st.navigation(sections, expanded=True)   # every page listed: no "View mo
 
 st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
-chart.preload()              # plotly.js starts loading while the page computes
 sidebar.reserve_share()      # the share box's place, before the page: a part of the page may rerun alone into it
 warning_slot = st.container()
 # Slow reruns are logged and listed on the Class monitor page.

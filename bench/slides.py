@@ -53,26 +53,33 @@ def blank_lines(n: int) -> float:
 
 
 def figure_data_mb() -> None:
-    """The 13-slide deck as HTML: bytes beyond plotly.js (target <= 1 MB), and what a partial bundle could save."""
+    """The 13-slide deck as HTML: bytes beyond plotly.js (target <= 1 MB), and which bundle it inlines."""
     import gzip
 
-    import plotly
-    from plotly.offline import get_plotlyjs
+    from zo_core import plotlyjs
 
     deck = thirteen_deck()
     html = slides.to_html(deck)
-    plotly_js = get_plotlyjs().encode("utf-8")
-    extra = len(html.encode("utf-8")) - len(plotly_js)
     built = slides.build_figures(thirteen_deck())
+    types = sorted({t.type for f in built.values() for t in f.data})
+    bundle = plotlyjs.for_traces(types)
+    plotly_js = plotlyjs.text(bundle).encode("utf-8")
+    extra = len(html.encode("utf-8")) - len(plotly_js)
     plain = sum(len(f.to_json()) for f in built.values())      # plotly's own JSON, float64 (before)
     print(f"HTML, 13 figure slides: {extra / 1e6:.2f} MB beyond plotly.js ({len(deck.problems)} problems; "
           f"float64 figure JSON would be {plain / 1e6:.2f} MB)   target <= 1 MB: {'OK' if extra <= 1e6 else 'MISSED'}")
-    types = sorted({t.type for f in built.values() for t in f.data})
-    package = Path(plotly.__file__).parent / "package_data"
-    partial = sorted(p.name for p in package.glob("plotly-*.js"))
-    print(f"plotly.js inline: {len(plotly_js) / 1e6:.2f} MB ({len(gzip.compress(plotly_js)) / 1e6:.2f} MB gzipped); "
-          f"the deck's trace types: {', '.join(types)}; partial bundles installed: "
-          f"{', '.join(partial) if partial else 'none (plotly ships only the full plotly.min.js)'}")
+    cartesian = plotlyjs.cartesian()
+    zipped = len(gzip.compress(plotly_js))
+    print(f"plotly.js inline: {bundle.name}, {len(plotly_js) / 1e6:.2f} MB ({zipped / 1e6:.2f} MB gzipped), "
+          f"for the deck's trace types: {', '.join(types)}. The 2-D bundle "
+          + (f"({cartesian.stat().st_size / 1e6:.2f} MB) serves a deck without 3-D figures" if cartesian else
+             "is not installed (make installs it with npm): every deck inlines the full one"))
+    flat = [name for name, fig in zip(THIRTEEN, built.values())
+            if {t.type for t in fig.data} <= plotlyjs.CARTESIAN_TRACES]
+    items = [{"figure": name, "params": {}, "caption": f"Figure {k + 1}"} for k, name in enumerate(flat)]
+    two_d = slides.to_html(slides.parse_items({"title": "2-D slides", "items": items})).encode("utf-8")
+    print(f"the same deck without its {len(THIRTEEN) - len(flat)} 3-D slide(s): {len(two_d) / 1e6:.2f} MB in all "
+          f"(the 13: {len(html.encode('utf-8')) / 1e6:.2f} MB)")
 
 
 _CACHES = tempfile.TemporaryDirectory(prefix="zolab-bench-slides-")     # removed at exit

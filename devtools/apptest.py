@@ -59,6 +59,6 @@ class Chart:
 
 def charts(at: AppTest) -> list[Chart]:
     """The page's charts drawn by :mod:`ui.chart`, in page order (AppTest sees components v2 elements
-    only as raw protos: the figure is the element's bytes; the preload carries none)."""
+    only as raw protos: the figure is the element's bytes)."""
     return [Chart(e.key, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
             if e.proto.component_name == ui_chart.NAME and e.proto.WhichOneof("data") == "bytes"]

@@ -12,8 +12,9 @@ as it is drawn; charts off screen wait until the rerun's figures have all come a
 until they scroll into view. A figure equal to the one drawn is not drawn again.
 
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
-serialises nothing; plotly.js is loaded once per browser tab from :mod:`ui.plotlyjs`, from the first run of
-any page on (:func:`preload`), so a first visit does not wait for it after its figure. While it loads,
+serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle, loaded
+from the first delta of any page on (:func:`preload`), so a first visit does not wait for it after its
+figure; the full bundle only once a figure with another trace type (3-D) comes. While it loads,
 the chart keeps the figure's height, so nothing below it jumps. A figure the browser cannot draw
 shows the reason as text, and the last picture stays.
 
@@ -23,31 +24,46 @@ layout rules and the browser tests find charts by it (:data:`SELECTOR`).
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from ui import plotlyjs
 
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
-PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS
+# window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
+# bundle and tab; the bundles load one after the other, since each sets window.Plotly. Defined by whichever
+# runs first, the preload (:func:`preload`) or a chart.
+_LOADER = r"""window.__zoPlotly = window.__zoPlotly || (() => {
+  const libs = {}, order = {chain: Promise.resolve()};
+  return (relative) => {
+    const src = new URL(relative, document.baseURI).href;
+    if (!libs[src]) {
+      libs[src] = order.chain = order.chain.catch(() => {}).then(() => new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = src;
+        s.onload = () => resolve(window.Plotly);
+        s.onerror = () => { delete libs[src]; s.remove(); reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(s);
+      }));
+    }
+    return libs[src];
+  };
+})();"""
 
 _JS = r"""
 const CONFIG = {displaylogo: false};
-const SRC = "__SRC__";
+const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
+const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
 
-function plotly() {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!window.__zoPlotly) {
-    window.__zoPlotly = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = new URL(SRC, document.baseURI).href;
-      s.onload = () => resolve(window.Plotly);
-      s.onerror = () => { window.__zoPlotly = null; s.remove(); reject(new Error("plotly.js did not load")); };
-      document.head.appendChild(s);
-    });
-  }
-  return window.__zoPlotly;
+function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
+  const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
+  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
 }
+
+const plotly = (kind) => window.__zoPlotly(SRC[kind]);
+__LOADER__
 
 function say(state, message) {            // text, never HTML
   state.error.textContent = message;
@@ -110,19 +126,22 @@ async function run() {
 }
 
 async function draw(state) {               // the latest figure of one chart (those that came meanwhile are skipped)
-  let P;
-  try {
-    P = await plotly();
-  } catch (err) {
-    Q.waiting.delete(state);
-    state.text = null;                     // the same figure may try again
-    say(state, "The charts' library did not load (" + err.message + "); reload the page.");
-    return;
-  }
   const fig = state.next;
   if (!fig) return;
   state.next = null;
   Q.waiting.delete(state);
+  let P;
+  try {
+    P = await plotly(bundle(fig));
+  } catch (err) {
+    state.text = null;                     // the same figure may try again
+    say(state, "The charts' library did not load (" + err.message + "); reload the page.");
+    return;
+  }
+  if (state.lib && state.lib !== P) {      // drawn by the other bundle: start afresh
+    state.lib.purge(state.div);
+    state.drawn = null;
+  }
   // A trace equal to the one drawn at its place is handed back as the same object: Plotly.react
   // then skips recomputing it (a contour under a moving overlay: ~25 % of a move in Chromium).
   const data = fig.data || [], text = data.map((trace) => JSON.stringify(trace));
@@ -130,6 +149,7 @@ async function draw(state) {               // the latest figure of one chart (th
   const traces = data.map((trace, i) => (drawn && drawn.text[i] === text[i] ? drawn.traces[i] : trace));
   try {
     await P.react(state.div, {data: traces, layout: fig.layout || {}, frames: fig.frames || [], config: CONFIG});
+    state.lib = P;
     state.drawn = {text: text, traces: traces};
     state.div.style.minHeight = "";
     say(state, "");
@@ -139,10 +159,6 @@ async function draw(state) {               // the latest figure of one chart (th
 }
 
 export default function ({data, parentElement}) {
-  if (!data) {                             // preload(): start fetching plotly.js, draw nothing
-    plotly().catch(() => {});
-    return;
-  }
   let div = parentElement.querySelector(":scope > .zo-chart");
   if (!div) {
     const error = document.createElement("p");
@@ -154,7 +170,7 @@ export default function ({data, parentElement}) {
     div.className = "zo-chart";
     div.style.width = "100%";
     parentElement.append(error, div);
-    const state = {div: div, next: null, drawn: null, text: null, error: error, visible: true};
+    const state = {div: div, next: null, drawn: null, text: null, error: error, visible: true, lib: null};
     div.__zo = state;
     // Until the observer first answers, a new chart counts as on screen (a first visit draws at once).
     new IntersectionObserver((entries) => {
@@ -165,8 +181,8 @@ export default function ({data, parentElement}) {
     // when it really changed, so the observer's first call and a move's redraw cost nothing here.
     new ResizeObserver(() => {
       const full = div._fullLayout, w = div.clientWidth;
-      if (window.Plotly && full && !state.fixed && w && Math.abs(w - full.width) > 1) {
-        window.Plotly.Plots.resize(div);
+      if (state.lib && full && !state.fixed && w && Math.abs(w - full.width) > 1) {
+        state.lib.Plots.resize(div);
       }
     }).observe(div);
   }
@@ -186,7 +202,8 @@ export default function ({data, parentElement}) {
   state.next = fig;
   want(state);
 }
-""".replace("__SRC__", plotlyjs.URL)
+""".replace("__LOADER__", _LOADER).replace("__CARTESIAN__", plotlyjs.CARTESIAN_URL).replace(
+    "__FULL__", plotlyjs.URL).replace("__CARTESIAN_TRACES__", json.dumps(plotlyjs.CARTESIAN_TRACES))
 
 _component = st.components.v2.component(NAME, js=_JS, isolate_styles=False)
 
@@ -198,8 +215,10 @@ def chart(figure_json: bytes, *, key: str) -> None:
 
 
 def preload() -> None:
-    """Start loading plotly.js in this browser tab now (the router calls it in the sidebar, before the
-    page runs), so the download and its evaluation overlap the page's own computing on a first visit."""
+    """Start loading plotly.js's cartesian bundle in this browser tab now (the router calls it first, before
+    the sidebar and the page), so its download and evaluation overlap the page's own computing on a first
+    visit. A script of ours, with nothing from the user in it."""
     plotlyjs.serve()
     with st.sidebar:
-        _component(key=PRELOAD_KEY, height="content")
+        start = f"window.__zoPlotly({json.dumps(plotlyjs.CARTESIAN_URL)}).catch(() => {{}});"
+        st.html(f"<script>{_LOADER}\n{start}</script>", unsafe_allow_javascript=True)

@@ -1,10 +1,16 @@
-"""plotly.js for the browser: the installed plotly package's bundle, served at one URL per server.
+"""plotly.js for the browser: the two bundles of :mod:`zo_core.plotlyjs`, each served at one URL per server.
 
-Both chart components load it from here: :mod:`ui.chart` (charts in the page itself, loaded once per
-browser tab) and :mod:`ui.livechart` (its frame). One URL, so the browser fetches and caches one copy.
-The 4.8 MB bundle stays out of git: it is copied at first use into ``.zolab/plotlyjs/`` (or a
-temporary folder on a read-only checkout), and served by a Streamlit v1 component route that is
-declared but never mounted (``component/ui.plotlyjs.plotlyjs/plotly.min.js``).
+* ``plotly.min.js``: the full bundle (4.8 MB), which every figure can use;
+* ``plotly-cartesian.min.js``: the 2-D bundle (1.5 MB, :data:`CARTESIAN_TRACES`), which the browser reads
+  and evaluates in about half the time (a first visit waits for it before its first chart). Where it is
+  not installed (or not of the full bundle's version), the full bundle is served under its name too, so
+  every chart still draws.
+
+Both chart components load from here: :mod:`ui.chart` (charts in the page itself: the cartesian bundle,
+and the full one only for a figure with a 3-D trace, each loaded once per browser tab) and
+:mod:`ui.livechart` (its frame: the cartesian bundle). The bundles stay out of git: they are copied at
+first use into ``.zolab/plotlyjs/`` (or a temporary folder on a read-only checkout), and served by a
+Streamlit v1 component route that is declared but never mounted (``component/ui.plotlyjs.plotlyjs/…``).
 """
 
 from __future__ import annotations
@@ -17,34 +23,33 @@ from pathlib import Path
 import streamlit.components.v1 as components
 from streamlit.runtime import get_instance
 
+from zo_core import plotlyjs as bundles
+
 BUILD = Path(__file__).resolve().parents[1] / ".zolab" / "plotlyjs"
-FILE = "plotly.min.js"
+FULL, CARTESIAN = "plotly.min.js", bundles.CARTESIAN_FILE
+CARTESIAN_TRACES = tuple(sorted(bundles.CARTESIAN_TRACES))
 _NAME = f"{__name__}.plotlyjs"                    # declare_component prefixes the caller's module
-URL = f"component/{_NAME}/{FILE}"                  # relative to the app's address (a proxy prefix is kept)
+URL = f"component/{_NAME}/{FULL}"                  # relative to the app's address (a proxy prefix is kept)
+CARTESIAN_URL = f"component/{_NAME}/{CARTESIAN}"
 
 
-def source() -> Path:
-    """The installed plotly package's bundle."""
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / FILE
-
-
-def copy_into(folder: Path, src: Path) -> Path:
-    """``src`` copied into ``folder`` unless an up-to-date copy is there; returns the copy."""
+def copy_into(folder: Path, src: Path, name: str | None = None) -> Path:
+    """``src`` copied into ``folder`` (as ``name``) unless an up-to-date copy is there; returns the copy."""
     folder.mkdir(parents=True, exist_ok=True)
-    dst = folder / src.name
+    dst = folder / (name or src.name)
     if not dst.exists() or dst.stat().st_size != src.stat().st_size or dst.stat().st_mtime < src.stat().st_mtime:
         shutil.copyfile(src, dst)
     return dst
 
 
-def folder(name: str, files: list[Path]) -> Path:
-    """A folder under ``.zolab/`` (or the temporary folder when the checkout is read-only) holding ``files``."""
+def folder(name: str, files: list[Path | tuple[Path, str]]) -> Path:
+    """A folder under ``.zolab/`` (or the temporary folder when the checkout is read-only) holding ``files``
+    (a path, or a (path, name) pair to copy it under another name)."""
     for root in (BUILD.parent / name, Path(tempfile.gettempdir()) / f"zolab-{name}"):
         try:
-            for src in files:
-                copy_into(root, src)
+            for item in files:
+                src, as_name = item if isinstance(item, tuple) else (item, None)
+                copy_into(root, src, as_name)
             return root
         except OSError:
             continue
@@ -55,12 +60,13 @@ _DIR: Path | None = None
 
 
 def serve() -> None:
-    """Make :data:`URL` answer on the running server. Each Streamlit runtime (AppTest's included) has
-    its own component registry, so this looks there first: every chart calls it, and declaring again
-    rebuilds and re-checks the component each time."""
+    """Make :data:`URL` and :data:`CARTESIAN_URL` answer on the running server. Each Streamlit runtime
+    (AppTest's included) has its own component registry, so this looks there first: every chart calls
+    it, and declaring again rebuilds and re-checks the component each time."""
     global _DIR
     if _DIR is None:
-        _DIR = folder("plotlyjs", [source()])
+        full = bundles.full()
+        _DIR = folder("plotlyjs", [full, (bundles.cartesian() or full, CARTESIAN)])
     try:
         if get_instance().component_registry.get_component_path(_NAME) == os.path.abspath(_DIR):
             return

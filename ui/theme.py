@@ -8,7 +8,6 @@ right under the page title, before the controls.
 
 import streamlit as st
 
-from ui.chart import PRELOAD_KEY as _PRELOAD
 from ui.chart import SELECTOR as _CHART
 
 # A row of columns (stHorizontalBlock) that holds a chart (ui.chart), and its columns.
@@ -32,7 +31,6 @@ _LAYOUT_CSS = f"""
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
 [data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; }}
 {_CHART} {{ max-width: 100%; }}
-.st-key-{_PRELOAD} {{ display: none; }}
 @media (max-width: 900px) {{
 {_STACK}
 }}

@@ -357,10 +357,12 @@ def figure_json(fig) -> str:
 
 
 def to_html(deck: Deck) -> str:
-    """One self-contained HTML file: plotly.js once, compact figure data, MathML; keys ←/→, p, f, o."""
-    from plotly.offline import get_plotlyjs
+    """One self-contained HTML file: plotly.js once (its 2-D bundle when every figure is 2-D and it is
+    installed, :mod:`zo_core.plotlyjs`), compact figure data, MathML; keys ←/→, p, f, o."""
+    from zo_core import plotlyjs
 
     built = build_figures(deck)
+    bundle = plotlyjs.for_traces({trace.type for fig in built.values() for trace in fig.data})
     specs: list[str] = []
 
     def live(spec: FigureSpec) -> str:
@@ -371,4 +373,4 @@ def to_html(deck: Deck) -> str:
     # "<" only occurs inside JSON strings, where \u003c means the same: no </script> or <!-- can end the block
     data = ("[" + ",".join(specs) + "]").replace("<", "\\u003c")
     sections.append('<div id="counter"></div><nav id="overview" aria-label="All slides"></nav>')
-    return page(deck.title, sections, scripts=(get_plotlyjs(), _JS), data=data)
+    return page(deck.title, sections, scripts=(plotlyjs.text(bundle), _JS), data=data)
