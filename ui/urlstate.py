@@ -60,7 +60,9 @@ def finalize() -> None:
             del st.query_params[key]
 
 
-def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
+def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> bool:
+    """Give the widget its value from the URL (first run), the session or the default; True when this run
+    set it through session state (then the widget must not also get a default value: Streamlit warns)."""
     ss = st.session_state
     keep: dict = ss.setdefault(_KEEP, {})
     seeded: set = ss.setdefault(_SEEDED, set())
@@ -76,6 +78,8 @@ def _seed(key: str, default: Any, parse: Callable[[str], Any]) -> None:
                                   f"using {escape_markdown(repr(default))}.")
     if key not in ss:
         ss[key] = keep.get(key, default)
+        return True
+    return False
 
 
 def _publish(key: str, value: Any, dump: Callable[[Any], str]) -> Any:
@@ -126,8 +130,11 @@ def slider(label: str, key: str, *, default, min_value=None, max_value=None, ste
     """
     min_value, max_value = _range(key, bound, min_value, max_value)
     integer = isinstance(default, int) and not isinstance(default, bool)
-    _seed(key, default, _number_parser(min_value, max_value, integer))
-    value = where.slider(label, min_value=min_value, max_value=max_value, step=step, key=key, **kwargs)
+    # The current value as the default, except in the run that set it: without a value, st.slider reads the
+    # whole session state (every widget, every chart) to tell a single value from a range, on every run.
+    current = None if _seed(key, default, _number_parser(min_value, max_value, integer)) else st.session_state[key]
+    value = where.slider(label, min_value=min_value, max_value=max_value, value=current, step=step, key=key,
+                         **kwargs)
     return _publish(key, value, _fmt_number)
 
 
