@@ -32,6 +32,7 @@ from ui import plotlyjs
 
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
+PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
 # window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
 # bundle and tab; the bundles load one after the other, since each sets window.Plotly. Defined by whichever
 # runs first, the preload (:func:`preload`) or a chart.
@@ -219,6 +220,6 @@ def preload() -> None:
     the sidebar and the page), so its download and evaluation overlap the page's own computing on a first
     visit. A script of ours, with nothing from the user in it."""
     plotlyjs.serve()
-    with st.sidebar:
-        start = f"window.__zoPlotly({json.dumps(plotlyjs.CARTESIAN_URL)}).catch(() => {{}});"
+    start = f"window.__zoPlotly({json.dumps(plotlyjs.CARTESIAN_URL)}).catch(() => {{}});"
+    with st.sidebar, st.container(key=PRELOAD_KEY):
         st.html(f"<script>{_LOADER}\n{start}</script>", unsafe_allow_javascript=True)

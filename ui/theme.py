@@ -8,6 +8,7 @@ right under the page title, before the controls.
 
 import streamlit as st
 
+from ui.chart import PRELOAD_KEY as _PRELOAD
 from ui.chart import SELECTOR as _CHART
 
 # A row of columns (stHorizontalBlock) that holds a chart (ui.chart), and its columns.
@@ -31,6 +32,7 @@ _LAYOUT_CSS = f"""
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
 [data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; }}
 {_CHART} {{ max-width: 100%; }}
+[data-testid="stLayoutWrapper"]:has(> .st-key-{_PRELOAD}) {{ display: none; }}
 @media (max-width: 900px) {{
 {_STACK}
 }}
