@@ -72,8 +72,10 @@ def _race(browser, server):
 
 
 def _all_drawn(page):
+    """The rerun has ended, the five charts are on the page and ui.chart's queue has drawn every figure."""
     wait_idle(page)
-    page.wait_for_function("() => document.querySelectorAll('.zo-chart .main-svg').length >= 5", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('.zo-chart .main-svg').length >= 5 &&"
+                           " window.__zoCharts.waiting.size === 0 && !window.__zoCharts.running", timeout=60_000)
 
 
 def test_a_move_draws_the_charts_on_screen_first_and_the_others_after(server, browser):

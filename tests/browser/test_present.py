@@ -64,7 +64,7 @@ def test_keys_move_slides_and_the_url_keeps_the_slide(hall, browser):
                               ("PageDown", "4 / 10"), ("PageUp", "3 / 10")]:
             pg.keyboard.press(key)
             _wait_counter(pg, expected)
-        harness.wait_idle(pg)
+            harness.wait_idle(pg)       # the slide's rerun has ended (its figures too) before the next key
         assert parse_qs(urlparse(pg.url).query)["slide"] == ["3"]
         pg.reload()
         harness.wait_idle(pg)
