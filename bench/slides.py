@@ -68,7 +68,7 @@ def figure_data_mb() -> None:
     plain = sum(len(f.to_json()) for f in built.values())      # plotly's own JSON, float64 (before)
     print(f"HTML, 13 figure slides: {extra / 1e6:.2f} MB beyond plotly.js ({len(deck.problems)} problems; "
           f"float64 figure JSON would be {plain / 1e6:.2f} MB)   target <= 1 MB: {'OK' if extra <= 1e6 else 'MISSED'}")
-    cartesian = plotlyjs.cartesian()
+    cartesian = plotlyjs.installed_cartesian()
     zipped = len(gzip.compress(plotly_js))
     print(f"plotly.js inline: {bundle.name}, {len(plotly_js) / 1e6:.2f} MB ({zipped / 1e6:.2f} MB gzipped), "
           f"for the deck's trace types: {', '.join(types)}. The 2-D bundle "

@@ -66,7 +66,7 @@ def serve() -> None:
     global _DIR
     if _DIR is None:
         full = bundles.full()
-        _DIR = folder("plotlyjs", [full, (bundles.cartesian() or full, CARTESIAN)])
+        _DIR = folder("plotlyjs", [full, (bundles.installed_cartesian() or full, CARTESIAN)])
     try:
         if get_instance().component_registry.get_component_path(_NAME) == os.path.abspath(_DIR):
             return

@@ -56,15 +56,16 @@ def cartesian(prefix: str | None = None) -> Path | None:
     return bundle
 
 
+@functools.lru_cache(maxsize=1)
+def installed_cartesian() -> Path | None:
+    """:func:`cartesian` in this environment, looked up once per process (the app serves it, decks inline it)."""
+    return cartesian()
+
+
 def for_traces(types) -> Path:
     """The bundle to draw traces of these types with: the cartesian one when it holds them all and is installed."""
-    small = _installed_cartesian() if set(types) <= CARTESIAN_TRACES else None
+    small = installed_cartesian() if set(types) <= CARTESIAN_TRACES else None
     return small or full()
-
-
-@functools.lru_cache(maxsize=1)
-def _installed_cartesian() -> Path | None:
-    return cartesian()
 
 
 @functools.lru_cache(maxsize=4)

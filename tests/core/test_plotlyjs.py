@@ -37,7 +37,7 @@ def test_the_cartesian_bundle_is_used_only_at_the_full_bundles_version(tmp_path)
 def installed(tmp_path, monkeypatch):
     """A cartesian bundle of the right version, as make installs it (a marker instead of plotly.js)."""
     bundle = _install(tmp_path, plotlyjs.version(plotlyjs.full()), "window.ZO_CARTESIAN_STAND_IN = true;")
-    monkeypatch.setattr(plotlyjs, "_installed_cartesian", lambda: bundle)
+    monkeypatch.setattr(plotlyjs, "installed_cartesian", lambda: bundle)
     return bundle
 
 
@@ -48,7 +48,7 @@ def test_2d_traces_get_the_cartesian_bundle_and_3d_ones_the_full(installed):
 
 
 def test_without_the_cartesian_bundle_everything_gets_the_full_one(monkeypatch):
-    monkeypatch.setattr(plotlyjs, "_installed_cartesian", lambda: None)
+    monkeypatch.setattr(plotlyjs, "installed_cartesian", lambda: None)
     assert plotlyjs.for_traces({"scatter"}) == plotlyjs.full()
 
 
