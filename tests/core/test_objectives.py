@@ -186,6 +186,7 @@ def _support_range(f, G, law, radius, idx):
 @given(name=st.sampled_from(LANDSCAPES), n=st.integers(41, 301), law=st.sampled_from(objectives.LAWS),
        radius=slider_radius, t=slider_t, seed=st.integers(0, 2**16))
 def test_grid_bounds_hold_exactly_and_agree_with_pointwise(name, n, law, radius, t, seed):
+    grid_kind = {objectives.tilted: "tilted", objectives.smoothed: "smoothed"}
     L = landscapes.get(name)
     kw = dict(law=law, radius=radius)
     T = objectives.grid(L.f, *L.bounds, n=n, kind="tilted", t=t, **kw)
@@ -212,17 +213,22 @@ def test_grid_bounds_hold_exactly_and_agree_with_pointwise(name, n, law, radius,
         top = objectives.grid(L.f, *L.bounds, n=n, kind="max_loss", radius=radius).Z
         assert np.all(T.Z <= top + tol)
     # where the grid says it resolves the law, it agrees with the pointwise objectives to 1 % of f's range,
-    # at the points where the pointwise quadrature itself has converged (the same value, to 0.1 % of the
-    # range, at twice its order): a strong negative tilt weighs a well narrower than the rule's nodes
-    # (sharp_flat's, 0.15 wide, under mu = 0.63), which the pointwise rule can step over but the grid cannot
+    # at the points where both quadratures have converged (the same value, to 0.1 % of the range, at twice
+    # the pointwise order, and on the grid with twice the nodes a side). A strong negative tilt weighs a
+    # well narrower than the pointwise rule's nodes (sharp_flat's, 0.15 wide, under mu = 0.63), which that
+    # rule can step over; a coarse grid steps over f's own wiggles (Rastrigin's period 1 at n = 42 is four
+    # nodes: its ball average there is off by 1.2 % of the range while the law, rho = 2h, is resolved).
     if T.status == "ok" and S.status == "ok":
         k = rng.integers(0, n, (2, 12))
         P = np.stack([T.xs[k[1]], T.ys[k[0]]], -1)
         order = 96 if law == "ball" else 48
         for grid, objective, extra in ((T, objectives.tilted, dict(t=t)), (S, objectives.smoothed, {})):
             ref, finer = (objective(L.f, P, order=m, **kw, **extra) for m in (order, 2 * order))
-            converged = np.abs(ref - finer) <= 1e-3 * spread
-            assert np.all(np.abs(grid.Z[k[0], k[1]] - finer)[converged] <= 0.01 * spread)
+            node = grid.Z[k[0], k[1]]
+            off = (np.abs(node - finer) > 0.01 * spread) & (np.abs(ref - finer) <= 1e-3 * spread)
+            if off.any():          # the denser grid (slow: only then) must show that the grid had not converged
+                dense = objectives.grid(L.f, *L.bounds, n=2 * n - 1, kind=grid_kind[objective], **kw, **extra).Z
+                assert np.all(np.abs(node - dense[2 * k[0], 2 * k[1]])[off] > 1e-3 * spread)
 
 
 @settings(max_examples=25, deadline=None, phases=[Phase.reuse, Phase.generate])
