@@ -149,10 +149,48 @@ def test_named_tuning_figures_build_with_defaults_and_plain_params():
         assert "projector" in params
         assert all(isinstance(v, (str, int, float, bool)) for v in params.values())
     fig = viz.build("tuning_landscape")
-    assert fig.data[0].type == "contour" and len(fig.data[0].x) >= 30
+    assert len(fig.layout.images) == 1 and not any(t.type == "contour" for t in fig.data)
     names = " ".join(t.name or "" for t in fig.data)
     for label in ("ZO-SGD", "grid search", "random search", "Nelder–Mead", "grid optimum"):
         assert label in names
-    assert viz.build("tuning_landscape", paths=False, n=31).data[0].type == "contour"
+    queries = next(t for t in fig.data if t.name == "queries")
+    assert set(queries.text) == {"ZO-SGD", "grid search", "random search", "Nelder–Mead"}
+    assert len(viz.build("tuning_landscape", paths=False, n=31).layout.images) == 1
     fig = viz.build("tuning_curves", budget=20, noisy=True, projector=True)
     assert all(len(t.x) <= 20 for t in fig.data)
+
+
+def test_landscape_picture_shows_sklearns_loss_where_it_is_placed(P):
+    """The tuning landscape is a picture (a layout image): its pixel centres span the grid, and at random
+    points of the box its shade follows kernel ridge's validation loss from scikit-learn (Viridis gets
+    lighter with the value; points far apart in the loss's order are as far apart in lightness)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from zo_core import viz
+
+    L = tuning.landscape(P, n=41)
+    fig = viz.build("tuning_landscape", paths=False)
+    im = fig.layout.images[0]
+    assert (im.xref, im.yref, im.layer, im.xanchor, im.yanchor) == ("x", "y", "below", "left", "top")
+    rgb = np.asarray(Image.open(io.BytesIO(base64.b64decode(im.source.split(",", 1)[1]))).convert("RGB"), float)
+    h, w, _ = rgb.shape
+    np.testing.assert_allclose([im.x + 0.5 * im.sizex / w, im.x + (w - 0.5) * im.sizex / w], [L.xs[0], L.xs[-1]])
+    np.testing.assert_allclose([im.y - 0.5 * im.sizey / h, im.y - (h - 0.5) * im.sizey / h], [L.ys[-1], L.ys[0]])
+    assert tuple(fig.layout.xaxis.range) == (L.xs[0], L.xs[-1]) and tuple(fig.layout.yaxis.range) == (L.ys[0], L.ys[-1])
+    lum = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    pts = np.random.default_rng(0).uniform([L.xs[0], L.ys[0]], [L.xs[-1], L.ys[-1]], size=(60, 2))
+    j = np.clip(((pts[:, 0] - im.x) / im.sizex * w).astype(int), 1, w - 2)
+    i = np.clip(((im.y - pts[:, 1]) / im.sizey * h).astype(int), 1, h - 2)
+    shade = np.array([lum[a - 1:a + 2, b - 1:b + 2].max() for a, b in zip(i, j)])    # beside a contour line
+    # The colour is log10 of the loss above the grid's minimum (the caption's words); two points whose colour
+    # values lie more than three bands apart (a tenth of the range: off the grid, the picture interpolates)
+    # must be strictly ordered in lightness. The loss's plateau near 1 (the mean's loss) is within a band.
+    f = np.array([_sklearn_loss(P, p) for p in pts])
+    colour = lambda v: np.log10(np.maximum(v - L.min, 0) + 1e-3 * (L.Z.max() - L.min))   # noqa: E731
+    c, span = colour(f), np.ptp(colour(L.Z))
+    lower, higher = np.nonzero(c[None, :] - c[:, None] > 3 * span / 30)
+    assert len(lower) > 500
+    assert (shade[lower] < shade[higher]).all(), f"{(shade[lower] >= shade[higher]).sum()} pairs out of order"

@@ -91,7 +91,8 @@ def test_banded_picture_colours_against_plotlys_own_colour_scale():
     """Each band is Plotly's colour at the band's centre (plotly.colors.sample_colorscale), contour edges that
     colour darkened, gaps of f white; bands are levels at multiples of a round step."""
     import plotly.colors
-    from zo_core.viz.optimizers import SEQUENTIAL, banded_image
+    from zo_core.viz import SEQUENTIAL
+    from zo_core.viz.pictures import banded_image
 
     Z = np.tile(np.linspace(0.0, 3.999, 40), (6, 1))        # 4 bands of width 1 along x
     Z[0, 0] = np.nan

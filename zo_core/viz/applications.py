@@ -16,7 +16,8 @@ from plotly.subplots import make_subplots
 
 from zo_core import attack, tuning
 from zo_core.memo import memo
-from zo_core.viz import COLORS, contour, figure, theme
+from zo_core.viz import COLORS, color_values, figure, theme
+from zo_core.viz.pictures import add_picture
 
 ATTACK_LABELS = {"zo-signsgd": "ZO-SignSGD", "zo-adam": "ZO-Adam", "zoo": "ZOO (coordinate-wise)",
                  "pgd": "PGD (white-box)", "fgsm": "FGSM (white-box)", "noise": "random noise, same norm"}
@@ -29,6 +30,8 @@ TUNER_COLORS = {"zo-sgd": COLORS["vermillion"], "grid": COLORS["sky"], "random":
 ABLATION_COLORS = [COLORS["vermillion"], COLORS["blue"], COLORS["green"], COLORS["purple"], "#777777"]
 DIVERGING = [[0.0, COLORS["vermillion"]], [0.5, "#ffffff"], [1.0, COLORS["blue"]]]   # - ink removed, + ink added
 NORM_SYMBOL = {"linf": "∞", "l2": "2"}
+PICTURE_BANDS = 30      # colour bands of the tuning landscape, as the contour with ncontours=30 had them
+PICTURE_UPSAMPLE = 8    # pixels per grid cell a side: 328 x 328 pixels from the 41 x 41 grid, thin contour lines
 
 
 # --- attack ------------------------------------------------------------------------------------
@@ -156,19 +159,33 @@ def landscape(dataset: str = "diabetes", n: int = 41) -> tuning.Landscape:
 
 
 def tuning_paths(L: tuning.Landscape, traces: dict[str, tuning.Trace], *, labels=None, colors=None,
-                 show_queries: bool = True) -> go.Figure:
-    """Validation-loss contour (log colours) with each tuner's queried points (dots) and path (line)."""
+                 show_queries: bool = True, colorbar: bool = True) -> go.Figure:
+    """Validation loss as a picture (log colours) with the tuners' queried points (dots) and paths (lines).
+
+    The loss is a layout image (:mod:`zo_core.viz.pictures`) and every tuner's queries are one dot trace
+    (coloured, and named on hover, per tuner): a budget move redraws the dots and paths only, where a
+    contour and one dot trace per tuner cost Plotly about 70 ms against 45 (bare Chromium, interleaved).
+    The legend shows and hides a tuner's path and best point; the dots stay.
+    """
     labels = labels or TUNER_LABELS
     colors = colors or TUNER_COLORS
-    fig = contour(L.xs, L.ys, L.Z, log=True, colorbar_title="log₁₀(loss − min)")
-    fig.data[0].hovertemplate = "log₁₀ λ=%{x:.2f}<br>log₁₀ γ=%{y:.2f}<extra></extra>"
+    color_of = (lambda name: colors.get(name)) if isinstance(colors, dict) else (lambda name: colors)
+    label_of = (lambda name: labels.get(name, name)) if isinstance(labels, dict) else (lambda name: name)
+    fig = go.Figure()
+    C, _ = color_values(L.Z, log=True)
+    add_picture(fig, L.xs, L.ys, C, label="log₁₀(loss − min)", bands=PICTURE_BANDS, lines=True,
+                upsample=PICTURE_UPSAMPLE, colorbar=colorbar)
+    if show_queries and traces:
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([tr.xs[:, 0] for tr in traces.values()]),
+            y=np.concatenate([tr.xs[:, 1] for tr in traces.values()]),
+            text=[label_of(name) for name, tr in traces.items() for _ in range(len(tr.xs))],
+            mode="markers", name="queries", showlegend=False,
+            hovertemplate="%{text}: log₁₀ λ=%{x:.2f}, log₁₀ γ=%{y:.2f}<extra></extra>",
+            marker=dict(color=[color_of(name) for name, tr in traces.items() for _ in range(len(tr.xs))],
+                        size=5, opacity=0.55)))
     for name, tr in traces.items():
-        color = colors.get(name) if isinstance(colors, dict) else colors
-        label = labels.get(name, name) if isinstance(labels, dict) else name
-        if show_queries:
-            fig.add_trace(go.Scatter(x=tr.xs[:, 0], y=tr.xs[:, 1], mode="markers", legendgroup=name,
-                                     showlegend=False, name=f"{label}: queries",
-                                     marker=dict(color=color, size=5, opacity=0.55)))
+        color, label = color_of(name), label_of(name)
         fig.add_trace(go.Scatter(x=tr.path[:, 0], y=tr.path[:, 1], mode="lines+markers", legendgroup=name,
                                  name=f"{label}: {tr.best_f:.4f}", line=dict(color=color, width=2.5),
                                  marker=dict(size=4)))
@@ -179,8 +196,8 @@ def tuning_paths(L: tuning.Landscape, traces: dict[str, tuning.Trace], *, labels
                              name=f"grid optimum ({len(L.xs)}×{len(L.ys)}): {L.min:.4f}",
                              marker=dict(symbol="star", size=16, color=COLORS["yellow"],
                                          line=dict(color="black", width=1.5))))
-    fig.update_xaxes(title=tuning.NAMES[0])
-    fig.update_yaxes(title=tuning.NAMES[1])
+    fig.update_xaxes(title=tuning.NAMES[0], range=[L.xs[0], L.xs[-1]], showgrid=False, zeroline=False)
+    fig.update_yaxes(title=tuning.NAMES[1], range=[L.ys[0], L.ys[-1]], showgrid=False, zeroline=False)
     return fig
 
 
@@ -207,16 +224,17 @@ def ablation_figure(L: tuning.Landscape, traces: dict[str, tuning.Trace]) -> go.
     """ZO-SGD with every fix and with each fix undone: paths over the landscape, best loss vs queries."""
     names = list(traces)
     colors = dict(zip(names, ABLATION_COLORS))
-    left = tuning_paths(L, traces, labels={n: n for n in names}, colors=colors, show_queries=False)
+    left = tuning_paths(L, traces, labels={n: n for n in names}, colors=colors, show_queries=False, colorbar=False)
     right = best_loss_curves(traces, reference=L.min, labels={n: n for n in names}, colors=colors)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
                         subplot_titles=("paths (× marks the best point seen)", "best loss vs queries"))
     for tr in left.data:
         fig.add_trace(tr, 1, 1)
+    for image in left.layout.images:         # on the axes x, y: the first subplot's
+        fig.add_layout_image(image)
     for tr in right.data:
         tr.showlegend = False
         fig.add_trace(tr, 1, 2)
-    fig.data[0].showscale = False
     fig.update_xaxes(title=tuning.NAMES[0], range=[L.xs[0], L.xs[-1]], row=1, col=1)
     fig.update_yaxes(title=tuning.NAMES[1], range=[L.ys[0], L.ys[-1]], row=1, col=1)
     fig.update_xaxes(title="queries", row=1, col=2)

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from zo_core import estimators, expressions, theory
 from zo_core.viz import COLORS, color_values, figure, theme, title_text
+from zo_core.viz.pictures import banded_image, placement
 
 SCHEME_COLORS = {"forward": COLORS["orange"], "central": COLORS["blue"], "one-point": COLORS["vermillion"]}
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -142,17 +143,13 @@ def landscape_picture(L, n: int = PICTURE_NODES) -> dict:
     """f on an n x n grid over L.bounds as a layout image (pixels centred on the upsampled nodes):
     PICTURE_BANDS Viridis bands with dark edges (contour lines), log-coloured; {} where f is nowhere finite.
     Not a contour trace: each Plotly redraw recomputes its lines (half of a mu frame that moves the axes)."""
-    from zo_core.viz.optimizers import banded_image    # here: it imports scipy.ndimage (~1 s)
     xs, ys, P = L.mesh(n)
     C, _ = color_values(L.f(P), log=getattr(L, "log_scale", True))
     if not np.isfinite(C).any():
         return {}
     uri = banded_image(C, bands=PICTURE_BANDS, colorscale="Viridis", lines=True, upsample=PICTURE_UPSAMPLE)[0]
-    (x0, x1), (y0, y1) = L.bounds
-    m = n * PICTURE_UPSAMPLE                     # pixels a side (ndimage.zoom keeps the corner nodes in place)
-    hx, hy = (x1 - x0) / (m - 1), (y1 - y0) / (m - 1)
-    return dict(source=uri, x=x0 - hx / 2, y=y1 + hy / 2, sizex=x1 - x0 + hx, sizey=y1 - y0 + hy,
-                xanchor="left", yanchor="top", sizing="stretch", layer="below")
+    m = n * PICTURE_UPSAMPLE                     # pixels a side
+    return dict(source=uri, **placement(xs, ys, (m, m)))
 
 
 def _arrow(p, tip, visible: bool, *, name: str, color: str) -> go.Scatter:

@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 
 from zo_core import expressions, landscapes, objectives, theory
 from zo_core.viz import COLORS, SEQUENTIAL, figure, theme
-from zo_core.viz.optimizers import banded_image
+from zo_core.viz.pictures import banded_image
 
 ORDER = 24  # quadrature nodes per axis on the slices (1,152 ball nodes): fast, and within 1e-4 here
 

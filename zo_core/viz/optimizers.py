@@ -7,20 +7,16 @@ colour-blind simulation too. All numbers come from :mod:`zo_core.optimizers`; th
 
 from __future__ import annotations
 
-import base64
-import struct
-import zlib
 from functools import lru_cache
 
 import numpy as np
-import plotly.colors
-from scipy import ndimage
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from zo_core import expressions, landscapes, optimizers
 from zo_core.memo import memo
-from zo_core.viz import COLORS, SEQUENTIAL, color_values, figure, theme
+from zo_core.viz import COLORS, color_values, figure, theme
+from zo_core.viz.pictures import add_picture
 
 # colour, dash, marker: SAM (orange) and ZEST (reddish purple) differ in lightness, dash and marker
 METHOD_STYLE = {"gd": (COLORS["black"], "solid", "circle"), "sam": (COLORS["orange"], "dash", "square"),
@@ -46,83 +42,6 @@ def _f32(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, np.float32)
 
 
-def _png(pixels: np.ndarray, palette: np.ndarray | None = None) -> bytes:
-    """A PNG file of an (h, w, 3) uint8 image, or of (h, w) uint8 indices into ``palette`` ((k, 3) uint8,
-    k <= 256: one byte a pixel, a third of the data to compress). Filter 0 on every row."""
-    h, w = pixels.shape[:2]
-    raw = (np.hstack([np.zeros((h, 1), np.uint8), pixels.reshape(h, -1)])).tobytes()
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    kind = 2 if palette is None else 3
-    head = chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
-    if palette is not None:
-        head += chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes())
-    return b"\x89PNG\r\n\x1a\n" + head + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
-
-
-@lru_cache(maxsize=8)
-def _scale_stops(colorscale: str) -> tuple[np.ndarray, np.ndarray]:
-    """A named Plotly colour scale as (positions (k,), RGB (k, 3) floats): parsed once, not per picture."""
-    scale = plotly.colors.get_colorscale(colorscale)
-    stops = np.array([s[0] for s in scale])
-    rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
-                    for _, c in scale], dtype=float)
-    return stops, rgb
-
-
-def _round_step(rough: float) -> float:
-    """The smallest of 1, 2, 5 times a power of ten that is >= rough (Plotly's contour step)."""
-    if not rough > 0:
-        return 1.0
-    p = 10.0 ** np.floor(np.log10(rough))
-    return float(next(m * p for m in (1, 2, 5, 10) if m * p >= rough * (1 - 1e-12)))
-
-
-def banded_image(Z: np.ndarray, *, bands: int = 24, colorscale: str = SEQUENTIAL, lines: bool = False,
-                 upsample: int = 1) -> tuple[str, float, float]:
-    """Z (ny, nx) as a PNG data URI in ``bands`` colour bands (a filled-contour look), and its value range.
-
-    The race draws f this way, as a layout image: plotly.js removes contour and heatmap traces when
-    Plotly.animate runs without a full redraw, and a full redraw per frame makes the plot flicker.
-    ``lines``: as a Plotly contour with ``ncontours=bands`` draws it: levels at multiples of a round step
-    (at most ``bands`` of them), Z interpolated to ``upsample`` times the pixels, and each pixel that
-    borders a lower band darkened (the contour lines; the lowest band stays clean).
-    """
-    finite = np.isfinite(Z)
-    lo, hi = float(np.min(Z[finite])), float(np.max(Z[finite]))
-    if lines:
-        if upsample > 1:
-            Z = ndimage.zoom(np.where(finite, Z, np.nan), upsample, order=1)
-            finite = np.isfinite(Z)
-        step = _round_step((hi - lo) / bands)
-        base = np.floor(lo / step) * step
-        bands = max(int(np.ceil((hi - base) / step)), 1)
-        lo_band = base
-    else:
-        step, lo_band = max(hi - lo, 1e-300) / bands, lo
-    with np.errstate(invalid="ignore"):
-        level = np.clip(np.floor((Z - lo_band) / step), 0, bands - 1).astype(np.uint8)
-    # One colour a band (its centre on the scale), the same band darkened for contour edges, and white
-    # for the gaps of f: the picture is an index into these 2 * bands + 1 colours.
-    stops, rgb = _scale_stops(colorscale)
-    band = np.stack([np.interp((np.arange(bands) + 0.5) / bands, stops, rgb[:, c]) for c in range(3)], axis=-1)
-    palette = np.vstack([band, band * 0.6, [[255.0, 255.0, 255.0]]]).round().astype(np.uint8)
-    index = level.copy()
-    if lines:
-        lv = np.where(finite, level, np.inf)
-        edge = np.zeros(Z.shape, bool)
-        edge[:, 1:] |= lv[:, 1:] > lv[:, :-1]
-        edge[:, :-1] |= lv[:, :-1] > lv[:, 1:]
-        edge[1:, :] |= lv[1:, :] > lv[:-1, :]
-        edge[:-1, :] |= lv[:-1, :] > lv[1:, :]
-        index[edge] += bands
-    index[~finite] = 2 * bands                                                           # gaps of f: white
-    uri = "data:image/png;base64," + base64.b64encode(_png(index[::-1], palette)).decode()
-    return uri, lo, hi
-
-
 def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], *, frames: int = 20,
                projector: bool = False) -> go.Figure:
     """f as a banded colour map with every method's path, animated by queries spent (frames + a slider).
@@ -132,16 +51,8 @@ def race_paths(L: landscapes.Landscape, runs: dict[str, optimizers.Trajectory], 
     """
     xs, ys, P = L.mesh(161)
     C, label = color_values(L.f(P), log=L.log_scale)
-    uri, lo, hi = banded_image(C)
-    hx, hy = xs[1] - xs[0], ys[1] - ys[0]
     fig = go.Figure()
-    fig.add_layout_image(dict(source=uri, xref="x", yref="y", x=xs[0] - hx / 2, y=ys[-1] + hy / 2,
-                              sizex=xs[-1] - xs[0] + hx, sizey=ys[-1] - ys[0] + hy, sizing="stretch",
-                              layer="below"))
-    # the colour bar: an invisible marker trace carries the scale (it is not animated)
-    fig.add_trace(go.Scatter(x=[xs[0]], y=[ys[0]], mode="markers", showlegend=False, hoverinfo="skip",
-                             marker=dict(size=0, opacity=0, color=[lo], cmin=lo, cmax=hi, colorscale=SEQUENTIAL,
-                                         showscale=True, colorbar=dict(title=label))))
+    add_picture(fig, xs, ys, C, label=label)     # its colour-bar trace is not animated
     if len(L.minima):
         fig.add_trace(go.Scatter(x=L.minima[:, 0], y=L.minima[:, 1], mode="markers", name="minima",
                                  marker=dict(symbol="star", size=16, color=COLORS["yellow"],
