@@ -24,12 +24,16 @@ st.session_state["_settings"] = settings = sidebar.render()
 theme.apply(settings.projector)
 sidebar.reserve_share()      # the share box's place, before the page: a part of the page may rerun alone into it
 warning_slot = st.container()
-# Slow reruns are logged and listed on the Class monitor page.
-with monitor.timed_run(page.title), st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):
+# Slow reruns are logged and listed on the Class monitor page (the warm-up's own visits are not students).
+student = not st.context.headers.get(warmup.HEADER)
+with monitor.timed_run(page.title, counted=student), \
+        st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):
     page.run()
 with warning_slot:
     urlstate.show_warnings()
 urlstate.finalize()
 sidebar.share()
 warmup.touch()
-warmup.start()   # once per process, after the first page is on screen: the lectures' heavy defaults
+warmup.start(warmup.server_url(st.get_option("server.address"), st.get_option("server.port"),
+                               st.get_option("server.baseUrlPath"), bool(st.get_option("server.sslCertFile"))))
+# ^ once per process, after the first page is on screen: the lectures' heavy defaults, then every page once

@@ -3,7 +3,8 @@
 Runs alternate (floor, app, floor, app, ...) on fresh servers, so both see the same machine load; the
 floor page (bench/floor_app.py) is what Streamlit + Plotly cost alone. Also printed: when the app
 first shows any text in the page's main area (what a visitor sees while the first chart computes).
-Then first visits on a warm server (one server, Landscapes opened first): each page in a new browser
+Then first visits on a warm server (one server, Landscapes opened first, then its start-up warm-up
+waited for, as a lecturer's server is before class): each page in a new browser
 context, seconds to its first visible words and to its first chart (a livechart's inside its frame);
 first the floor page's own first visit, the reference (a new context loads Streamlit's frontend and
 plotly.js before anything shows).
@@ -62,6 +63,21 @@ def visit(browser, url: str) -> tuple[float, float | None]:
     return text, chart
 
 
+def warmed(page, url: str, timeout: float = 400.0, every_s: float = 8.0) -> float:
+    """Seconds until the server's start-up warm-up (ui.warmup) has finished, as its Class monitor page says:
+    the lecturer's server before class (a first visit meanwhile would share the server with it). Asked
+    every ``every_s`` seconds: each look is a script run, and the warm-up waits for 3 quiet seconds."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        page.goto(url + "/class_monitor")
+        caption = page.get_by_text("Start-up warm-up of this replica").first
+        caption.wait_for(timeout=60_000)
+        if "finished" in caption.inner_text():
+            return time.perf_counter() - t0
+        page.wait_for_timeout(1000 * every_s)
+    raise TimeoutError(f"the warm-up did not finish in {timeout:.0f} s")
+
+
 def first_visits(browser) -> list[tuple[str, float, float | None]]:
     """(page, seconds to the first words, seconds to the first chart or None) per page, on one warm server;
     first the floor page's own first visit on its warm server (what a new browser context costs alone)."""
@@ -70,10 +86,11 @@ def first_visits(browser) -> list[tuple[str, float, float | None]]:
     with harness.Server(script="bench/floor_app.py") as floor:
         visit(browser, floor.url)
         rows = [("floor page (reference)", *visit(browser, floor.url))]
-    with harness.Server() as server:
+    with harness.Server(env={"ZOLAB_WARMUP": "1"}) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server.url + "/landscapes")
         page.wait_for_selector(CHART, state="visible", timeout=120_000)
+        print(f"  (the server's start-up warm-up finished {warmed(page, server.url):.0f} s after the first page)")
         page.close()
         for info in registry.available():
             rows.append((info.title, *visit(browser, f"{server.url}/{info.url_path}")))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import logging
 import os
 import socket
@@ -76,12 +77,15 @@ class Monitor:
         self._slowest: list[tuple[float, int, Rerun]] = []   # min-heap on seconds: pop the fastest
         self._seen: dict[str, tuple[float, str]] = {}         # session -> (last rerun end, page)
         self._n = self._errors = 0
+        self._order = itertools.count()
         self._last_beat = float("-inf")
         self._store_failed = False
 
     @contextlib.contextmanager
-    def timed_run(self, page: str, session: str | None = None, store=None):
-        """Time the block as one rerun of `page`; log it if slow; record it; maybe write a heartbeat."""
+    def timed_run(self, page: str, session: str | None = None, store=None, *, counted: bool = True):
+        """Time the block as one rerun of `page`; log it if slow; record it; maybe write a heartbeat.
+        ``counted=False`` (the start-up warm-up's own visits): logged and listed, but not a session, a
+        rerun or an error of the class."""
         session = session or session_id()
         t0, error = self.timer(), False
         try:
@@ -90,18 +94,20 @@ class Monitor:
             error = True
             raise
         finally:
-            self.record(Rerun(page, session, self.timer() - t0, self.clock(), error))
+            self.record(Rerun(page if counted else f"{page} (start-up warm-up)", session, self.timer() - t0,
+                              self.clock(), error), counted=counted)
             self.heartbeat(store)
 
-    def record(self, r: Rerun) -> None:
+    def record(self, r: Rerun, *, counted: bool = True) -> None:
         if r.seconds > self.slow_s:
             log.warning("slow rerun: %.2f s page=%r session=%s%s", r.seconds, r.page, r.session,
                         " (raised)" if r.error else "")
         with self._lock:
-            self._n += 1
-            self._errors += r.error
-            self._seen[r.session] = (r.at, r.page)
-            entry = (r.seconds, self._n, r)
+            if counted:
+                self._n += 1
+                self._errors += r.error
+                self._seen[r.session] = (r.at, r.page)
+            entry = (r.seconds, next(self._order), r)     # the count breaks ties: a Rerun has no order
             if len(self._slowest) < self.keep:
                 heapq.heappush(self._slowest, entry)
             elif r.seconds > self._slowest[0][0]:
@@ -172,9 +178,9 @@ def _budget() -> dict:
 _monitor = Monitor(extra=_budget)
 
 
-def timed_run(page: str, session: str | None = None):
+def timed_run(page: str, session: str | None = None, *, counted: bool = True):
     """The process-wide monitor's timed_run (see Monitor.timed_run)."""
-    return _monitor.timed_run(page, session)
+    return _monitor.timed_run(page, session, counted=counted)
 
 
 def summary() -> dict:

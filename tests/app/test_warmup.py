@@ -74,3 +74,32 @@ def test_the_real_tasks_fill_the_caches_the_pages_read():
     for page in ("pages/theory.py", "pages/hyperparameter_tuning.py", "pages/adversarial_attack.py"):
         no_exception(open_page(page))
     assert {name: f.cache_info().misses for name, f in caches.items()} == misses
+
+
+def test_server_url_is_the_servers_own_address():
+    assert warmup.server_url("", 8501) == "http://127.0.0.1:8501"
+    assert warmup.server_url("0.0.0.0", 8080, "/class/") == "http://127.0.0.1:8080/class"
+    assert warmup.server_url("10.0.0.5", 80, "zo") == "http://10.0.0.5:80/zo"
+    assert warmup.server_url("::1", 8501, tls=True) == "https://[::1]:8501"
+
+
+def test_the_warmups_page_visit_runs_the_page_but_is_no_student(tmp_path):
+    """A real server: the warm-up's visit of a page runs its script to the end (its figures come); the
+    Class monitor's heartbeat then lists that run as the warm-up's, and counts only the student who came after."""
+    import time
+
+    from devtools import browser as harness
+    from ui import monitor, registry, store, visitor
+
+    db = tmp_path / "zolab.db"
+    with harness.Server(env={"ZOLAB_DB_PATH": str(db), "ZOLAB_WARMUP": "0"}) as server:
+        tasks = dict(warmup.page_visits(server.url))
+        assert list(tasks) == [f"{p.title} page" for p in [registry.HOME, *registry.available()]
+                               if p.section != "Instructor"]
+        tasks["Landscapes page"]()             # raises if the page raised or never finished
+        time.sleep(monitor.HEARTBEAT_S + 0.5)  # the student's run writes the next heartbeat
+        run = visitor.visit(server.url, "landscapes")
+        assert run.finished is not None and run.exceptions == [] and run.charts
+    (summary,) = store.Store(db).monitors(3600).values()
+    assert summary["active_sessions"] == 1 and summary["pages"] == {"Landscapes": 1} and summary["reruns"] == 1
+    assert sorted(r["page"] for r in summary["slowest"]) == ["Landscapes", "Landscapes (start-up warm-up)"]

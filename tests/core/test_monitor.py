@@ -149,3 +149,17 @@ def test_panel_renders_in_streamlit(tmp_path, monkeypatch):
     assert at.metric[0].label == "Active sessions" and int(at.metric[0].value) >= 1
     summary = monitor.summary()
     assert any(r["page"] == "Home" and r["session"] != "-" for r in summary["slowest"])
+
+
+def test_an_uncounted_run_is_listed_as_the_warmups_but_is_no_session_rerun_or_error(m, clock):
+    _run(m, clock, "Landscapes", "s1", 0.5)
+    with contextlib.suppress(ValueError):
+        with m.timed_run("Algorithms race", "warm", store=None, counted=False):
+            clock.t += 2.0
+            raise ValueError("page bug")
+    _run(m, clock, "Algorithms race", "s2", 2.0)          # same seconds: the two entries must not be compared
+    s = m.summary()
+    assert s["active_sessions"] == 2 and s["pages"] == {"Landscapes": 1, "Algorithms race": 1}
+    assert s["reruns"] == 2 and s["errors"] == 0
+    assert [r["page"] for r in s["slowest"]] == ["Algorithms race (start-up warm-up)", "Algorithms race",
+                                                 "Landscapes"]
