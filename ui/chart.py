@@ -12,9 +12,9 @@ as it is drawn; charts off screen wait until the rerun's figures have all come a
 until they scroll into view. A figure equal to the one drawn is not drawn again.
 
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
-serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle, loaded
-from the first delta of any page on (:func:`preload`), so a first visit does not wait for it after its
-figure; the full bundle only once a figure with another trace type (3-D) comes. While it loads,
+serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle, downloaded
+from the first delta of any page on (:func:`preload`) and evaluated when the first chart comes, so a first
+visit does not wait for the download after its figure; the full bundle only once a figure with another trace type (3-D) comes. While it loads,
 the chart keeps the figure's height, so nothing below it jumps. A figure the browser cannot draw
 shows the reason as text, and the last picture stays.
 
@@ -34,8 +34,8 @@ SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
 PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
 # window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
-# bundle and tab; the bundles load one after the other, since each sets window.Plotly. Defined by whichever
-# runs first, the preload (:func:`preload`) or a chart.
+# bundle and tab; the bundles load one after the other, since each sets window.Plotly. Defined by the first
+# chart of the tab.
 _LOADER = r"""window.__zoPlotly = window.__zoPlotly || (() => {
   const libs = {}, order = {chain: Promise.resolve()};
   return (relative) => {
@@ -216,10 +216,18 @@ def chart(figure_json: bytes, *, key: str) -> None:
 
 
 def preload() -> None:
-    """Start loading plotly.js's cartesian bundle in this browser tab now (the router calls it first, before
-    the sidebar and the page), so its download and evaluation overlap the page's own computing on a first
-    visit. A script of ours, with nothing from the user in it."""
+    """Start downloading plotly.js's cartesian bundle in this browser tab now (the router calls it first,
+    before the sidebar and the page), so the download overlaps the page's own computing on a first visit.
+
+    A download only (``<link rel="preload">``): the bundle is evaluated when a chart first asks for it,
+    from the bytes already there. Evaluating it here (~0.5 s of the tab's main thread) competed with
+    rendering the page's first deltas, and was wasted on pages whose first charts draw in a frame of their
+    own (the livechart pages load plotly.js there). A script of ours, with nothing from the user in it."""
     plotlyjs.serve()
-    start = f"window.__zoPlotly({json.dumps(plotlyjs.CARTESIAN_URL)}).catch(() => {{}});"
+    start = ("(() => { const href = new URL(%s, document.baseURI).href;"
+             " if ([...document.querySelectorAll('link[rel=preload]')].some((l) => l.href === href)) return;"
+             " const link = document.createElement('link');"
+             " link.rel = 'preload'; link.as = 'script'; link.href = href; document.head.appendChild(link); })();"
+             % json.dumps(plotlyjs.CARTESIAN_URL))
     with st.sidebar, st.container(key=PRELOAD_KEY):
-        st.html(f"<script>{_LOADER}\n{start}</script>", unsafe_allow_javascript=True)
+        st.html(f"<script>{start}</script>", unsafe_allow_javascript=True)

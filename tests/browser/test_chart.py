@@ -139,3 +139,19 @@ def test_2d_charts_load_the_cartesian_bundle_and_a_surface_the_full_one(server, 
         page.wait_for_function(f"() => ({ARROWS})() > {before}", timeout=30_000)
         assert page.locator(".zo-chart-error:visible").count() == 0
         assert not exceptions(page)
+
+
+def test_every_page_downloads_the_2d_bundle_at_once_but_runs_it_only_for_a_chart(server, browser):
+    """ui.chart.preload: the router's first delta starts the download on any page; evaluating plotly.js
+    (~0.5 s of the tab's main thread) waits for a chart, so a page without one never pays it."""
+    with opened(browser, f"{server.url}/", ready="[data-testid=stMain] h1") as page:      # Home: no chart
+        page.wait_for_function(f"() => ({BUNDLES})().length > 0", timeout=30_000)
+        assert page.evaluate(BUNDLES) == ["plotly-cartesian.min.js"]
+        assert page.evaluate("() => [typeof window.Plotly, document.querySelectorAll("
+                             "'script[src*=plotly]').length]") == ["undefined", 0]
+        page.get_by_role("link", name="Landscapes").first.click()                     # the same tab, a chart
+        page.wait_for_selector(".zo-chart .main-svg", timeout=90_000)
+        wait_idle(page)
+        assert page.evaluate(BUNDLES) == ["plotly-cartesian.min.js"]                  # the download, reused
+        assert page.evaluate("() => typeof window.Plotly") == "object"
+        assert not exceptions(page)
