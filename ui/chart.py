@@ -12,10 +12,11 @@ as it is drawn; charts off screen wait until the rerun's figures have all come a
 until they scroll into view. A figure equal to the one drawn is not drawn again.
 
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
-serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle, downloaded
-from the first delta of any page on (:func:`preload`) and evaluated when the first chart comes, so a first
-visit does not wait for the download after its figure; the full bundle only once a figure with another trace type (3-D) comes. While it loads,
-the chart keeps the figure's height, so nothing below it jumps. A figure the browser cannot draw
+serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle,
+downloaded from the first delta of any page on (:func:`preload`) and evaluated when the first chart
+comes, so a first visit does not wait for the download after its figure; the full bundle only once a
+figure with another trace type (3-D) comes. While it loads, the chart keeps the figure's height, so
+nothing below it jumps. A figure the browser cannot draw
 shows the reason as text, and the last picture stays.
 
 The chart ``div`` carries the class ``zo-chart`` (and Plotly's own ``js-plotly-plot``): the theme's

@@ -10,9 +10,9 @@ page's defaults and their JSON are cached before the first student asks (a page'
 server otherwise computes them: 2-3 s of script on the race and Smoothing). The lecturer opens the app
 before class; by the time students open those pages the work is done. The thread runs the tasks one
 after the other (one core at most), each only once no script has run for :data:`IDLE_S` seconds
-(:func:`touch`, called by every run, the visits' own included): an import of torch holds the GIL for seconds, and must not delay the deltas of the page
-a visitor is waiting for. A task that fails is reported on the Class monitor and does not stop the
-others.
+(:func:`touch`, called by every run, the visits' own included): an import of torch holds the GIL for
+seconds, and must not delay the deltas of the page a visitor is waiting for. A task that fails is
+reported on the Class monitor and does not stop the others.
 No Streamlit calls here: the thread has no script context. ``ZOLAB_WARMUP=0`` turns it off (the test
 suite does, so that its many short-lived servers do not each train a classifier).
 """
