@@ -34,10 +34,19 @@ from ui import plotlyjs
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
 PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
-# window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
-# bundle and tab; the bundles load one after the other, since each sets window.Plotly. Defined by the first
-# chart of the tab.
-_LOADER = r"""window.__zoPlotly = window.__zoPlotly || (() => {
+_JS = r"""
+const CONFIG = {displaylogo: false};
+const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
+const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
+
+function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
+  const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
+  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
+}
+
+// window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
+// bundle and tab; the bundles load one after the other, since each sets window.Plotly.
+window.__zoPlotly = window.__zoPlotly || (() => {
   const libs = {}, order = {chain: Promise.resolve()};
   return (relative) => {
     const src = new URL(relative, document.baseURI).href;
@@ -52,20 +61,8 @@ _LOADER = r"""window.__zoPlotly = window.__zoPlotly || (() => {
     }
     return libs[src];
   };
-})();"""
-
-_JS = r"""
-const CONFIG = {displaylogo: false};
-const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
-const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
-
-function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
-  const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
-  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
-}
-
+})();
 const plotly = (kind) => window.__zoPlotly(SRC[kind]);
-__LOADER__
 
 function say(state, message) {            // text, never HTML
   state.error.textContent = message;
@@ -204,10 +201,17 @@ export default function ({data, parentElement}) {
   state.next = fig;
   want(state);
 }
-""".replace("__LOADER__", _LOADER).replace("__CARTESIAN__", plotlyjs.CARTESIAN_URL).replace(
+""".replace("__CARTESIAN__", plotlyjs.CARTESIAN_URL).replace(
     "__FULL__", plotlyjs.URL).replace("__CARTESIAN_TRACES__", json.dumps(plotlyjs.CARTESIAN_TRACES))
 
 _component = st.components.v2.component(NAME, js=_JS, isolate_styles=False)
+
+# preload(): a <link rel="preload"> for the 2-D bundle, added once per tab (the router runs it every full run)
+_PRELOAD = ("<script>(() => { const href = new URL(%s, document.baseURI).href;"
+            " if ([...document.querySelectorAll('link[rel=preload]')].some((l) => l.href === href)) return;"
+            " const link = document.createElement('link');"
+            " link.rel = 'preload'; link.as = 'script'; link.href = href; document.head.appendChild(link); })();"
+            "</script>" % json.dumps(plotlyjs.CARTESIAN_URL))
 
 
 def chart(figure_json: bytes, *, key: str) -> None:
@@ -225,10 +229,5 @@ def preload() -> None:
     rendering the page's first deltas, and was wasted on pages whose first charts draw in a frame of their
     own (the livechart pages load plotly.js there). A script of ours, with nothing from the user in it."""
     plotlyjs.serve()
-    start = ("(() => { const href = new URL(%s, document.baseURI).href;"
-             " if ([...document.querySelectorAll('link[rel=preload]')].some((l) => l.href === href)) return;"
-             " const link = document.createElement('link');"
-             " link.rel = 'preload'; link.as = 'script'; link.href = href; document.head.appendChild(link); })();"
-             % json.dumps(plotlyjs.CARTESIAN_URL))
     with st.sidebar, st.container(key=PRELOAD_KEY):
-        st.html(f"<script>{start}</script>", unsafe_allow_javascript=True)
+        st.html(_PRELOAD, unsafe_allow_javascript=True)
