@@ -1,0 +1,166 @@
+"""ui.partial's lead chart, on a real server: in a part's lone rerun the chart that changed is sent first.
+
+A client that speaks Streamlit's websocket (ui.visitor, as bench.classroom's students) records every
+message in the order it came. The reference for what a lone rerun must contain is the same part's deltas
+in the page's full run.
+"""
+
+import asyncio
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench._wsclient import Session
+from devtools import browser as harness
+from ui import partial
+
+LABEL = "Descent arrows per axis"
+
+
+class Recorder(Session):
+    """A student (charts as their arrow count) keeping (time, kind, delta path, element type, part) of every
+    message of the current run."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log: list[tuple] = []
+
+    async def _next(self, deadline):
+        m = await super()._next(deadline)
+        kind = m.WhichOneof("type")
+        what = ""
+        if kind == "delta":
+            what = m.delta.WhichOneof("type")
+            if what == "new_element":
+                what = m.delta.new_element.WhichOneof("type")
+        self.log.append((asyncio.get_running_loop().time(), kind, tuple(m.metadata.delta_path), what,
+                         m.delta.fragment_id if kind == "delta" else ""))
+        return m
+
+    async def run(self, widgets):
+        self.log = []
+        sent = await self.rerun(widgets)
+        run = await self.collect(sent, sent + 60)
+        return run, list(self.log)
+
+
+def _deltas(log, fragment: str):
+    """The part's elements and containers in the main area: not the sidebar's share link (a placeholder in a full
+    run, by design), nor transients (a first run's spinner while the figure is built)."""
+    return [(path, what) for _, kind, path, what, frag in log
+            if kind == "delta" and frag == fragment and path[0] == 0 and what != "new_transient"]
+
+
+def test_the_changed_chart_goes_out_first_and_the_rerun_is_complete():
+    async def scenario(url):
+        v = Recorder(url, "landscapes", "landscape=himmelblau&arrows=8")
+        try:
+            v.log = []
+            first = await v.open(timeout=120)
+            full = list(v.log)
+            slider = v.widgets[LABEL]
+            part = v.fragments[slider]
+            moved, moved_log = await v.run({slider: 9})
+            query = v.query
+            same, same_log = await v.run({slider: 9})
+            return first, full, part, moved, moved_log, query, same, same_log
+        finally:
+            await v.close()
+
+    with harness.Server(env={"ZOLAB_WARMUP": "0"}) as server:
+        first, full, part, moved, moved_log, query, same, same_log = asyncio.run(scenario(server.url))
+
+    assert part and not first.exceptions and moved.alone and same.alone
+    assert not moved.exceptions and not same.exceptions
+    expected = _deltas(full, part)
+    kinds = [what for _, what in expected]
+    assert "bidi_component" in kinds and kinds.index("slider") < kinds.index("bidi_component")  # script order
+
+    for log in (moved_log, same_log):    # every delta of the part, at the same places: nothing lost or moved
+        assert sorted(_deltas(log, part)) == sorted(expected)
+
+    lead = next(i for i, r in enumerate(moved_log) if r[3] == "bidi_component")
+    elements = [what for _, kind, _, what, _ in moved_log if kind == "delta" and what not in ("add_block", "")]
+    assert elements[0] == "bidi_component"             # the new arrow field: before the widgets drawn above it
+    assert moved.chart_at(81) is not None              # ...and it is the 9 x 9 field
+    chart_path = moved_log[lead][2]
+    # Before it: only the containers it lies in (or the sidebar's, sent as the part starts). The URL comes after it,
+    # and says the new value.
+    before = [(kind, path) for _, kind, path, _, _ in moved_log[:lead] if kind in ("delta", "page_info_changed")]
+    assert all(kind == "delta" and (chart_path[:len(p)] == p or p[0] != 0) for kind, p in before), before
+    assert "arrows=9" in query.split("&")
+
+    # The same value again: the chart is unchanged, so nothing is held and the script's order stays.
+    same_elements = [what for _, kind, _, what, _ in same_log if kind == "delta" and what not in ("add_block", "")]
+    assert same_elements.index("slider") < same_elements.index("bidi_component")
+
+
+def _msg(path, block: str | None = None, text: str = "", part: str = "f"):
+    m = ForwardMsg()
+    m.metadata.delta_path[:] = path
+    m.delta.fragment_id = part
+    if block:
+        getattr(m.delta.add_block, block).SetInParent()
+    else:
+        m.delta.new_element.markdown.body = text
+    return m
+
+
+class _Ctx:
+    def __init__(self):
+        self.sent = []
+        self._enqueue = self.sent.append
+
+
+def _one_run(monkeypatch, *, lone=True, before=None, figure=b"new", chart_block="column"):
+    """A part's run: columns, a widget in the first, the chart in the second, a caption; what was sent, in order."""
+    ctx = _Ctx()
+    monkeypatch.setattr(partial.time, "sleep", lambda s: ctx.sent.append(f"gap {s}"))
+    run = partial._Run(ctx, lone, lambda part_id: before if part_id == "f" and before else {})
+    for m in (_msg((0, 5, 0), "horizontal"), _msg((0, 5, 0, 0), "column"), _msg((0, 5, 0, 0, 0), text="slider"),
+              _msg((0, 5, 0, 1), chart_block)):
+        ctx._enqueue(m)
+    chart = _msg((0, 5, 0, 1, 0), text="chart")
+    with partial.lead("k", figure):
+        pass                                   # lead() outside a part's run: nothing to do
+    partial._local.run = run
+    try:
+        with partial.lead("k", figure):
+            ctx._enqueue(chart)
+        ctx._enqueue(_msg((0, 5, 1), text="caption"))
+    finally:
+        partial._local.run = None
+    run.end()
+    order = [m if isinstance(m, str) else (m.delta.new_element.markdown.body or _block_type_name(m)) for m in ctx.sent]
+    return order, run.drawn
+
+
+def _block_type_name(m):
+    return m.delta.add_block.WhichOneof("type") + str(tuple(m.metadata.delta_path))
+
+
+SCRIPT_ORDER = ["horizontal(0, 5, 0)", "column(0, 5, 0, 0)", "slider", "column(0, 5, 0, 1)", "chart", "caption"]
+
+
+def test_a_changed_chart_at_its_old_place_goes_first_with_its_containers(monkeypatch):
+    _, drawn = _one_run(monkeypatch, lone=False, figure=b"old")          # a full run: sent as it comes, recorded
+    order, _ = _one_run(monkeypatch, before=drawn, figure=b"new")
+    assert order == ["horizontal(0, 5, 0)", "column(0, 5, 0, 1)", "chart", f"gap {partial.LEAD_GAP_S}",
+                     "column(0, 5, 0, 0)", "slider", "caption"]
+
+
+def test_no_lead_without_a_change_or_where_the_place_is_not_known(monkeypatch):
+    _, drawn = _one_run(monkeypatch, lone=False, figure=b"old")
+    assert _one_run(monkeypatch, lone=False, before=drawn, figure=b"new")[0] == SCRIPT_ORDER   # a full run
+    assert _one_run(monkeypatch, before=drawn, figure=b"old")[0] == SCRIPT_ORDER               # the same figure
+    assert _one_run(monkeypatch, before={}, figure=b"new")[0] == SCRIPT_ORDER                  # never drawn here
+    moved = {"k": (drawn["k"][0], (0, 5, 0, 2, 0), drawn["k"][2])}
+    assert _one_run(monkeypatch, before=moved, figure=b"new")[0] == SCRIPT_ORDER               # another place
+    other = [t.replace("column(0, 5, 0, 1)", "vertical(0, 5, 0, 1)") for t in SCRIPT_ORDER]
+    assert _one_run(monkeypatch, before=drawn, figure=b"new", chart_block="vertical")[0] == other   # new container
+
+
+def test_contains_means_a_proper_prefix():
+    assert partial._contains((0, 1), (0, 1, 2))
+    assert not partial._contains((0, 1, 2), (0, 1, 2))      # the element itself is no container of it
+    assert not partial._contains((0, 2), (0, 1, 2))
+    assert partial._contains((0,), (0, 3))
