@@ -27,8 +27,15 @@ _FIRST_CHART = f'{_MAIN} > :has({_CHART}):not(:has({_CHART}) ~ *)'
 _FIRST_IN_PART = (f'{_FIRST_CHART} > [data-testid="stVerticalBlock"] > '
                   f':has({_CHART}):not(:has({_CHART}) ~ *)')
 
+# Streamlit fades every element of a running script to 0.33 with a CSS transition delayed by 0.5 s. A slider
+# move is over long before that, but each of its elements still starts a transition (and Chromium gives each a
+# compositing layer to run it): ~12 % of a move on the race and Estimator variance (A/B, 20 moves each).
+# Longer work shows its own spinner (ui.figures), so stale elements keep their look.
+_STALE = '[data-stale="true"] { transition: none !important; opacity: 1 !important; }'
+
 _LAYOUT_CSS = f"""
 <style>
+{_STALE}
 [data-testid="stDataFrame"], [data-testid="stTable"] {{ max-width: 100%; overflow-x: auto; }}
 [data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; }}
 {_CHART} {{ max-width: 100%; }}
