@@ -29,7 +29,7 @@ import json
 
 import streamlit as st
 
-from ui import partial, plotlyjs
+from ui import lead, plotlyjs
 
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
@@ -217,7 +217,7 @@ _PRELOAD = ("<script>(() => { const href = new URL(%s, document.baseURI).href;"
 def chart(figure_json: bytes, *, key: str) -> None:
     """Draw the figure (its Plotly JSON, UTF-8) under ``key``; a later run with the same key redraws it in place."""
     plotlyjs.serve()
-    with partial.lead(key, figure_json):     # in a part's lone rerun, the first changed chart goes out first
+    with lead.first(key, figure_json):     # in a part's lone rerun, the first changed chart goes out first
         _component(data=figure_json, key=key, height="content")
 
 

@@ -1,4 +1,4 @@
-"""ui.partial's lead chart, on a real server: in a part's lone rerun the chart that changed is sent first.
+"""ui.lead (through ui.partial), on a real server: in a part's lone rerun the chart that changed is sent first.
 
 A client that speaks Streamlit's websocket (ui.visitor, as bench.classroom's students) records every
 message in the order it came. The reference for what a lone rerun must contain is the same part's deltas
@@ -11,7 +11,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench._wsclient import Session
 from devtools import browser as harness
-from ui import partial
+from ui import lead
 
 LABEL = "Descent arrows per axis"
 
@@ -114,21 +114,21 @@ class _Ctx:
 def _one_run(monkeypatch, *, lone=True, before=None, figure=b"new", chart_block="column"):
     """A part's run: columns, a widget in the first, the chart in the second, a caption; what was sent, in order."""
     ctx = _Ctx()
-    monkeypatch.setattr(partial.time, "sleep", lambda s: ctx.sent.append(f"gap {s}"))
-    run = partial._Run(ctx, lone, lambda part_id: before if part_id == "f" and before else {})
+    monkeypatch.setattr(lead.time, "sleep", lambda s: ctx.sent.append(f"gap {s}"))
+    run = lead.Run(ctx, lone, lambda part_id: before if part_id == "f" and before else {})
     for m in (_msg((0, 5, 0), "horizontal"), _msg((0, 5, 0, 0), "column"), _msg((0, 5, 0, 0, 0), text="slider"),
               _msg((0, 5, 0, 1), chart_block)):
         ctx._enqueue(m)
     chart = _msg((0, 5, 0, 1, 0), text="chart")
-    with partial.lead("k", figure):
+    with lead.first("k", figure):
         pass                                   # lead() outside a part's run: nothing to do
-    partial._local.run = run
+    lead.local.run = run
     try:
-        with partial.lead("k", figure):
+        with lead.first("k", figure):
             ctx._enqueue(chart)
         ctx._enqueue(_msg((0, 5, 1), text="caption"))
     finally:
-        partial._local.run = None
+        lead.local.run = None
     run.end()
     order = [m if isinstance(m, str) else (m.delta.new_element.markdown.body or _block_type_name(m)) for m in ctx.sent]
     return order, run.drawn
@@ -144,7 +144,7 @@ SCRIPT_ORDER = ["horizontal(0, 5, 0)", "column(0, 5, 0, 0)", "slider", "column(0
 def test_a_changed_chart_at_its_old_place_goes_first_with_its_containers(monkeypatch):
     _, drawn = _one_run(monkeypatch, lone=False, figure=b"old")          # a full run: sent as it comes, recorded
     order, _ = _one_run(monkeypatch, before=drawn, figure=b"new")
-    assert order == ["horizontal(0, 5, 0)", "column(0, 5, 0, 1)", "chart", f"gap {partial.LEAD_GAP_S}",
+    assert order == ["horizontal(0, 5, 0)", "column(0, 5, 0, 1)", "chart", f"gap {lead.LEAD_GAP_S}",
                      "column(0, 5, 0, 0)", "slider", "caption"]
 
 
@@ -160,7 +160,7 @@ def test_no_lead_without_a_change_or_where_the_place_is_not_known(monkeypatch):
 
 
 def test_contains_means_a_proper_prefix():
-    assert partial._contains((0, 1), (0, 1, 2))
-    assert not partial._contains((0, 1, 2), (0, 1, 2))      # the element itself is no container of it
-    assert not partial._contains((0, 2), (0, 1, 2))
-    assert partial._contains((0,), (0, 3))
+    assert lead._contains((0, 1), (0, 1, 2))
+    assert not lead._contains((0, 1, 2), (0, 1, 2))      # the element itself is no container of it
+    assert not lead._contains((0, 2), (0, 1, 2))
+    assert lead._contains((0,), (0, 3))
