@@ -36,6 +36,7 @@ def check(url: str) -> dict:
         page.wait_for_function(f"() => {{ const n = ({ARROWS_JS})(); return n > 0 && n !== {before}; }}",
                                timeout=30_000)
         after = page.evaluate(ARROWS_JS)
+        harness.wait_idle(page)    # the URL comes with the rest of the run, just after the chart (ui.lead)
         route = next((c["value"] for c in context.cookies() if c["name"] == "zolab_route"), None)
         result = {"before": before, "after": after, "route": route, "url": page.url,
                   "exceptions": harness.exceptions(page), "js_errors": errors}
