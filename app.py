@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import chart, monitor, registry, sidebar, theme, urlstate, warmup
+from ui import chart, lead, monitor, registry, sidebar, theme, urlstate, warmup
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
                    initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
@@ -27,7 +27,8 @@ warning_slot = st.container()
 # Slow reruns are logged and listed on the Class monitor page (the warm-up's own visits are not students).
 student = not st.context.headers.get(warmup.HEADER)
 with monitor.timed_run(page.title, counted=student), \
-        st.spinner(f"Computing {page.title}: drawing the figures for these settings…"):
+        st.spinner(f"Computing {page.title}: drawing the figures for these settings…"), \
+        lead.words_first(page.url_path):     # entering a page: its title and introduction paint first
     page.run()
 with warning_slot:
     urlstate.show_warnings()

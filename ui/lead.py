@@ -1,6 +1,15 @@
-"""The chart that changed goes out first, in a part's lone rerun (:mod:`ui.partial`).
+"""What goes out first, so that the browser paints what the student is waiting for before the rest.
 
-In a lone rerun the browser renders every element of the part that has arrived (React, one batch) before
+**Entering a page: its words first** (:func:`words_first`, around the page's run in app.py). The browser
+renders the deltas that arrived together in one React batch, and a page's first run sends its title, its
+widgets and its panels within a few milliseconds: the page's title appeared only once the whole page had
+rendered (Home -> Theory in one tab: 480 ms from the click). So on entering a page the messages that follow
+its opening text (title, introduction, formula) are held until :data:`LEAD_GAP_S` after that text went out,
+while the script goes on computing; the browser paints the words alone, then gets the rest.
+
+**A part's lone rerun: the chart that changed first** (:func:`running` and :func:`first`, through
+:mod:`ui.partial` and :mod:`ui.chart`). In a lone rerun the browser renders every element of the part that
+has arrived (React, one batch) before
 any chart's own code runs, and the part's widgets come before its charts. So the messages of a lone
 rerun are held back (:func:`first`) until its first chart whose figure changed: that chart goes out
 alone, after the containers it lies in, the server waits :data:`LEAD_GAP_S` for the browser to render
@@ -9,8 +18,10 @@ already has goes ahead (see :class:`Run`); any other run is sent in its own orde
 comes LEAD_GAP_S later than it would, the chart the student moved sooner: slider -> updated chart in
 Chromium, before and after on two servers side by side, moves alternated: Estimator variance 0.67 and
 0.70, Algorithms race 0.67 to 0.81, Adversarial attack 0.82, Hyperparameter tuning 0.86, Landscapes
-0.91. The hold works through the run context's message queue (``ScriptRunContext._enqueue``, private in
-Streamlit 1.67, the pinned version); tests/app/test_partial_lead.py checks it on a real server.
+0.91.
+
+Both work through the run context's message queue (``ScriptRunContext._enqueue``, private in Streamlit
+1.67, the pinned version); tests/app/test_partial_lead.py checks them on a real server.
 """
 
 from __future__ import annotations
@@ -23,8 +34,10 @@ from typing import Callable, Iterator
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-LEAD_GAP_S = 0.05      # after the lead chart: time for the browser to render and draw it before the rest comes
+LEAD_GAP_S = 0.05      # after what goes first: time for the browser to paint it before the rest comes
 _DRAWN = "_partial_drawn"   # session state: part (fragment id) -> what its last run drew (see Run.drawn)
+_PAGE = "_lead_page"        # session state: the page of the session's last run (entering another one: words first)
+_WORDS = ("heading", "markdown")     # st.title, st.header, st.markdown, st.latex, st.caption
 local = threading.local()  # .run: the Run of the part running on this script thread
 
 
@@ -132,3 +145,79 @@ def running(lone: bool) -> Iterator[None]:
         this.end()
         if this.fragment:
             drawn[this.fragment] = this.drawn
+
+
+def _main_element(msg) -> str | None:
+    """The element type of a new element in the page's main area (None for anything else)."""
+    if msg.WhichOneof("type") == "delta" and msg.metadata.delta_path[:1] == [0] \
+            and msg.delta.WhichOneof("type") == "new_element":
+        return msg.delta.new_element.WhichOneof("type")
+    return None
+
+
+class Words:
+    """One page's first run: its messages pass as they come until its opening words have gone out; what
+    follows them is held until :data:`LEAD_GAP_S` after the last of those words, then sent in order (by a
+    timer, since the script may compute for a while before it sends anything more).
+
+    Messages may come from another thread (a spinner's timer), so every step holds a lock. A run whose first
+    element in the main area is not text holds nothing."""
+
+    def __init__(self, ctx, gap: float = LEAD_GAP_S) -> None:
+        self.ctx, self.send, self.gap = ctx, ctx._enqueue, gap
+        self.words_at: float | None = None     # when the last opening word went out
+        self.held: list | None = None          # held after the words; None: passing (before, or done)
+        self.done = False
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        ctx._enqueue = self.enqueue
+
+    def enqueue(self, msg) -> None:
+        with self.lock:
+            if self.held is not None:
+                self.held.append(msg)
+                return
+            kind = None if self.done else _main_element(msg)
+            if kind in _WORDS:
+                self.words_at = time.monotonic()
+            elif kind is not None or (self.words_at is not None and _block_type(msg) is not None
+                                      and msg.metadata.delta_path[:1] == [0]):
+                self.done = True
+                if self.words_at is not None:      # the words are out: what follows waits for their paint
+                    self.held = [msg]
+                    self.timer = threading.Timer(max(0.0, self.words_at + self.gap - time.monotonic()), self.release)
+                    self.timer.daemon = True
+                    self.timer.start()
+                    return
+        self.send(msg)
+
+    def release(self) -> None:
+        """Send what is held, in order; from now on messages pass."""
+        with self.lock:
+            held, self.held = self.held or [], None
+            for m in held:
+                self.send(m)
+
+    def end(self) -> None:
+        """At the end of the run: wait out the gap (a run shorter than it), send what is held, restore the queue."""
+        if self.timer is not None:
+            self.timer.join(self.gap + 1.0)
+        self.release()
+        self.ctx._enqueue = self.send
+
+
+@contextlib.contextmanager
+def words_first(page: str) -> Iterator[None]:
+    """Around the run of ``page``: when the session enters it (its first run, or coming from another page),
+    the page's opening words go out first (:class:`Words`); any other run is sent as it comes."""
+    ctx = get_script_run_ctx()
+    entering = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
+    if ctx is None or not entering:
+        yield
+        return
+    words = Words(ctx)
+    try:
+        yield
+    finally:
+        words.end()

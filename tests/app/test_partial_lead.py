@@ -6,6 +6,7 @@ in the page's full run.
 """
 
 import asyncio
+import time
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -36,9 +37,9 @@ class Recorder(Session):
                          m.delta.fragment_id if kind == "delta" else ""))
         return m
 
-    async def run(self, widgets):
+    async def run(self, widgets, page_name: str = ""):
         self.log = []
-        sent = await self.rerun(widgets)
+        sent = await self.rerun(widgets, page_name=page_name)
         run = await self.collect(sent, sent + 60)
         return run, list(self.log)
 
@@ -164,3 +165,102 @@ def test_contains_means_a_proper_prefix():
     assert not lead._contains((0, 1, 2), (0, 1, 2))      # the element itself is no container of it
     assert not lead._contains((0, 2), (0, 1, 2))
     assert lead._contains((0,), (0, 3))
+
+
+# --- entering a page: its words first ------------------------------------------------------------------
+
+def _element(path, kind: str):
+    """A new element of type ``kind`` ("heading", "markdown", "slider", ...) at ``path``."""
+    m = ForwardMsg()
+    m.metadata.delta_path[:] = path
+    getattr(m.delta.new_element, kind).SetInParent()
+    return m
+
+
+def _names(sent):
+    return [m.delta.new_element.WhichOneof("type") + str(tuple(m.metadata.delta_path)) for m in sent]
+
+
+def test_entering_a_page_sends_its_words_then_the_rest_after_the_gap():
+    ctx = _Ctx()
+    times = {}
+    ctx._enqueue = lambda m: (ctx.sent.append(m), times.setdefault(id(m), time.monotonic()))
+    words = lead.Words(ctx, gap=0.2)
+    title, intro = _element((0, 1, 0), "heading"), _element((0, 1, 1), "markdown")
+    side = _element((1, 4), "slider")
+    slider, chart = _element((0, 1, 2), "slider"), _element((0, 1, 3), "bidi_component")
+    for m in (title, intro, side):
+        ctx._enqueue(m)
+    assert _names(ctx.sent) == ["heading(0, 1, 0)", "markdown(0, 1, 1)", "slider(1, 4)"]   # at once: the sidebar too
+    ctx._enqueue(slider)
+    ctx._enqueue(chart)
+    assert len(ctx.sent) == 3                          # what follows the words waits...
+    time.sleep(0.35)                                   # ...while the script computes, for the gap only
+    assert _names(ctx.sent)[3:] == ["slider(0, 1, 2)", "bidi_component(0, 1, 3)"]
+    assert times[id(slider)] - times[id(intro)] >= 0.2
+    late = _element((0, 1, 4), "markdown")
+    ctx._enqueue(late)                                 # after the gap everything passes at once
+    assert ctx.sent[-1] is late
+    words.end()
+    assert ctx._enqueue == words.send                  # the queue is the context's own again
+
+
+def test_a_run_shorter_than_the_gap_waits_for_it_and_sends_all_in_order():
+    ctx = _Ctx()
+    words = lead.Words(ctx, gap=0.15)
+    sent = [_element((0, 0), "heading"), _element((0, 1), "slider"), _element((0, 2), "markdown")]
+    t0 = time.monotonic()
+    for m in sent:
+        ctx._enqueue(m)
+    words.end()
+    assert time.monotonic() - t0 >= 0.15 and ctx.sent == sent
+
+
+def test_a_page_that_opens_without_words_holds_nothing():
+    ctx = _Ctx()
+    words = lead.Words(ctx, gap=10.0)
+    sent = [_element((0, 0), "slider"), _element((0, 1), "heading"), _element((0, 2), "bidi_component")]
+    for m in sent:
+        ctx._enqueue(m)
+    assert ctx.sent == sent                            # nothing waits: the first element was no text
+    t0 = time.monotonic()
+    words.end()
+    assert time.monotonic() - t0 < 5.0
+
+
+def test_words_first_only_on_entering_a_page(monkeypatch):
+    ctx = _Ctx()
+    monkeypatch.setattr(lead, "get_script_run_ctx", lambda: ctx)
+    monkeypatch.setattr(lead.st, "session_state", {})
+    installed = []
+    for page in ("theory", "theory", "landscapes", "theory"):
+        with lead.words_first(page):
+            installed.append(isinstance(getattr(ctx._enqueue, "__self__", None), lead.Words))
+    assert installed == [True, False, True, True]     # a rerun of the same page is sent as it comes
+    assert ctx._enqueue == ctx.sent.append
+
+
+def test_entering_a_page_on_a_real_server_paints_its_title_first():
+    """Home, then Theory in the same session (a click in the menu): Theory's title and introduction reach the
+    student LEAD_GAP_S before its first widget; every element of its run arrives."""
+    async def scenario(url):
+        v = Recorder(url, "")
+        try:
+            await v.open(timeout=120)
+            v.page_hash = ""                           # a click in the menu names the page
+            entered, entered_log = await v.run({}, page_name="theory")
+            again, again_log = await v.run({})
+            return entered, entered_log, again, again_log
+        finally:
+            await v.close()
+
+    with harness.Server(env={"ZOLAB_WARMUP": "0"}) as server:
+        entered, log, again, again_log = asyncio.run(scenario(server.url))
+
+    assert not entered.exceptions and not again.exceptions and not entered.alone
+    main = [(t, what) for t, kind, path, what, _ in log if kind == "delta" and path[0] == 0 and what != "add_block"]
+    main = main[next(i for i, (_, what) in enumerate(main) if what == "heading"):]   # the router's style comes before
+    opening = next(i for i, (_, what) in enumerate(main) if what not in ("heading", "markdown", "new_transient"))
+    assert [what for _, what in main[:2]] == ["heading", "markdown"]          # the title, the introduction
+    assert main[opening][0] - main[opening - 1][0] >= 0.6 * lead.LEAD_GAP_S   # then the gap (0 ms without it)
+    assert sorted(_deltas(log, "")) == sorted(_deltas(again_log, ""))         # nothing lost on entering
