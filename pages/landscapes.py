@@ -1,12 +1,11 @@
 """Landscapes: contour and surface of the chosen landscape, its descent field and minima."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import figures, lecture, partial, sidebar, urlstate
-from ui.text import escape_markdown
+from ui.text import escape_markdown, number_table
 from zo_core import claims
 from zo_core.viz import landscapes as landscape_figures
 
@@ -50,10 +49,8 @@ if len(L.minima):
     H = L.hess(L.minima)
     eig = np.linalg.eigvalsh(H)
     st.markdown("**Known minima** — the Hessian's eigenvalues measure sharpness: large means a narrow basin.")
-    table = pd.DataFrame({"x": L.minima[:, 0], "y": L.minima[:, 1], "f": L.f(L.minima),
-                          "λ_min(∇²f)": eig[:, 0], "λ_max(∇²f)": eig[:, 1]})
-    st.dataframe(table, hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns})
+    st.markdown(number_table({"x": L.minima[:, 0], "y": L.minima[:, 1], "f": L.f(L.minima),
+                              "λ_min(∇²f)": eig[:, 0], "λ_max(∇²f)": eig[:, 1]}))
 else:
     st.info("This landscape has no known minima listed (a saddle, or a formula you typed).")
 

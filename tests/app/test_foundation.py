@@ -131,3 +131,31 @@ def test_share_box_shows_the_link_with_the_current_settings():
     assert shown == {k: _param(at, k) for k in at.query_params}
     assert shown["seed"] == "7" and shown["landscape"] == "rastrigin"
     assert any(b.key == "share_reset" for b in at.sidebar.button)
+
+
+def test_the_minima_table_gives_each_minimum_and_its_hessian_eigenvalues():
+    """Himmelblau's four minima as a Markdown table (no pandas): (3, 2), the closed-form one, among them; f = 0 at
+    each; the Hessian's eigenvalues those of central second differences of the landscape's own f at the listed
+    point (step 1e-4: error ~1e-7), to the table's 4 significant digits."""
+    import numpy as np
+
+    from zo_core.landscapes import get
+
+    at = open_page(LANDSCAPES, params={"landscape": "himmelblau"})
+    no_exception(at)
+    table = next(m.value for m in at.markdown if m.value.startswith("| x | y | f |"))
+    rows = np.array([[float(c) for c in line.strip("| ").split(" | ")] for line in table.splitlines()[2:]])
+    L = get("himmelblau")
+    assert rows.shape == (4, 5) and np.abs(rows[:, 2]).max() < 1e-6
+    assert np.abs(rows[:, :2] - [3.0, 2.0]).sum(axis=1).min() < 1e-9
+    h = 1e-4
+
+    def f(p):
+        return float(L.f(np.asarray(p, dtype=float)[None])[0])
+
+    for p, (x, y, _, lo, hi) in zip(L.minima, rows):
+        assert np.allclose([x, y], p, rtol=5e-4, atol=1e-9)
+        e = np.eye(2) * h
+        hess = np.array([[(f(p + e[i] + e[j]) - f(p + e[i] - e[j]) - f(p - e[i] + e[j]) + f(p - e[i] - e[j]))
+                          / (4 * h * h) for j in range(2)] for i in range(2)])
+        assert np.allclose([lo, hi], np.linalg.eigvalsh(hess), rtol=6e-4), (x, y)
