@@ -202,8 +202,10 @@ class Words:
         """At the end of the run: wait out the gap (a run shorter than it), send what is held, restore the queue."""
         if self.timer is not None:
             self.timer.join(self.gap + 1.0)
-        self.release()
-        self.ctx._enqueue = self.send
+        try:
+            self.release()
+        finally:             # a send may raise to stop the run for a rerun: the queue is restored all the same
+            self.ctx._enqueue = self.send
 
 
 @contextlib.contextmanager
@@ -211,13 +213,10 @@ def words_first(page: str) -> Iterator[None]:
     """Around the run of ``page``: when the session enters it (its first run, or coming from another page),
     the page's opening words go out first (:class:`Words`); any other run is sent as it comes."""
     ctx = get_script_run_ctx()
-    entering = st.session_state.get(_PAGE) != page
-    st.session_state[_PAGE] = page
-    if ctx is None or not entering:
-        yield
-        return
-    words = Words(ctx)
+    words = Words(ctx) if ctx is not None and st.session_state.get(_PAGE) != page else None
     try:
         yield
+        st.session_state[_PAGE] = page     # entered: a run cut short by a rerun enters again
     finally:
-        words.end()
+        if words is not None:
+            words.end()

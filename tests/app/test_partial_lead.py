@@ -239,6 +239,18 @@ def test_words_first_only_on_entering_a_page(monkeypatch):
     assert installed == [True, False, True, True]     # a rerun of the same page is sent as it comes
     assert ctx._enqueue == ctx.sent.append
 
+    class CutShort(Exception):                         # as Streamlit's RerunException stops a run
+        pass
+
+    try:
+        with lead.words_first("landscapes"):
+            raise CutShort
+    except CutShort:
+        pass
+    assert ctx._enqueue == ctx.sent.append
+    with lead.words_first("landscapes"):               # the cut-short run did not enter: this one does
+        assert isinstance(getattr(ctx._enqueue, "__self__", None), lead.Words)
+
 
 def test_entering_a_page_on_a_real_server_paints_its_title_first():
     """Home, then Theory in the same session (a click in the menu): Theory's title and introduction reach the
