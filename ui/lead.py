@@ -213,10 +213,11 @@ def words_first(page: str) -> Iterator[None]:
     """Around the run of ``page``: when the session enters it (its first run, or coming from another page),
     the page's opening words go out first (:class:`Words`); any other run is sent as it comes."""
     ctx = get_script_run_ctx()
-    words = Words(ctx) if ctx is not None and st.session_state.get(_PAGE) != page else None
+    entering = st.session_state.get(_PAGE) != page
+    st.session_state[_PAGE] = page
+    words = Words(ctx) if ctx is not None and entering else None
     try:
         yield
-        st.session_state[_PAGE] = page     # entered: a run cut short by a rerun enters again
     finally:
         if words is not None:
             words.end()
