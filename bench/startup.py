@@ -54,15 +54,18 @@ def visit(browser, url: str) -> tuple[float, float | None]:
     page.goto(url)
     page.locator(TEXT).first.wait_for(state="visible", timeout=120_000)
     text = time.perf_counter() - t0
-    chart = None
-    deadline = t0 + 60
-    while chart is None and time.perf_counter() < deadline:
-        if any(f.locator(CHART).count() for f in page.frames):
-            chart = time.perf_counter() - t0
-        else:
-            page.wait_for_timeout(50)
+    chart = first_chart(page, t0)
     context.close()
     return text, chart
+
+
+def first_chart(page, t0: float, timeout: float = 60.0) -> float | None:
+    """Seconds from ``t0`` until a chart shows in the page or any of its frames (a livechart's), None past ``timeout``."""
+    while time.perf_counter() < t0 + timeout:
+        if any(f.locator(CHART).count() for f in page.frames):
+            return time.perf_counter() - t0
+        page.wait_for_timeout(15)
+    return None
 
 
 def warmed(page, url: str, timeout: float = 400.0, every_s: float = 8.0) -> float:
@@ -101,14 +104,9 @@ def by_menu(page, url: str, path: str) -> tuple[float, float | None]:
     harness.wait_idle(page)
     t0 = time.perf_counter()
     words = page.evaluate(_TITLE_CHANGE, path)
-    chart = None
-    while chart is None and time.perf_counter() < t0 + 60:
-        if any(f.locator(CHART).count() for f in page.frames):
-            chart = 1000 * (time.perf_counter() - t0)
-        else:
-            page.wait_for_timeout(15)
+    chart = first_chart(page, t0)
     harness.wait_idle(page)
-    return words, chart
+    return words, None if chart is None else 1000 * chart
 
 
 def first_visits(browser) -> tuple[list[tuple[str, float, float | None]], list[tuple[str, float, float | None]]]:

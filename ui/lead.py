@@ -147,10 +147,14 @@ def running(lone: bool) -> Iterator[None]:
             drawn[this.fragment] = this.drawn
 
 
-def _main_element(msg) -> str | None:
-    """The element type of a new element in the page's main area (None for anything else)."""
-    if msg.WhichOneof("type") == "delta" and msg.metadata.delta_path[:1] == [0] \
-            and msg.delta.WhichOneof("type") == "new_element":
+def _in_main(msg) -> bool:
+    """Is ``msg`` a delta of the page's main area (not the sidebar's, not a session message)?"""
+    return msg.WhichOneof("type") == "delta" and _path(msg)[:1] == (0,)
+
+
+def _element_type(msg) -> str | None:
+    """The element type of a new element (None for a container or any other message)."""
+    if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
         return msg.delta.new_element.WhichOneof("type")
     return None
 
@@ -177,18 +181,19 @@ class Words:
             if self.held is not None:
                 self.held.append(msg)
                 return
-            kind = None if self.done else _main_element(msg)
-            if kind in _WORDS:
-                self.words_at = time.monotonic()
-            elif kind is not None or (self.words_at is not None and _block_type(msg) is not None
-                                      and msg.metadata.delta_path[:1] == [0]):
-                self.done = True
-                if self.words_at is not None:      # the words are out: what follows waits for their paint
-                    self.held = [msg]
-                    self.timer = threading.Timer(max(0.0, self.words_at + self.gap - time.monotonic()), self.release)
-                    self.timer.daemon = True
-                    self.timer.start()
-                    return
+            if not self.done and _in_main(msg):
+                kind = _element_type(msg)
+                if kind in _WORDS:
+                    self.words_at = time.monotonic()
+                elif kind is not None or (self.words_at is not None and _block_type(msg) is not None):
+                    self.done = True               # the opening is over: once, whatever follows
+                    if self.words_at is not None:  # the words are out: what follows waits for their paint
+                        self.held = [msg]
+                        wait = max(0.0, self.words_at + self.gap - time.monotonic())
+                        self.timer = threading.Timer(wait, self.release)
+                        self.timer.daemon = True
+                        self.timer.start()
+                        return
         self.send(msg)
 
     def release(self) -> None:
