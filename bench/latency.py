@@ -3,14 +3,14 @@
 The floor (bench/floor_app.py: one slider, one 121x121 contour) runs on its own server in its own
 tab; each page move is paired with a floor move made just before it, so the ratio compares the two
 under the same machine load. A "chart updated" is detected generically: some Plotly chart on the page
-(or inside a component's iframe) holds new data (its ``data`` array replaced and its JSON changed) or new
+holds new data (its ``data`` array replaced and its JSON changed) or new
 layout images (a livechart frame may change only those).
 
 Rows (warm caches: moves alternate ArrowRight / ArrowLeft after two untimed warm-up moves):
 
 * every page's main slider, median and p95, and median / floor median;
 * Landscapes "arrows" to values never drawn before (cold figure cache), as the old single figure;
-* where a slider lives inside the livechart component (ui/livechart): key presses as above (each
+* where a slider is the livechart component's own (ui.livechart): key presses as above (each
   pause sends the value, so the page's rerun shares the browser's main thread with the next press),
   and a mouse drag, one step at a time: input event -> chart redrawn, from the component's own
   timestamps (no server round trip; the value is sent on release).
@@ -77,39 +77,32 @@ HELPERS_JS = """() => {
 }"""
 
 
-def _slider(target, label: str):
-    """The range input of the first slider whose label holds ``label`` (a page or a component frame)."""
-    loc = target.locator("[data-testid=stSlider]").filter(has_text=label).locator("input[type=range]")
+def _slider(page, label: str):
+    """The range input of the first slider whose label holds ``label``, else the livechart's own (ui.livechart)."""
+    loc = page.locator("[data-testid=stSlider]").filter(has_text=label).locator("input[type=range]")
     if loc.count():
         return loc.first
-    loc = target.locator("[data-livechart-slider]")
+    loc = page.locator("[data-livechart-slider]")
     return loc.first if loc.count() else None
 
 
-def _livechart_frame(page):
-    for frame in page.frames:
-        if "livechart" in frame.url:
-            return frame
-    return None
-
-
-def _move(page, target, slider, key: str) -> float | None:
-    """Press ``key`` on ``slider`` (in ``target``: the page or a frame); ms until a chart there changed."""
-    target.evaluate(HELPERS_JS)
-    target.evaluate("() => window.__zo.mark()")
+def _move(page, slider, key: str) -> float | None:
+    """Press ``key`` on ``slider``; ms until a chart on the page changed."""
+    page.evaluate(HELPERS_JS)
+    page.evaluate("() => window.__zo.mark()")
     slider.focus()
-    target.evaluate("() => { window.__zo.t0 = performance.now(); }")
+    page.evaluate("() => { window.__zo.t0 = performance.now(); }")
     page.keyboard.press(key)
     try:
-        target.wait_for_function("() => window.__zo.changed()", polling="raf", timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__zo.changed()", polling="raf", timeout=TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - a move that never updates a chart is reported, not fatal
         return None
-    return target.evaluate("() => window.__zo.t1 - window.__zo.t0")
+    return page.evaluate("() => window.__zo.t1 - window.__zo.t0")
 
 
 def _open(page, url: str) -> None:
     page.goto(url, timeout=120_000)
-    page.wait_for_selector(".js-plotly-plot, iframe", timeout=180_000)
+    page.wait_for_selector(".js-plotly-plot", timeout=180_000)
     harness.wait_idle(page, timeout=180_000)
 
 
@@ -135,60 +128,57 @@ def measure_page(browser, server, floor: Floor, path: str, label: str, moves: in
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     page.bring_to_front()
     _open(page, f"{server.url}/{path}")
-    target = page
     slider = _slider(page, label)
-    if slider is None and (frame := _livechart_frame(page)) is not None:
-        frame.wait_for_selector(".js-plotly-plot .main-svg", timeout=TIMEOUT_MS)
-        target, slider = frame, _slider(frame, label)
+    live = slider is not None and slider.get_attribute("data-livechart-slider") is not None
     if slider is None:
         page.context.close()
         return None
     keys = ["ArrowRight", "ArrowLeft"]
     for k in keys:                       # warm-up: both neighbouring values enter the caches
-        _move(page, target, slider, k)
+        _move(page, slider, k)
         harness.wait_idle(page)
     pairs = []
     for i in range(moves):
         f = floor.move()
         page.bring_to_front()
-        t = _move(page, target, slider, keys[i % 2])
+        t = _move(page, slider, keys[i % 2])
         harness.wait_idle(page)
         pairs.append((f, t))
     inbrowser = payload = None
-    if target is not page:               # the component's own input -> redrawn timestamps, in a drag
-        payload = target.evaluate("() => window.__livechart.bytes || null")
-        inbrowser = drag(page, target, slider, moves)
+    if live:                             # the component's own input -> redrawn timestamps, in a drag
+        payload = page.evaluate("() => window.__livechart.bytes || null")
+        inbrowser = drag(page, slider, moves)
     errors = harness.exceptions(page)
     page.context.close()
-    return dict(pairs=pairs, livechart=target is not page, inbrowser=inbrowser, errors=errors, payload=payload)
+    return dict(pairs=pairs, livechart=live, inbrowser=inbrowser, errors=errors, payload=payload)
 
 
-def drag(page, frame, slider, steps: int) -> list[float]:
+def drag(page, slider, steps: int) -> list[float]:
     """Drag the component's slider by one step at a time (mouse held down, as a student drags it):
     the component's own times from each input event to the redrawn chart. The value is sent to the
     server only on release, so no rerun competes with the moves (arrow keys commit after each pause)."""
     page.bring_to_front()
     harness.wait_idle(page)
     box = slider.bounding_box()
-    value, top = frame.evaluate("() => { const s = document.querySelector('[data-livechart-slider]');"
+    value, top = page.evaluate("() => { const s = document.querySelector('[data-livechart-slider]');"
                                 " return [Number(s.value), Number(s.max)]; }")
     thumb = 8.0                         # half the range thumb's width: the track runs inside the box
     px = (box["width"] - 2 * thumb) / top
     x, y = box["x"] + thumb + px * value, box["y"] + box["height"] / 2
-    frame.evaluate("() => { window.__livechart.moves = []; }")
+    page.evaluate("() => { window.__livechart.moves = []; }")
     page.mouse.move(x, y)
     page.mouse.down()
     direction = -1 if value > top / 2 else 1
     for k in range(1, steps + 1):
         page.mouse.move(x + direction * k * px, y)
         try:
-            frame.wait_for_function(f"() => window.__livechart.moves.length >= {k}", polling="raf",
+            page.wait_for_function(f"() => window.__livechart.moves.length >= {k}", polling="raf",
                                     timeout=10_000)
         except Exception:  # noqa: BLE001 - a step the thumb did not take is left out
             pass
     page.mouse.up()
     harness.wait_idle(page)
-    return frame.evaluate("() => window.__livechart.moves")
+    return page.evaluate("() => window.__livechart.moves")
 
 
 def measure_cold_arrows(browser, server, floor: Floor, moves: int):

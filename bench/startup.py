@@ -5,7 +5,7 @@ floor page (bench/floor_app.py) is what Streamlit + Plotly cost alone. Also prin
 first shows any text in the page's main area (what a visitor sees while the first chart computes).
 Then first visits on a warm server (one server, Landscapes opened first, then its start-up warm-up
 waited for, as a lecturer's server is before class): each page in a new browser
-context, seconds to its first visible words and to its first chart (a livechart's inside its frame);
+context, seconds to its first visible words and to its first chart;
 first the floor page's own first visit, the reference (a new context loads Streamlit's frontend and
 plotly.js before anything shows). Last, first visits by the menu on that warm server, as a student
 moves from page to page in one tab: milliseconds from the click to the page's title in the page, and to
@@ -60,9 +60,9 @@ def visit(browser, url: str) -> tuple[float, float | None]:
 
 
 def first_chart(page, t0: float, timeout: float = 60.0) -> float | None:
-    """Seconds from ``t0`` until a chart shows in the page or any of its frames (a livechart's), None past ``timeout``."""
+    """Seconds from ``t0`` until a chart shows in the page, None past ``timeout``."""
     while time.perf_counter() < t0 + timeout:
-        if any(f.locator(CHART).count() for f in page.frames):
+        if page.locator(CHART).count():
             return time.perf_counter() - t0
         page.wait_for_timeout(15)
     return None

@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from ui import chart as ui_chart
+from ui import livechart as ui_livechart
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,3 +63,22 @@ def charts(at: AppTest) -> list[Chart]:
     only as raw protos: the figure is the element's bytes)."""
     return [Chart(e.key, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
             if e.proto.component_name == ui_chart.NAME and e.proto.WhichOneof("data") == "bytes"]
+
+
+@dataclass(frozen=True)
+class LiveChart:
+    header: dict      # label, the slider's labels, the index shown, the frames' version
+    figure: dict      # the figure's Plotly JSON at that index
+    frames: dict      # every frame (zo_core.viz's frames contract)
+
+
+def livecharts(at: AppTest) -> list[LiveChart]:
+    """The page's :mod:`ui.livechart` components in page order, their payloads read back (header line,
+    figure, frames) as the browser reads them."""
+    out = []
+    for e in at.get("bidi_component"):
+        if e.proto.component_name == ui_livechart.NAME:
+            head, _, rest = e.proto.bytes.partition(b"\n")
+            header = json.loads(head)
+            out.append(LiveChart(header, json.loads(rest[:header["figure"]]), json.loads(rest[header["figure"]:])))
+    return out

@@ -36,33 +36,7 @@ NAME = "zolab_chart"
 PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
 _JS = r"""
 const CONFIG = {displaylogo: false};
-const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
-const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
-
-function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
-  const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
-  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
-}
-
-// window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
-// bundle and tab; the bundles load one after the other, since each sets window.Plotly.
-window.__zoPlotly = window.__zoPlotly || (() => {
-  const libs = {}, order = {chain: Promise.resolve()};
-  return (relative) => {
-    const src = new URL(relative, document.baseURI).href;
-    if (!libs[src]) {
-      libs[src] = order.chain = order.chain.catch(() => {}).then(() => new Promise((resolve, reject) => {
-        const s = document.createElement("script");
-        s.src = src;
-        s.onload = () => resolve(window.Plotly);
-        s.onerror = () => { delete libs[src]; s.remove(); reject(new Error("plotly.js did not load")); };
-        document.head.appendChild(s);
-      }));
-    }
-    return libs[src];
-  };
-})();
-const plotly = (kind) => window.__zoPlotly(SRC[kind]);
+__LOADER__
 
 function say(state, message) {            // text, never HTML
   state.error.textContent = message;
@@ -201,8 +175,7 @@ export default function ({data, parentElement}) {
   state.next = fig;
   want(state);
 }
-""".replace("__CARTESIAN__", plotlyjs.CARTESIAN_URL).replace(
-    "__FULL__", plotlyjs.URL).replace("__CARTESIAN_TRACES__", json.dumps(plotlyjs.CARTESIAN_TRACES))
+""".replace("__LOADER__", plotlyjs.LOADER_JS)
 
 _component = st.components.v2.component(NAME, js=_JS, isolate_styles=False)
 
@@ -227,8 +200,7 @@ def preload() -> None:
 
     A download only (``<link rel="preload">``): the bundle is evaluated when a chart first asks for it,
     from the bytes already there. Evaluating it here (~0.5 s of the tab's main thread) competed with
-    rendering the page's first deltas, and was wasted on pages whose first charts draw in a frame of their
-    own (the livechart pages load plotly.js there). A script of ours, with nothing from the user in it."""
+    rendering the page's first deltas. A script of ours, with nothing from the user in it."""
     plotlyjs.serve()
     with st.sidebar, st.container(key=PRELOAD_KEY):
         st.html(_PRELOAD, unsafe_allow_javascript=True)

@@ -6,15 +6,16 @@
   not installed (or not of the full bundle's version), the full bundle is served under its name too, so
   every chart still draws.
 
-Both chart components load from here: :mod:`ui.chart` (charts in the page itself: the cartesian bundle,
-and the full one only for a figure with a 3-D trace, each loaded once per browser tab) and
-:mod:`ui.livechart` (its frame: the cartesian bundle). The bundles stay out of git: they are copied at
+Both chart components (:mod:`ui.chart`, :mod:`ui.livechart`; charts in the page itself) load from here
+through :data:`LOADER_JS`: the cartesian bundle, and the full one only for a figure with a 3-D trace, each
+loaded once per browser tab. The bundles stay out of git: they are copied at
 first use into ``.zolab/plotlyjs/`` (or a temporary folder on a read-only checkout), and served by a
 Streamlit v1 component route that is declared but never mounted (``component/ui.plotlyjs.plotlyjs/…``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -31,6 +32,39 @@ CARTESIAN_TRACES = tuple(sorted(bundles.CARTESIAN_TRACES))
 _NAME = f"{__name__}.plotlyjs"                    # declare_component prefixes the caller's module
 URL = f"component/{_NAME}/{FULL}"                  # relative to the app's address (a proxy prefix is kept)
 CARTESIAN_URL = f"component/{_NAME}/{CARTESIAN}"
+
+# The loader both chart components' scripts begin with: ``bundle(fig)`` names the smallest bundle that draws a
+# figure, ``plotly(kind)`` is a promise of that bundle's Plotly object, loaded once per browser tab.
+LOADER_JS = r"""
+const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
+const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
+
+function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
+  const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
+  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
+}
+
+// window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
+// bundle and tab; the bundles load one after the other, since each sets window.Plotly.
+window.__zoPlotly = window.__zoPlotly || (() => {
+  const libs = {}, order = {chain: Promise.resolve()};
+  return (relative) => {
+    const src = new URL(relative, document.baseURI).href;
+    if (!libs[src]) {
+      libs[src] = order.chain = order.chain.catch(() => {}).then(() => new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = src;
+        s.onload = () => resolve(window.Plotly);
+        s.onerror = () => { delete libs[src]; s.remove(); reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(s);
+      }));
+    }
+    return libs[src];
+  };
+})();
+const plotly = (kind) => window.__zoPlotly(SRC[kind]);
+""".replace("__CARTESIAN__", CARTESIAN_URL).replace("__FULL__", URL).replace(
+    "__CARTESIAN_TRACES__", json.dumps(CARTESIAN_TRACES))
 
 
 def copy_into(folder: Path, src: Path, name: str | None = None) -> Path:

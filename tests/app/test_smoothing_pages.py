@@ -1,10 +1,8 @@
 """AppTest: the Smoothing page, its main widgets and bad links (the race: test_race_page.py)."""
 
-import json
-
 import pytest
 
-from devtools.apptest import by_key, charts, no_exception, open_page
+from devtools.apptest import by_key, charts, livecharts, no_exception, open_page
 from ui import urlstate
 
 SMOOTHING = "pages/smoothing.py"
@@ -16,8 +14,7 @@ def _chart_json(at, index: int) -> dict:
 
 def _panel_json(at) -> dict:
     """The objectives panels: a livechart component (the t slider is in it), its figure as JSON bytes."""
-    return next(json.loads(s.bytes) for c in at.get("component_instance") for s in c.proto.special_args
-                if s.key == "figure")
+    return livecharts(at)[0].figure
 
 
 def test_smoothing_defaults_draw_three_figures():
@@ -31,7 +28,10 @@ def test_smoothing_defaults_draw_three_figures():
 def test_smoothing_t_release_changes_the_tilted_curve_and_panel():
     at = open_page(SMOOTHING)
     before, panel_before = _chart_json(at, 0)["data"], _panel_json(at)
-    at.session_state["sm_t__live"] = urlstate.symlog_options(100.0, 10).index(-10.0)   # let go at t = -10
+    # What letting go of the component's slider at t = -10 does (its release trigger; in a real browser:
+    # tests/browser/test_livechart.py), as AppTest cannot move a component's own slider.
+    assert -10.0 in urlstate.symlog_options(100.0, 10)
+    at.session_state["sm_t"] = -10.0
     at.run()
     no_exception(at)
     after, panel_after = _chart_json(at, 0)["data"], _panel_json(at)

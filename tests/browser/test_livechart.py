@@ -13,9 +13,9 @@ import numpy as np
 from devtools import browser as harness
 from zo_core.viz import estimators as figs
 
-# In the component's frame: x of the first 10 estimates of the cloud as JSON (null before the first draw).
+# In the page: x of the first 10 estimates of the cloud as JSON (null before the first draw).
 CLOUD_X = """() => {
-  const p = document.querySelector('.js-plotly-plot');
+  const p = document.querySelector('.zo-live .js-plotly-plot');
   if (!p || !p._fullData) return null;
   const t = p._fullData.find(t => (t.name || '').endsWith('estimates g'));
   return t && t.x.length ? JSON.stringify(Array.from(t.x).slice(0, 10)) : null;
@@ -35,7 +35,7 @@ CLOUD_SEEN = f"""() => {{
   if (lc.moves.length - window.__drawn0 < window.__inputs) return null;
   const x = ({CLOUD_X})();
   if (x === null) return null;
-  const L = document.querySelector('.js-plotly-plot')._fullLayout, k = a => a._length / (a.range[1] - a.range[0]);
+  const L = document.querySelector('.zo-live .js-plotly-plot')._fullLayout, k = a => a._length / (a.range[1] - a.range[0]);
   return JSON.stringify([x, Number((k(L.xaxis2) / k(L.yaxis2)).toFixed(6))]);
 }}"""
 
@@ -54,10 +54,10 @@ def trace_named(prefix: str) -> str:
 MU_MARK = trace_named("μ = ")          # the error_vs_mu chart's marker of the current μ
 
 
-# In the component's frame: the chart as the frames left it against a fresh Plotly.newPlot of its own data
+# In the page: the livechart as the frames left it against a fresh Plotly.newPlot of its own data
 # and layout (same size), as the pixel positions of every point and line of the scatter traces.
 REDRAWN = """async () => {
-  const gd = document.querySelector('.js-plotly-plot');
+  const gd = document.querySelector('.zo-live .js-plotly-plot');
   const div = document.createElement('div');
   document.body.appendChild(div);
   const size = {width: gd._fullLayout.width, height: gd._fullLayout.height};
@@ -73,16 +73,16 @@ REDRAWN = """async () => {
 
 
 def livechart_frame(page, probe: str):
-    """The component's frame, once ``probe`` (JS evaluated in it) sees a drawn chart."""
-    handle = page.wait_for_selector("iframe[title*=livechart]", timeout=90_000)
-    frame = handle.content_frame()
-    frame.wait_for_function(f"() => ({probe})() !== null", timeout=90_000)
-    return frame
+    """The page's main frame (the component draws in the page itself), once ``probe`` sees a drawn chart."""
+    page.wait_for_selector(".zo-live", timeout=90_000)
+    assert not page.query_selector("iframe[title*=livechart]"), "the livechart draws in the page, not a frame"
+    page.wait_for_function(f"() => ({probe})() !== null", timeout=90_000)
+    return page.main_frame
 
 
 def press_while_paused(page, server, frame, probe: str, keys: list[str], *after: str) -> tuple[list, list]:
     """Press ``keys`` with the server process stopped (SIGSTOP), waiting after each until ``probe`` (JS in
-    the frame) changes; returns what ``probe`` saw before and after each press, and the ``after``
+    the page) changes; returns what ``probe`` saw before and after each press, and the ``after``
     expressions evaluated in the frame before the server resumes."""
     os.kill(server.proc.pid, signal.SIGSTOP)      # from here on, nothing can come from the server
     try:
@@ -103,11 +103,11 @@ def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     harness.wait_idle(page)
     frame = livechart_frame(page, CLOUD_X)
     page.wait_for_function(f"() => ({MU_MARK})() === 'μ = 0.1'", timeout=90_000)
-    assert frame.evaluate("() => document.querySelector('output').textContent") == "0.1"
+    assert frame.evaluate("() => document.querySelector('.zo-live output').textContent") == "0.1"
     frame.locator("[data-livechart-slider]").focus()
     seen, (moves, title, (drawn, fresh, window)) = press_while_paused(
         page, server, frame, CLOUD_SEEN, ["ArrowLeft"] * 5 + ["ArrowRight"] * 2,
-        "() => window.__livechart.moves", "() => document.querySelector('.js-plotly-plot').layout.title.text",
+        "() => window.__livechart.moves", "() => document.querySelector('.zo-live .js-plotly-plot').layout.title.text",
         REDRAWN)
     seen, scales = [json.dumps(json.loads(s)[0]) for s in seen], [json.loads(s)[1] for s in seen]
     # Speed is bench/latency.py's business (house rule: no timed tests); here: one redraw per press.
@@ -142,10 +142,10 @@ def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     assert page.js_errors == []
 
 
-# In the component's frame: the tilted panel (its title as drawn, a digest of its picture, the star's place)
+# In the page: the tilted panel (its title as drawn, a digest of its picture, the star's place)
 # and how many contour traces are drawn (moving t must leave the other three panels alone).
 PANEL = """() => {
-  const p = document.querySelector('.js-plotly-plot');
+  const p = document.querySelector('.zo-live .js-plotly-plot');
   if (!p || !p._fullLayout || !p.layout.images) return null;
   const title = p.querySelector('.annotation[data-index="3"] .annotation-text');
   const src = p.layout.images[0].source;
@@ -162,11 +162,11 @@ def test_t_moves_the_tilted_panel_in_the_browser_and_release_updates_url_and_sli
     harness.wait_idle(page)
     frame = livechart_frame(page, PANEL)
     page.wait_for_function(f"() => ({SLICE})() === 'tilted, t = 20'", timeout=90_000)
-    assert frame.evaluate("() => document.querySelector('output').textContent") == "20"
+    assert frame.evaluate("() => document.querySelector('.zo-live output').textContent") == "20"
     frame.locator("[data-livechart-slider]").focus()
     seen, (subtitle, moves) = press_while_paused(     # 20 -> 15.8 -> 12.6 -> 10
         page, server, frame, PANEL, ["ArrowLeft"] * 3,
-        "() => document.querySelector('.js-plotly-plot').layout.annotations[3].text", "() => window.__livechart.moves")
+        "() => document.querySelector('.zo-live .js-plotly-plot').layout.annotations[3].text", "() => window.__livechart.moves")
     panels = [json.loads(s) for s in seen]
     assert [p[0] for p in panels] == [f"tilted (t = {t}, ball 0.126)" for t in ("20", "15.8", "12.6", "10")]
     assert len({(p[1], p[2]) for p in panels}) == 4, "each t draws its own picture"
