@@ -117,7 +117,7 @@ class Floor:
 
     def move(self) -> float | None:
         self.page.bring_to_front()
-        t = _move(self.page, self.page, self.slider, "ArrowRight" if self.right else "ArrowLeft")
+        t = _move(self.page, self.slider, "ArrowRight" if self.right else "ArrowLeft")
         self.right = not self.right
         harness.wait_idle(self.page)
         return t
@@ -190,7 +190,7 @@ def measure_cold_arrows(browser, server, floor: Floor, moves: int):
     for _ in range(moves):
         f = floor.move()
         page.bring_to_front()
-        t = _move(page, page, slider, "ArrowRight")
+        t = _move(page, slider, "ArrowRight")
         harness.wait_idle(page)
         pairs.append((f, t))
     page.context.close()
