@@ -5,8 +5,11 @@ and thumbnail of a server (calls are serialised), restarted when it died, closed
 :class:`Chromium` can also be used on its own as a context manager (tests, scripts).
 
 Figures are drawn in figure pages that load plotly.js once each (kaleido reloads its page after
-every figure, which cost ~0.5 s a figure), :data:`FIGURE_TABS` of them drawing at once; a job is
-submitted without waiting, so the exporter builds the next figure meanwhile. A figure page carries
+every figure, which cost ~0.5 s a figure), :data:`FIGURE_TABS` of them drawing at once for each
+plotly.js bundle: a 2-D figure in a page of the 2-D bundle where it is installed (a third of the full
+one's size, so a cold page is ready sooner), a 3-D one in a page of the full bundle, opened only when
+such a figure comes (:func:`zo_core.plotlyjs.for_traces`). A job is submitted without waiting, so the
+exporter builds the next figure meanwhile. A figure page carries
 plotly.js and a small driver inline,
 both allowed by sha256 in its Content Security Policy, and receives each figure as JSON data, never
 as markup or code. The driver calls ``Plotly.toImage`` with kaleido's options, so the images are
@@ -83,11 +86,12 @@ def _sha256(code: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
 
 
-def figure_page() -> str:
-    """The figure page: plotly.js and the driver inline (allowed by hash), nothing else may load or run."""
-    from plotly.offline import get_plotlyjs
+def figure_page(bundle: Path | None = None) -> str:
+    """The figure page: plotly.js (``bundle``, default the full one) and the driver inline (allowed by
+    hash), nothing else may load or run."""
+    from zo_core import plotlyjs
 
-    plotly_js = get_plotlyjs()
+    plotly_js = plotlyjs.text(bundle or plotlyjs.full())
     csp = (f"default-src 'none'; script-src {_sha256(plotly_js)} {_sha256(_DRIVER)}; style-src 'unsafe-inline'; "
            "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
@@ -112,8 +116,8 @@ class Chromium:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._browser = None
         self.tabs = tabs or FIGURE_TABS
-        self._pages = None            # asyncio.Queue of free figure pages, made in the loop on the first figure
-        self._opened = 0              # figure pages opened so far (at most ``tabs``)
+        self._pages: dict = {}        # plotly.js bundle -> asyncio.Queue of its free figure pages (made in the loop)
+        self._opened: dict = {}       # plotly.js bundle -> figure pages open (at most ``tabs`` each)
         self._lock = threading.Lock()
         self._broken = False          # a call timed out: the browser hangs, the next shared() replaces it
         self._tmp = tempfile.TemporaryDirectory(prefix="zolab-chromium-")
@@ -221,7 +225,7 @@ class Chromium:
             raise RuntimeError("Chromium is closed")
         spec = dict(figure=fig if isinstance(fig, str) else pio.to_json(fig, validate=False), format=fmt,
                     width=width, height=height, scale=scale)
-        return asyncio.run_coroutine_threadsafe(self._draw(spec), self._loop)
+        return asyncio.run_coroutine_threadsafe(self._draw(spec, _bundle(fig)), self._loop)
 
     def result(self, future: Future) -> bytes:
         """What :meth:`submit` drew; RuntimeError when it failed (CDP, plotly.js, a dead browser, a timeout)."""
@@ -233,31 +237,32 @@ class Chromium:
             future.cancel()
             raise RuntimeError(f"Chromium could not draw a figure: {err!r}") from err
 
-    async def _draw(self, spec: dict) -> bytes:
-        if self._pages is None:                       # created in the loop: asyncio objects belong to it
-            self._pages, self._opened = asyncio.Queue(), 0
-        if self._pages.empty() and self._opened < self.tabs:
-            self._opened += 1
+    async def _draw(self, spec: dict, bundle: Path) -> bytes:
+        if bundle not in self._pages:                 # created in the loop: asyncio objects belong to it
+            self._pages[bundle], self._opened[bundle] = asyncio.Queue(), 0
+        pages = self._pages[bundle]
+        if pages.empty() and self._opened[bundle] < self.tabs:
+            self._opened[bundle] += 1
             try:
-                await self._pages.put(await self._open_figures())
+                await pages.put(await self._open_figures(bundle))
             except BaseException:
-                self._opened -= 1
+                self._opened[bundle] -= 1
                 raise
-        page = await self._pages.get()
+        page = await pages.get()
         done = False
         try:
             if page["drawn"] >= RELOAD_AFTER:
                 old, page = page, None
                 await self._browser.close_tab(old["tab"].target_id)
-                page = await self._open_figures()
+                page = await self._open_figures(bundle)
             out = await self._draw_on(page, spec)
             done = True
             return out
         finally:
             if done:
-                self._pages.put_nowait(page)
+                pages.put_nowait(page)
             else:                     # failed or cancelled mid-draw: the page's state is unknown, drop it
-                self._opened -= 1
+                self._opened[bundle] -= 1
                 if page is not None:
                     closing = asyncio.ensure_future(self._browser.close_tab(page["tab"].target_id))
                     closing.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -277,11 +282,11 @@ class Chromium:
             return data.encode("utf-8")
         return base64.b64decode(data)
 
-    async def _open_figures(self) -> dict:
-        """A new figure page: ``{"tab", "window" (its object id), "drawn"}``."""
-        file = Path(self._tmp.name) / "figures.html"
+    async def _open_figures(self, bundle: Path) -> dict:
+        """A new figure page of plotly.js ``bundle``: ``{"tab", "window" (its object id), "drawn"}``."""
+        file = Path(self._tmp.name) / f"figures-{bundle.stem}.html"
         if not file.exists():
-            file.write_text(figure_page(), encoding="utf-8")
+            file.write_text(figure_page(bundle), encoding="utf-8")
         tab = await self._browser.create_tab("")
         await tab.send_command("Page.enable")
         loaded = tab.subscribe_once("Page.loadEventFired")
@@ -355,6 +360,22 @@ class Chromium:
             await self._browser.close_tab(tab.target_id)
 
 
+def _bundle(fig) -> Path:
+    """The plotly.js bundle to draw ``fig`` (a Figure or its JSON) with: the 2-D one when it holds every
+    trace type and is installed, else the full one (also for JSON that does not parse: drawing it reports why)."""
+    from zo_core import plotlyjs
+
+    if isinstance(fig, str):
+        try:
+            data = json.loads(fig).get("data") or []
+            types = {t.get("type", "scatter") for t in data}
+        except (ValueError, AttributeError):
+            return plotlyjs.full()
+    else:
+        types = {t.type for t in fig.data}
+    return plotlyjs.for_traces(types)
+
+
 def _check(reply: dict, what: str) -> dict:
     """The CDP reply, or RuntimeError naming what failed (a protocol error or a JavaScript exception)."""
     if "error" in reply:
@@ -401,10 +422,11 @@ atexit.register(close_shared)
 
 _WARMING: threading.Thread | None = None      # the last warm-up
 _WARMED: Chromium | None = None                 # the browser it warmed: a restarted one is warmed again
-# Tiny figures of the deck figures' trace types: plotly.js compiles its code for them, WebGL starts.
-_WARM_FIGURES = (json.dumps({"data": [{"type": "scatter", "x": [0, 1], "y": [0, 1]},
-                                      {"type": "contour", "z": [[0, 1], [1, 0]]}, {"type": "bar", "x": [0], "y": [1]}]}),
-                 json.dumps({"data": [{"type": "surface", "z": [[0, 1], [1, 0]]}]}))
+# Tiny figures of the deck figures' trace types: plotly.js compiles its code for them, WebGL starts. The
+# 2-D one in every figure page of its bundle, the 3-D one (the full bundle's page) once.
+_WARM_2D = json.dumps({"data": [{"type": "scatter", "x": [0, 1], "y": [0, 1]},
+                                {"type": "contour", "z": [[0, 1], [1, 0]]}, {"type": "bar", "x": [0], "y": [1]}]})
+_WARM_3D = json.dumps({"data": [{"type": "surface", "z": [[0, 1], [1, 0]]}]})
 
 
 def warm_up() -> threading.Thread | None:
@@ -426,7 +448,7 @@ def _warm() -> None:
     global _WARMED
     try:
         b = _WARMED = shared()
-        futures = [b.submit(fig, "svg", 240, 150) for fig in _WARM_FIGURES for _ in range(b.tabs)]
+        futures = [b.submit(fig, "svg", 240, 150) for fig in [_WARM_3D] + [_WARM_2D] * b.tabs]
         for f in futures:
             b.result(f)
     except Exception:        # only a head start: an export reports its own errors
