@@ -225,10 +225,15 @@ KEYS_JS = """
 (function () {
   if (window.__zolabPresentKeys) { return; }
   window.__zolabPresentKeys = true;
-  function click(key) {
+  // Click the button under key; true when it is on the page. Just after the page opened, its container
+  // can be there before the button itself is drawn (Streamlit still loading the button's code): the key
+  // is then kept and the click made as soon as the button comes (tried every 50 ms for 3 s).
+  function click(key, tries) {
     var b = document.querySelector('.st-key-' + key + ' button');
-    if (b && !b.disabled) { b.click(); return true; }
-    return false;
+    if (b) { if (b.disabled) { return false; } b.click(); return true; }
+    if (!document.querySelector('.st-key-' + key)) { return false; }
+    if ((tries || 0) < 60) { setTimeout(function () { click(key, (tries || 0) + 1); }, 50); }
+    return true;
   }
   document.addEventListener('keydown', function (e) {
     if (!document.querySelector('.st-key-present_counter')) { return; }
@@ -253,9 +258,11 @@ KEYS_JS = """
 
 
 def chrome() -> None:
-    """Hide the sidebar, enlarge the type and install the keyboard handler (our own constant HTML)."""
-    st.markdown(CSS, unsafe_allow_html=True)
-    st.html(KEYS_JS, unsafe_allow_javascript=True)
+    """Hide the sidebar, enlarge the type and install the keyboard handler (our own constant HTML).
+
+    One ``st.html``: in a new browser it is drawn with the page's first text, where a ``st.markdown``
+    of the same CSS waited for its code to load and left the sidebar on the projector 0.4-0.7 s longer."""
+    st.html(CSS + KEYS_JS, unsafe_allow_javascript=True)
 
 
 def param_key(slide: int, figure: int, param: str) -> str:

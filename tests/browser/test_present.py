@@ -88,6 +88,31 @@ def test_keys_move_slides_and_the_url_keeps_the_slide(hall, browser):
         context.close()
 
 
+def test_a_key_pressed_before_the_button_is_drawn_is_kept(hall, browser):
+    """Just after the page opens, the Next button's container can hold Streamlit's skeleton for a while
+    (the button's code still loading in a new browser), up to ~0.5 s after the run ended: a key pressed
+    then was lost. Here the button is taken out of its container while the key is pressed and put back
+    300 ms later: the key still moves the slide, once."""
+    server, _ = hall
+    context, pg = _context(browser)
+    try:
+        _open(pg, server.url + "/present?lecture=tilting&slide=2")
+        pg.wait_for_selector(".st-key-present_next button", timeout=15_000)
+        pg.evaluate("""() => { const b = document.querySelector('.st-key-present_next button');
+                              window.__spot = [b.parentNode, b.nextSibling]; window.__btn = b; b.remove(); }""")
+        pg.keyboard.press("ArrowRight")
+        pg.wait_for_timeout(300)
+        assert _counter(pg) == "2 / 10"
+        pg.evaluate("() => window.__spot[0].insertBefore(window.__btn, window.__spot[1])")
+        _wait_counter(pg, "3 / 10")
+        harness.wait_idle(pg)
+        pg.wait_for_timeout(1000)
+        assert _counter(pg) == "3 / 10"
+        assert not harness.exceptions(pg) and not pg.js_errors
+    finally:
+        context.close()
+
+
 def test_student_follows_the_lecturer_and_cannot_drive(hall, browser):
     server, db = hall
     teacher_ctx, teacher = _context(browser)
