@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ui import chart, lead, monitor, registry, sidebar, theme, urlstate, warmup
+from ui import lead, monitor, preload, registry, sidebar, theme, urlstate, warmup
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
                    initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
-chart.preload()              # first: plotly.js starts loading while the sidebar and the page compute
+preload.start()              # first: plotly.js and the elements' code start loading while the sidebar and the page compute
 urlstate.begin_run()
 warmup.touch()      # the start-up warm-up waits while students run scripts
 

@@ -13,7 +13,7 @@ until they scroll into view. A figure equal to the one drawn is not drawn again.
 
 The figure travels as its cached Plotly JSON bytes (:func:`ui.figures.cached_json`), so a rerun
 serialises nothing. plotly.js comes from :mod:`ui.plotlyjs`, once per browser tab: its 2-D bundle,
-downloaded from the first delta of any page on (:func:`preload`) and evaluated when the first chart
+downloaded from the first delta of any page on (:func:`ui.preload.start`) and evaluated when the first chart
 comes, so a first visit does not wait for the download after its figure; the full bundle only once a
 figure with another trace type (3-D) comes. While it loads, the chart keeps the figure's height, so
 nothing below it jumps. A figure the browser cannot draw
@@ -25,7 +25,6 @@ layout rules and the browser tests find charts by it (:data:`SELECTOR`).
 
 from __future__ import annotations
 
-import json
 
 import streamlit as st
 
@@ -33,7 +32,6 @@ from ui import lead, plotlyjs
 
 SELECTOR = ".zo-chart"
 NAME = "zolab_chart"
-PRELOAD_KEY = "zo_plotly_preload"     # hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
 _JS = r"""
 const CONFIG = {displaylogo: false};
 __LOADER__
@@ -179,28 +177,8 @@ export default function ({data, parentElement}) {
 
 _component = st.components.v2.component(NAME, js=_JS, isolate_styles=False)
 
-# preload(): a <link rel="preload"> for the 2-D bundle, added once per tab (the router runs it every full run)
-_PRELOAD = ("<script>(() => { const href = new URL(%s, document.baseURI).href;"
-            " if ([...document.querySelectorAll('link[rel=preload]')].some((l) => l.href === href)) return;"
-            " const link = document.createElement('link');"
-            " link.rel = 'preload'; link.as = 'script'; link.href = href; document.head.appendChild(link); })();"
-            "</script>" % json.dumps(plotlyjs.CARTESIAN_URL))
-
-
 def chart(figure_json: bytes, *, key: str) -> None:
     """Draw the figure (its Plotly JSON, UTF-8) under ``key``; a later run with the same key redraws it in place."""
     plotlyjs.serve()
     with lead.first(key, figure_json):     # in a part's lone rerun, the first changed chart goes out first
         _component(data=figure_json, key=key, height="content")
-
-
-def preload() -> None:
-    """Start downloading plotly.js's cartesian bundle in this browser tab now (the router calls it first,
-    before the sidebar and the page), so the download overlaps the page's own computing on a first visit.
-
-    A download only (``<link rel="preload">``): the bundle is evaluated when a chart first asks for it,
-    from the bytes already there. Evaluating it here (~0.5 s of the tab's main thread) competed with
-    rendering the page's first deltas. A script of ours, with nothing from the user in it."""
-    plotlyjs.serve()
-    with st.sidebar, st.container(key=PRELOAD_KEY):
-        st.html(_PRELOAD, unsafe_allow_javascript=True)

@@ -8,7 +8,7 @@ right under the page title, before the controls.
 
 import streamlit as st
 
-from ui.chart import PRELOAD_KEY as _PRELOAD
+from ui.preload import KEY as _PRELOAD
 from ui.chart import SELECTOR as _CHART
 
 # A row of columns (stHorizontalBlock) that holds a chart (ui.chart), and its columns.

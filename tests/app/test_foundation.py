@@ -159,3 +159,21 @@ def test_the_minima_table_gives_each_minimum_and_its_hessian_eigenvalues():
         hess = np.array([[(f(p + e[i] + e[j]) - f(p + e[i] - e[j]) - f(p - e[i] + e[j]) + f(p - e[i] - e[j]))
                           / (4 * h * h) for j in range(2)] for i in range(2)])
         assert np.allclose([lo, hi], np.linalg.eigvalsh(hess), rtol=6e-4), (x, y)
+
+
+def test_the_preloaded_frontend_code_is_each_elements_file_and_all_it_imports():
+    """ui.preload.frontend_chunks against Streamlit's installed frontend: every element of ELEMENTS has its
+    file in the list, every listed file exists, and every module a listed file imports is listed too."""
+    import re
+
+    from ui import preload
+
+    names = preload.frontend_chunks()
+    folder = preload._JS
+    assert all((folder / n).is_file() for n in names)
+    for element in preload.ELEMENTS:
+        assert any(re.fullmatch(rf"{element}\.[\w-]+\.js", n) for n in names), element
+    for n in names:
+        for dep in re.findall(r'(?:from|import)\s*"\./([^"/]+\.js)"', (folder / n).read_text(encoding="utf-8")):
+            assert dep in names, (n, dep)
+    assert not any(n.startswith(("Video", "Audio", "DataFrame", "mermaid")) for n in names)

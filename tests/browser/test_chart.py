@@ -142,7 +142,7 @@ def test_2d_charts_load_the_cartesian_bundle_and_a_surface_the_full_one(server, 
 
 
 def test_every_page_downloads_the_2d_bundle_at_once_but_runs_it_only_for_a_chart(server, browser):
-    """ui.chart.preload: the router's first delta starts the download on any page; evaluating plotly.js
+    """ui.preload.start: the router's first delta starts the download on any page; evaluating plotly.js
     (~0.5 s of the tab's main thread) waits for a chart, so a page without one never pays it."""
     with opened(browser, f"{server.url}/", ready="[data-testid=stMain] h1") as page:      # Home: no chart
         page.wait_for_function(f"() => ({BUNDLES})().length > 0", timeout=30_000)
@@ -154,4 +154,21 @@ def test_every_page_downloads_the_2d_bundle_at_once_but_runs_it_only_for_a_chart
         wait_idle(page)
         assert page.evaluate(BUNDLES) == ["plotly-cartesian.min.js"]                  # the download, reused
         assert page.evaluate("() => typeof window.Plotly") == "object"
+        assert not exceptions(page)
+
+
+def test_every_page_fetches_the_code_of_the_elements_the_pages_draw_at_once(server, browser):
+    """ui.preload.start: Home draws no slider and no chart component, yet their code (and what it imports)
+    is fetched in its first second, as modules: a later page shows them without a skeleton waiting for it."""
+    from ui import preload
+
+    with opened(browser, f"{server.url}/", ready="[data-testid=stMain] h1") as page:
+        wanted = preload.frontend_chunks(("Slider", "BidiComponent"))
+        page.wait_for_function("(names) => { const got = new Set(performance.getEntriesByType('resource')"
+                               ".map(r => r.name.split('/').pop())); return names.every(n => got.has(n)); }",
+                               arg=wanted, timeout=30_000)
+        assert page.locator("[data-testid=stSlider], .zo-chart").count() == 0
+        linked = page.evaluate("() => Array.from(document.querySelectorAll('link[rel=modulepreload]'))"
+                               ".map(l => l.href.split('/').pop())")
+        assert set(preload.frontend_chunks()) <= set(linked) and len(linked) == len(set(linked))
         assert not exceptions(page)
