@@ -25,7 +25,6 @@ layout rules and the browser tests find charts by it (:data:`SELECTOR`).
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from ui import lead, plotlyjs

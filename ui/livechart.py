@@ -78,10 +78,17 @@ function sameValue(a, b) {
   return a === b;
 }
 
-function flag(s, frame) {
-  // A value that cannot be drawn: say why (as text, never HTML) above the chart.
-  s.error.style.display = frame.error ? "block" : "none";
-  s.error.textContent = frame.error ? "This value cannot be used: " + frame.error : "";
+function say(s, message) {                // above the chart, as text (never HTML); "" hides it
+  s.error.style.display = message ? "block" : "none";
+  s.error.textContent = message;
+}
+
+function flag(s, frame) {                  // a value that cannot be drawn says why
+  say(s, frame.error ? "This value cannot be used: " + frame.error : "");
+}
+
+function failed(s) {                       // a draw that threw: the last picture stays, later moves still draw
+  return (err) => say(s, "This chart could not be drawn: " + ((err && err.message) || err));
 }
 
 function traceValue(s, t, attr) {
@@ -144,7 +151,7 @@ function show(s, i) {
     const data = traces.map((_, j) => ({x: frame.data.x[j], y: frame.data.y[j]}));
     return P.animate(s.chart, {data: data, traces: traces},
                      {transition: {duration: 0}, frame: {duration: 0, redraw: false}});
-  }).then(() => { s.shown = i; });
+  }).then(() => { s.shown = i; }, failed(s));
   return s.queue;
 }
 
@@ -194,8 +201,7 @@ async function draw(s, fig, frames, index) {
     s.P = await plotly(bundle(fig));
   } catch (err) {
     s.version = null;                     // the same payload may try again
-    s.error.style.display = "block";
-    s.error.textContent = "The charts' library did not load (" + err.message + "); reload the page.";
+    say(s, "The charts' library did not load (" + err.message + "); reload the page.");
     return;
   }
   s.record.reacts += 1;
@@ -232,7 +238,7 @@ export default function ({data, parentElement, setTriggerValue}) {
     s.output.textContent = a.labels[a.index];
     flag(s, frames.frames[a.index]);
     if (!s.chart._fullLayout) s.chart.style.minHeight = ((fig.layout || {}).height || 450) + "px";
-    s.queue = s.queue.then(() => draw(s, fig, frames, a.index)).then(() => { s.frames = frames; });
+    s.queue = s.queue.then(() => draw(s, fig, frames, a.index)).then(() => { s.frames = frames; }, failed(s));
   } else if (quiet && s.frames && a.index !== Number(s.slider.value)) {
     // The server moved the value (not the user): follow it.
     s.slider.value = String(a.index);
