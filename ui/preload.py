@@ -24,17 +24,20 @@ from ui import plotlyjs
 KEY = "zo_preload"        # its container: hidden by ui.theme's CSS (it would leave a gap at the sidebar's top)
 # the elements our pages draw whose code Streamlit loads on demand (file names: static/js/<Element>.<hash>.js)
 ELEMENTS = ("BidiComponent", "Button", "ButtonGroup", "Checkbox", "NumberInput", "Radio", "Selectbox", "Slider")
-_JS = Path(st.__file__).parent / "static" / "static" / "js"
+_STATIC = Path(st.__file__).parent / "static"
 _IMPORT = re.compile(r'(?:from|import)\s*"\./([^"/]+\.js)"')
 
 
-def frontend_chunks(elements=ELEMENTS, folder: Path = _JS) -> list[str]:
-    """File names (under the frontend's ``static/js/``) of these elements' code and every module it imports."""
+def frontend_chunks(elements=ELEMENTS, static: Path = _STATIC) -> list[str]:
+    """File names (under the frontend's ``static/js/``) of these elements' code and every module it imports,
+    less what the frontend's ``index.html`` loads itself (its entry module and the modules it preloads)."""
+    folder = static / "static" / "js"
+    loaded = set(re.findall(r'"\./static/js/([^"/]+\.js)"', (static / "index.html").read_text(encoding="utf-8")))
     todo = [f.name for name in elements for f in folder.glob(f"{name}.*.js")]
     seen: set[str] = set()
     while todo:
         name = todo.pop()
-        if name in seen or not (folder / name).is_file():
+        if name in seen or name in loaded or not (folder / name).is_file():
             continue
         seen.add(name)
         todo += _IMPORT.findall((folder / name).read_text(encoding="utf-8"))

@@ -72,7 +72,7 @@ REDRAWN = """async () => {
 }"""
 
 
-def livechart_frame(page, probe: str):
+def drawn_livechart(page, probe: str):
     """The page's main frame (the component draws in the page itself), once ``probe`` sees a drawn chart."""
     page.wait_for_selector(".zo-live", timeout=90_000)
     assert not page.query_selector("iframe[title*=livechart]"), "the livechart draws in the page, not a frame"
@@ -101,7 +101,7 @@ def test_mu_moves_in_the_browser_and_release_updates_url_and_page(page, server):
     page.goto(f"{server.url}/gradient_estimators?ge_mu=0.1&ge_method=gaussian&landscape=rosenbrock",
               timeout=60_000)
     harness.wait_idle(page)
-    frame = livechart_frame(page, CLOUD_X)
+    frame = drawn_livechart(page, CLOUD_X)
     page.wait_for_function(f"() => ({MU_MARK})() === 'μ = 0.1'", timeout=90_000)
     assert frame.evaluate("() => document.querySelector('.zo-live output').textContent") == "0.1"
     frame.locator("[data-livechart-slider]").focus()
@@ -160,7 +160,7 @@ SLICE = trace_named("tilted, t = ")    # the slice chart's tilted curve (it foll
 def test_t_moves_the_tilted_panel_in_the_browser_and_release_updates_url_and_slice(page, server):
     page.goto(f"{server.url}/smoothing?sm_t=20&sm_law=ball&landscape=sharp_flat", timeout=60_000)
     harness.wait_idle(page)
-    frame = livechart_frame(page, PANEL)
+    frame = drawn_livechart(page, PANEL)
     page.wait_for_function(f"() => ({SLICE})() === 'tilted, t = 20'", timeout=90_000)
     assert frame.evaluate("() => document.querySelector('.zo-live output').textContent") == "20"
     frame.locator("[data-livechart-slider]").focus()

@@ -214,10 +214,11 @@ class Chromium:
         futures = [self.submit(*job) for job in jobs]
         return [self.result(f) for f in futures]
 
-    def submit(self, fig, fmt: str, width: int, height: int, scale: float = 1) -> Future:
+    def submit(self, fig, fmt: str, width: int, height: int, scale: float = 1, bundle: Path | None = None) -> Future:
         """Start drawing one figure and return at once: the caller builds the next figure meanwhile.
 
-        The figure pages (:data:`FIGURE_TABS`, each with plotly.js loaded) take jobs in order.
+        The figure pages (:data:`FIGURE_TABS` for each plotly.js bundle) take jobs in order; ``bundle``
+        (default :func:`bundle_for` the figure) names the one to draw with.
         """
         import plotly.io as pio
 
@@ -225,7 +226,7 @@ class Chromium:
             raise RuntimeError("Chromium is closed")
         spec = dict(figure=fig if isinstance(fig, str) else pio.to_json(fig, validate=False), format=fmt,
                     width=width, height=height, scale=scale)
-        return asyncio.run_coroutine_threadsafe(self._draw(spec, _bundle(fig)), self._loop)
+        return asyncio.run_coroutine_threadsafe(self._draw(spec, bundle or bundle_for(fig)), self._loop)
 
     def result(self, future: Future) -> bytes:
         """What :meth:`submit` drew; RuntimeError when it failed (CDP, plotly.js, a dead browser, a timeout)."""
@@ -360,7 +361,7 @@ class Chromium:
             await self._browser.close_tab(tab.target_id)
 
 
-def _bundle(fig) -> Path:
+def bundle_for(fig) -> Path:
     """The plotly.js bundle to draw ``fig`` (a Figure or its JSON) with: the 2-D one when it holds every
     trace type and is installed, else the full one (also for JSON that does not parse: drawing it reports why)."""
     from zo_core import plotlyjs

@@ -67,10 +67,11 @@ class Drawer:
             except OSError:
                 data = None
         if not data:
+            from zo_core.slides.browser import bundle_for, shared
             if self.browser is None:
-                from zo_core.slides.browser import shared
                 self.browser = shared()
-            data = self.browser.submit(text, fmt, width, height, scale)
+            # the bundle from the figure itself where there is one: its JSON is not parsed back
+            data = self.browser.submit(text, fmt, width, height, scale, bundle=bundle_for(fig))
         self._out.append(data)
         return len(self._out) - 1
 
