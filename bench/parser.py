@@ -20,7 +20,7 @@ import time
 from bench._common import percentile
 from sympy.core.cache import clear_cache
 
-from zo_core import expressions
+from zo_core import expressions, formula
 
 TARGET_S = 0.2
 
@@ -43,7 +43,7 @@ LONG = [
     "tan(x)^tan(y)^tan(x*y)^tan(x+y)^tan(x-y)^tan(x/y)^tan(y/x)^tan(x^2)^tan(y^2)",
     "abs(abs(abs(abs(log(x)))))*abs(abs(abs(sqrt(y))))*asin(x/4)^acos(y/4)^atan(x*y)",
 ]
-FUNCS = sorted(expressions.FUNCTIONS)
+FUNCS = sorted(formula.FUNCTIONS)
 
 
 def random_formula(rng: random.Random, depth: int = 0) -> str:

@@ -8,10 +8,10 @@ the formula: no symbolic Hessian is ever built, and the work of compiling a form
 by its length. An entry ``None`` stands for an identically zero derivative (a constant, or
 ``f_y`` of a function of x alone), which keeps ``0 * inf`` out of, e.g., ``∂/∂y sqrt(x)`` at x = 0.
 
-The tree comes from :func:`zo_core.expressions.parse_tree`; this module only needs a node's
+The tree comes from :func:`zo_core.formula.parse_tree`; this module only needs a node's
 ``op``, ``args`` and ``const``.
 
->>> from zo_core.expressions import parse_tree
+>>> from zo_core.formula import parse_tree
 >>> jet = compile_tree(parse_tree("x^2 * y"))
 >>> [None if v is None else float(v) for v in jet(np.array(3.0), np.array(2.0), 2)]   # f_yy = 0 exactly
 [18.0, 12.0, 9.0, 4.0, 6.0, None]

@@ -1,8 +1,13 @@
 """2-D test landscapes with exact gradients and Hessians.
 
-Every landscape is a sympy expression in ``x`` and ``y``; its gradient and Hessian are
-derived once with sympy and lambdified to numpy, so ``f``, ``grad`` and ``hess`` broadcast
-over points of shape ``(..., 2)`` like ``scipy.optimize.rosen``.
+A landscape's formula is text in the language of :mod:`zo_core.formula` (every built-in, and what a
+student types) or a sympy expression in ``x`` and ``y`` (a notebook's own). From text, ``f``, ``grad``
+and ``hess`` come from the checked tree by forward-mode differentiation (:mod:`zo_core.jets`) and the
+LaTeX is written from the tree, so sympy is imported only when ``expr`` is asked for; from a sympy
+expression, the derivatives are derived once with sympy and lambdified to numpy. Either way ``f``,
+``grad`` and ``hess`` broadcast over points of shape ``(..., 2)`` like ``scipy.optimize.rosen``.
+``X`` and ``Y``, the real sympy symbols of every formula, are attributes of this module (made on first
+use).
 
 >>> from zo_core import landscapes
 >>> L = landscapes.get("rosenbrock")
@@ -10,22 +15,35 @@ over points of shape ``(..., 2)`` like ``scipy.optimize.rosen``.
 0.0
 >>> L.grad([[0.0, 0.0], [1.0, 1.0]]).shape
 (2, 2)
+>>> L.expr                        # sympy, for exact algebra: imported now
+(1 - x)**2 + 100*(-x**2 + y)**2
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from fractions import Fraction
+from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
-import sympy as sp
 
-X, Y = sp.symbols("x y", real=True)
+from zo_core import formula as language
+from zo_core import jets
 
 
-def _drop_distributions(expr: sp.Expr) -> sp.Expr:
+def __getattr__(name: str):
+    """``X`` and ``Y``: the real sympy symbols x and y (importing sympy on first use)."""
+    if name in ("X", "Y"):
+        return language.symbols()["XY".index(name)]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _drop_distributions(expr):
     """Derivatives of |x| and friends produce DiracDelta/Heaviside; treat the kink as a gap-free 0."""
+    import sympy as sp
+
     return expr.replace(sp.DiracDelta, lambda *a: sp.S.Zero).replace(
         sp.Heaviside, lambda arg, *rest: (sp.sign(arg) + 1) / 2
     )
@@ -49,9 +67,11 @@ def _on_points(columns: Callable) -> Callable:
     return evaluate
 
 
-def _vectorise(exprs: list[sp.Expr]):
+def _vectorise(exprs: list):
     """Lambdify a list of expressions in (x, y) into one numpy function of points (..., 2) -> (..., k)."""
-    funcs = [sp.lambdify((X, Y), e, modules="numpy") for e in exprs]
+    import sympy as sp
+
+    funcs = [sp.lambdify(language.symbols(), e, modules="numpy") for e in exprs]
     return _on_points(lambda x, y: [fn(x, y) for fn in funcs])
 
 
@@ -73,20 +93,22 @@ class Landscape:
     ----------
     name : short identifier, e.g. ``"rosenbrock"`` (``"custom"`` for a typed formula).
     title : human-readable name.
-    expr : the sympy expression in the real symbols ``x`` and ``y``.
+    formula : the formula: text in the language of :mod:`zo_core.formula` (checked by its parser, so a
+        formula typed by a student is safe here), or a sympy expression in the real symbols ``X``, ``Y``.
     bounds : ``((xmin, xmax), (ymin, ymax))``, the window the app draws.
     minima : known local minima, array of shape ``(k, 2)`` (possibly empty).
     description : one sentence for the lecture.
     log_scale : whether plots colour by log(f - min f) by default.
     evaluator : optional ``(x, y, order) -> [f, f_x, f_y, f_xx, f_xy, f_yy][:1|3|6]`` computing f and its
-        exact derivatives numerically (typed formulas, see :mod:`zo_core.jets`); without one, the
-        derivatives are derived from ``expr`` with sympy and lambdified.
-    tex : LaTeX of the formula's right-hand side, when the caller has it; else sympy prints ``expr``.
+        exact derivatives numerically, for a sympy formula (a text formula brings its own, from its tree);
+        without one, a sympy formula's derivatives are derived with sympy and lambdified.
+    tex : LaTeX of the formula's right-hand side, when the caller has it; else written from the text's
+        tree, or printed by sympy.
     """
 
     name: str
     title: str
-    expr: sp.Expr
+    formula: Any
     bounds: tuple[tuple[float, float], tuple[float, float]]
     minima: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     description: str = ""
@@ -96,17 +118,34 @@ class Landscape:
 
     def __post_init__(self):
         object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, 2))
-        if self.evaluator is not None:
-            object.__setattr__(self, "_f", _from_jet(self.evaluator, 0, [0]))
-            object.__setattr__(self, "_grad", _from_jet(self.evaluator, 1, [1, 2]))
+        evaluator = self.evaluator
+        if isinstance(self.formula, str):
+            tree = language.parse_tree(self.formula)
+            object.__setattr__(self, "_tree", tree)
+            evaluator = jets.compile_tree(tree)
+            if not self.tex:
+                object.__setattr__(self, "tex", language.to_latex(tree))
+        if evaluator is not None:
+            object.__setattr__(self, "_f", _from_jet(evaluator, 0, [0]))
+            object.__setattr__(self, "_grad", _from_jet(evaluator, 1, [1, 2]))
             # (f_xx, f_xy, f_yy) laid out row-major as the 2x2 Hessian, like the sympy path
-            object.__setattr__(self, "_hess", _from_jet(self.evaluator, 2, [3, 4, 4, 5]))
+            object.__setattr__(self, "_hess", _from_jet(evaluator, 2, [3, 4, 4, 5]))
             return
-        grad = [_drop_distributions(sp.diff(self.expr, v)) for v in (X, Y)]
-        hess = [_drop_distributions(sp.diff(g, v)) for g in grad for v in (X, Y)]
-        object.__setattr__(self, "_f", _vectorise([self.expr]))
+        import sympy as sp
+
+        x, y = language.symbols()
+        grad = [_drop_distributions(sp.diff(self.formula, v)) for v in (x, y)]
+        hess = [_drop_distributions(sp.diff(g, v)) for g in grad for v in (x, y)]
+        object.__setattr__(self, "_f", _vectorise([self.formula]))
         object.__setattr__(self, "_grad", _vectorise(grad))
         object.__setattr__(self, "_hess", _vectorise(hess))
+
+    @cached_property
+    def expr(self):
+        """The formula as a sympy expression (built, and sympy imported, on first use): for exact algebra."""
+        if isinstance(self.formula, str):
+            return language.to_sympy(self._tree, evaluate=False)
+        return self.formula
 
     @property
     def d(self) -> int:
@@ -115,7 +154,11 @@ class Landscape:
     @property
     def latex(self) -> str:
         """The formula as LaTeX, ``f(x, y) = ...``."""
-        return "f(x, y) = " + (self.tex or sp.latex(self.expr))
+        if self.tex:
+            return "f(x, y) = " + self.tex
+        import sympy as sp
+
+        return "f(x, y) = " + sp.latex(self.expr)
 
     def f(self, P) -> np.ndarray:
         """f(P) for points P of shape (..., 2); returns shape (...). NaN where undefined."""
@@ -150,9 +193,18 @@ SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH = (-1.2, 0.0), 0.15, 1.0
 FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH = (1.2, 0.0), 0.8, 0.8
 
 
-def _well(center, width, depth):
-    cx, cy, w, a = (sp.nsimplify(v) for v in (*center, width, depth))  # exact fractions: a readable formula
-    return -a * sp.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * w**2))
+def _exact(v: float) -> str:
+    """v as an exact fraction in the formula language (``6/5``), so notebooks get exact sympy rationals."""
+    q = Fraction(v).limit_denominator(10_000)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def _well(center, width, depth) -> str:
+    """-depth exp(-|p - center|² / (2 width²)) as text: a Gaussian well, written as it reads."""
+    k = Fraction(1) / (2 * Fraction(_exact(width)) ** 2)
+    squares = " + ".join(f"{v}^2" if c == 0 else f"({v} {'-' if c > 0 else '+'} {_exact(abs(c))})^2"
+                         for v, c in zip("xy", center))
+    return f"-{'' if depth == 1 else _exact(depth) + '*'}exp(-({_exact(k)})*({squares}))"
 
 
 def _refine_minima(L: Landscape, starts) -> Landscape:
@@ -176,47 +228,44 @@ def _refine_minima(L: Landscape, starts) -> Landscape:
 
 
 def _quadratic():
-    return Landscape("quadratic", TITLES["quadratic"], (X**2 + 20 * Y**2) / 2,
+    return Landscape("quadratic", TITLES["quadratic"], "(x^2 + 20*y^2)/2",
                      ((-3.0, 3.0), (-3.0, 3.0)), [(0.0, 0.0)],
                      "A bowl 20 times steeper in y than in x: gradient methods zig-zag.", log_scale=True)
 
 
 def _rosenbrock():
-    return Landscape("rosenbrock", TITLES["rosenbrock"], (1 - X) ** 2 + 100 * (Y - X**2) ** 2,
+    return Landscape("rosenbrock", TITLES["rosenbrock"], "(1 - x)^2 + 100*(y - x^2)^2",
                      ((-2.0, 2.0), (-1.0, 3.0)), [(1.0, 1.0)],
                      "A curved, narrow valley: easy to find, slow to follow.", log_scale=True)
 
 
 def _himmelblau():
-    expr = (X**2 + Y - 11) ** 2 + (X + Y**2 - 7) ** 2
-    L = Landscape("himmelblau", TITLES["himmelblau"], expr, ((-5.0, 5.0), (-5.0, 5.0)), description=(
+    L = Landscape("himmelblau", TITLES["himmelblau"], "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", ((-5.0, 5.0), (-5.0, 5.0)), description=(
         "Four minima of equal value: where you end depends on where you start."), log_scale=True)
     return _refine_minima(L, [(3, 2), (-2.8, 3.1), (-3.8, -3.3), (3.6, -1.8)])
 
 
 def _rastrigin():
-    return Landscape("rastrigin", TITLES["rastrigin"],
-                     20 + X**2 - 10 * sp.cos(2 * sp.pi * X) + Y**2 - 10 * sp.cos(2 * sp.pi * Y),
+    return Landscape("rastrigin", TITLES["rastrigin"], "20 + x^2 - 10*cos(2*pi*x) + y^2 - 10*cos(2*pi*y)",
                      ((-5.12, 5.12), (-5.12, 5.12)), [(0.0, 0.0)],
                      "A bowl covered in ripples: many local minima, one global one.")
 
 
 def _saddle():
-    return Landscape("saddle", TITLES["saddle"], X**2 - Y**2, ((-2.0, 2.0), (-2.0, 2.0)), np.zeros((0, 2)),
+    return Landscape("saddle", TITLES["saddle"], "x^2 - y^2", ((-2.0, 2.0), (-2.0, 2.0)), np.zeros((0, 2)),
                      "A saddle point at the origin: a minimum along x, a maximum along y.")
 
 
 def _sharp_flat():
-    expr = (_well(SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH) + _well(FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH)
-            + sp.Rational(1, 20) * (X**2 + Y**2))
-    L = Landscape("sharp_flat", TITLES["sharp_flat"], expr, ((-3.0, 3.0), (-2.0, 2.0)), description=(
+    text = (f"{_well(SHARP_CENTER, SHARP_WIDTH, SHARP_DEPTH)} {_well(FLAT_CENTER, FLAT_WIDTH, FLAT_DEPTH)}"
+            " + (x^2 + y^2)/20")
+    L = Landscape("sharp_flat", TITLES["sharp_flat"], text, ((-3.0, 3.0), (-2.0, 2.0)), description=(
         "A narrow deep minimum (left) and a wide, slightly shallower one (right): "
         "smoothing and tilting prefer the flat one."))
     return _refine_minima(L, [SHARP_CENTER, FLAT_CENTER])
 
 
-# Built lazily: deriving and compiling a landscape costs tens of milliseconds, and the app
-# starts faster when only the one on screen is built.
+# Built lazily (a parse and the minima's Newton steps: about a millisecond each).
 _FACTORIES = {"quadratic": _quadratic, "rosenbrock": _rosenbrock, "himmelblau": _himmelblau,
               "rastrigin": _rastrigin, "saddle": _saddle, "sharp_flat": _sharp_flat}
 TITLES = {"quadratic": "Ill-conditioned quadratic", "rosenbrock": "Rosenbrock", "himmelblau": "Himmelblau",

@@ -158,7 +158,7 @@ def polynomial(text: str) -> sp.Expr:
     ValueError if it is not a polynomial, or above degree ``MAX_DEGREE`` or ``MAX_TERMS`` monomials:
     the exact derivations grow fast with both, and the page derives them on a shared server.
     """
-    from zo_core.expressions import parse_expr_safe
+    from zo_core.formula import parse_expr_safe
 
     parsed = parse_expr_safe(text)
     written = _degree_as_written(parsed)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from zo_core import expressions
+from zo_core import expressions, formula
 from zo_core.expressions import parse
 
 VALID = [
@@ -143,7 +143,7 @@ def test_error_messages_say_what_and_where():
 
 
 def test_limits_are_the_documented_ones():
-    assert expressions.MAX_LENGTH == 200
+    assert formula.MAX_LENGTH == 200
     parse("x" + "+x" * 99)               # 199 characters is fine
     parse("(" * 19 + "x" + ")" * 19)     # within the nesting limit
     parse("x**100")
@@ -251,9 +251,9 @@ def test_parse_expr_safe_stays_exact_where_cheap():
     import sympy as sp
     from zo_core.landscapes import X
 
-    assert expressions.parse_expr_safe("x/3 + 2^10") == X / 3 + 1024
-    assert expressions.parse_expr_safe("sin(2*pi*x)") == sp.sin(2 * sp.pi * X)
-    folded = expressions.parse_expr_safe("sqrt(2)*x")   # a function of a constant: the parser's float
+    assert formula.parse_expr_safe("x/3 + 2^10") == X / 3 + 1024
+    assert formula.parse_expr_safe("sin(2*pi*x)") == sp.sin(2 * sp.pi * X)
+    folded = formula.parse_expr_safe("sqrt(2)*x")   # a function of a constant: the parser's float
     assert folded == sp.Float(math.sqrt(2)) * X
 
 
@@ -262,6 +262,7 @@ def test_latex_is_written_from_the_tree():
         r"f(x, y) = \left(1 - x\right)^{2} + 100 \left(y - x^{2}\right)^{2}"
     assert parse("abs(x)/sqrt(y) - -x").latex == r"f(x, y) = \frac{\left|x\right|}{\sqrt{y}} - \left(-x\right)"
     assert parse("asin(x/4)*1e-3").latex == r"f(x, y) = \arcsin\left(\frac{x}{4}\right) \cdot 1 \cdot 10^{-3}"
+    assert parse("-(x/2) + (x/2)^2").latex == r"f(x, y) = -\frac{x}{2} + \left(\frac{x}{2}\right)^{2}"  # a bar groups
 
 
 def test_resolve_accepts_names_and_formulas_and_caches():

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from zo_core import expressions, jets
-from zo_core.expressions import parse, parse_tree
+from zo_core import expressions, formula, jets
+from zo_core.expressions import parse
+from zo_core.formula import parse_tree
 from zo_core.landscapes import X, Y
 
 # Derivatives by forward-mode jets, checked against sympy's symbolic derivatives evaluated at 30 digits.
@@ -20,7 +21,7 @@ SMOOTH = [
 @pytest.mark.parametrize("text", SMOOTH)
 def test_gradient_and_hessian_equal_sympy_derivatives(text):
     L = parse(text)
-    expr = expressions.parse_expr_safe(text)
+    expr = formula.parse_expr_safe(text)
     grad = [sp.diff(expr, v) for v in (X, Y)]
     hess = [[sp.diff(g, v) for v in (X, Y)] for g in grad]
     for px, py in [(0.7, 1.3), (1.9, 0.4), (0.3, 2.2)]:

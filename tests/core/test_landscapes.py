@@ -122,3 +122,37 @@ def test_a_landscape_with_its_own_evaluator_lays_out_grad_and_hess_like_the_symp
     assert mine.hess(P).shape == (3, 4, 2, 2) and mine.latex == "f(x, y) = x^2 y"
     inf = landscapes.Landscape("inf", "1/x", 1 / X, ((-1, 1), (-1, 1)), evaluator=lambda x, y, o: [1 / x][:1])
     assert np.isnan(inf.f([0.0, 0.0]))   # division by zero is a gap, not inf and not a warning
+
+
+def test_builtins_and_typed_formulas_draw_without_importing_sympy():
+    """f, ∇f, ∇²f and the LaTeX of every built-in and of a typed formula come from the formula's tree: a
+    fresh interpreter draws them all without sympy (≈0.3 s to import), which ``expr`` then imports."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        import numpy as np
+        from zo_core import expressions, landscapes
+        for L in [landscapes.get(n) for n in landscapes.names()] + [expressions.parse("abs(x) + sin(y)^2")]:
+            P = np.stack(np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5)), axis=-1)
+            assert np.isfinite(L.f(P)).all() and L.grad(P).shape == (5, 5, 2) and L.hess(P).shape == (5, 5, 2, 2)
+            assert L.latex.startswith("f(x, y) = ")
+        assert "sympy" not in sys.modules, "sympy imported by a landscape"
+        landscapes.get("rosenbrock").expr
+        assert "sympy" in sys.modules
+    """
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_sharp_flat_is_the_two_wells_of_its_constants():
+    """The built-in's text, read back as sympy, against the Gaussian wells written from the module's constants."""
+    def well(center, width, depth):
+        cx, cy, w, a = (sp.nsimplify(v) for v in (*center, width, depth))
+        return -a * sp.exp(-((X - cx) ** 2 + (Y - cy) ** 2) / (2 * w**2))
+
+    L = landscapes.get("sharp_flat")
+    ref = (well(landscapes.SHARP_CENTER, landscapes.SHARP_WIDTH, landscapes.SHARP_DEPTH)
+           + well(landscapes.FLAT_CENTER, landscapes.FLAT_WIDTH, landscapes.FLAT_DEPTH) + (X**2 + Y**2) / 20)
+    assert sp.simplify(L.expr - ref) == 0

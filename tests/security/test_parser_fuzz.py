@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zo_core import expressions
+from zo_core import expressions, formula
 from zo_core.landscapes import Landscape
 
 CANARY = Path(tempfile.gettempdir()) / f"zo_canary_{os.getpid()}"
@@ -45,9 +45,9 @@ PER_PARSE_LIMIT_S = 1.0   # generous: CI machines are noisy; bench/parser.py pri
 
 # An independent statement of what may be accepted: ASCII arithmetic and the documented names only.
 WHITELIST = re.compile(r"[0-9A-Za-z+\-*/^(). \t\n\r\f\v]*", re.ASCII)
-NAMES = set(expressions.FUNCTIONS) | {"x", "y", "pi", "e"}
+NAMES = set(formula.FUNCTIONS) | {"x", "y", "pi", "e"}
 
-FUNCS = sorted(expressions.FUNCTIONS)
+FUNCS = sorted(formula.FUNCTIONS)
 LITERALS = ["1e400", "9" * 60, "0." + "0" * 60 + "1", "1e-400", "1e6", "1000001", ".5", "2.", "1e308",
             "0", "1", "100", "101", "10", "0.5", "3", "1/3", "1e5", "00007"]
 UNICODE = ["١٢", "²", "１", "٣.٥", "𝟙", "Ⅻ", "½", "x²", "೬", "٠", "x\u200b", "ｘ", "\u00a0", "−1", "×"]
@@ -105,7 +105,7 @@ def test_parser_refuses_hostile_input_fast_and_never_runs_it(capsys):
         if result is not None:
             accepted.append(text)
             assert isinstance(result, Landscape)
-            assert len(text) <= expressions.MAX_LENGTH and WHITELIST.fullmatch(text), text
+            assert len(text) <= formula.MAX_LENGTH and WHITELIST.fullmatch(text), text
             assert set(re.findall(r"[A-Za-z]+", text)) <= NAMES, text
             tex = result.latex   # written from the tree: balanced, so KaTeX renders it or nothing
             assert tex.count("{") == tex.count("}") and tex.count(r"\left") == tex.count(r"\right"), tex
