@@ -140,18 +140,6 @@ def share(page_url: str | None = None) -> str:
 
 
 def settings() -> Settings:
-    """The settings the sidebar returned in this run (app.py stores them before the page runs)."""
-    if "_settings" not in st.session_state:
-        _rerun_through_router()
+    """The settings the sidebar returned in this run (app.py stores them before the page runs; importing
+    :mod:`ui` sends a page that Streamlit runs alone through app.py first)."""
     return st.session_state["_settings"]
-
-
-def _rerun_through_router() -> None:
-    """Streamlit quirk: with page files in a folder named ``pages/``, the first direct URL after the
-    server starts (before any run has called ``st.navigation``) runs the page script alone in the
-    legacy multipage mode, with its auto-generated sidebar. Switch that mode off, as st.navigation
-    itself does, and run again through app.py, which resolves the same page by its URL path."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()

@@ -36,6 +36,27 @@ def test_direct_url_shows_the_navigation_sidebar(page):
         _check_navigation(page)
 
 
+def test_a_page_runs_only_through_the_router_even_in_a_fresh_servers_first_run(page, tmp_path):
+    """Streamlit runs a direct URL's page file alone in a fresh server's first run (legacy pages/ mode). Importing
+    ``ui`` ends that run and runs again through the router: nothing after a page's ``import ui`` runs outside it,
+    so the router's first deltas go out before the page's own imports and computing. A two-page app of our
+    shape, on its own fresh server, writes down what ran in which order."""
+    order = tmp_path / "order.log"
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "app.py").write_text(
+        f"import streamlit as st\nopen({str(order)!r}, 'a').write('router\\n')\n"
+        "st.navigation([st.Page('home.py', default=True), st.Page('pages/topic.py', url_path='topic')]).run()\n")
+    (tmp_path / "home.py").write_text("import streamlit as st\nst.title('Home')\n")
+    (tmp_path / "pages" / "topic.py").write_text(
+        f"import streamlit as st\nimport ui\nopen({str(order)!r}, 'a').write('page\\n')\nst.title('Topic')\n")
+    with harness.Server(script=str(tmp_path / "app.py"), env={"PYTHONPATH": str(harness.ROOT)}) as fresh:
+        page.goto(f"{fresh.url}/topic")
+        page.wait_for_selector("h1:has-text('Topic')")
+        harness.wait_idle(page)
+        assert harness.exceptions(page) == []
+    assert order.read_text().split() == ["router", "page"]
+
+
 def _check_navigation(page):
     nav = page.locator("[data-testid=stSidebarNav]")
     nav.wait_for()
