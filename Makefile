@@ -12,6 +12,10 @@ PORT   ?= 8501
 # plotly.js's 2-D bundle from npm, the version of the plotly.js inside requirements.txt's plotly (ui/plotlyjs.py
 # checks it at start-up and serves the full bundle instead when it differs or is missing, e.g. without npm)
 PLOTLYJS_CARTESIAN = plotly.js-cartesian-dist-min@4.1.1
+# Our modules' bytecode, written before a server or the suite starts (a few ms when up to date): where
+# PYTHONDONTWRITEBYTECODE is set (CI, many container images), Python would otherwise compile zo_core and
+# ui from source in every process, a quarter of a second of every server's first page on this machine.
+COMPILE = $(PY) -m compileall -q zo_core ui
 
 .PHONY: run test test-core test-app test-browser test-notebooks bench clean serve-class stop-class
 
@@ -39,9 +43,11 @@ $(VENV)/.dev-stamp: requirements-dev.txt $(VENV)/.req-stamp $(VENV)/.npm-stamp
 	touch $@
 
 run: $(VENV)/.req-stamp $(VENV)/.npm-stamp
+	$(COMPILE)
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(VENV)/.dev-stamp
+	$(COMPILE)
 	$(PY) -m pytest
 
 test-core: $(VENV)/.dev-stamp
@@ -61,6 +67,7 @@ bench: $(VENV)/.dev-stamp
 REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 CLASS_PORT = $(if $(filter command line environment,$(origin PORT)),$(PORT),8080)
 serve-class: $(VENV)/.req-stamp $(VENV)/.npm-stamp
+	$(COMPILE)
 	$(PY) deploy/serve_class.py start --replicas $(REPLICAS) --port $(CLASS_PORT) --host $(HOST)
 stop-class:
 	$(PYTHON) deploy/serve_class.py stop
