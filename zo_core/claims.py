@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from zo_core import expressions, objectives
+from zo_core import expressions
 
 ORDER = 24   # quadrature nodes per axis, as the Smoothing page's slices use
 
@@ -43,6 +43,8 @@ def basins(landscape: str, t: float, mu: float, rho: float, law: str) -> dict | 
     a pair (sharp, flat) with ``<kind>_winner``: "flat" or "sharp" (the lower value), or "neither"
     (equal to 1e-9 relative, both infinite, or either undefined).
     """
+    from zo_core import objectives   # on first use: its scipy takes ~0.3 s, which Landscapes' chart need not wait for
+
     L = expressions.resolve(landscape)
     pick = _sharp_flat(L)
     if pick is None:
