@@ -194,6 +194,8 @@ def mezo_passes(method: str, n: int, steps: int) -> dict:
 
 def tilted_at(landscape: str, x: float, y: float, ts: tuple, mu: float, rho: float, law: str) -> tuple:
     """L_t at the point (x, y) for each t in ``ts`` (t = 0: the mean f_mu); non-decreasing in t."""
+    from zo_core import objectives   # on first use, as in basins
+
     L = expressions.resolve(landscape)
     radius = float(mu if law == "gaussian" else rho)
     p = np.array([[float(x), float(y)]])
