@@ -167,14 +167,18 @@ if not chromium:
     st.warning(f"PDF, Beamer and PowerPoint exports are off: {slides.INSTALL_CHROMIUM}",
                icon=":material/warning:")
 cols = st.columns(5)
+# on_click="ignore": a download does not rerun the page. A rerun drops the button's registered export as
+# soon as any session's run ends (Streamlit keeps what the latest runs reference), so with a class on the
+# server a click could find its export gone ("Failed to generate file") and nothing would download.
 cols[0].download_button("Save deck (JSON)", text, file_name="deck.json", mime="application/json",
-                        key="sl_save", icon=":material/save:", disabled=not deck)
+                        key="sl_save", icon=":material/save:", disabled=not deck, on_click="ignore")
 labels = {"html": "HTML", "pdf": "PDF", "beamer": "Beamer (zip)", "pptx": "PowerPoint"}
 mimes = {"html": "text/html", "pdf": "application/pdf", "beamer": "application/zip",
          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 for col, fmt in zip(cols[1:], labels):
-    col.download_button(labels[fmt], functools.partial(figures.export, text, fmt), file_name=f"deck{slides.FORMATS[fmt]}",
-                        mime=mimes[fmt], key=f"sl_export_{fmt}", icon=":material/download:",
+    col.download_button(labels[fmt], functools.partial(figures.export, text, fmt),
+                        file_name=f"deck{slides.FORMATS[fmt]}", mime=mimes[fmt], key=f"sl_export_{fmt}",
+                        icon=":material/download:", on_click="ignore",
                         disabled=not deck or (fmt != "html" and not chromium))
 st.caption("HTML is one offline file: arrow keys, click or swipe move; **p** opens the presenter view "
            "(notes and next slide), **f** fullscreen, **o** overview. PDF, Beamer and PowerPoint take a few "

@@ -30,6 +30,9 @@ def _landscapes_page(page, base_url: str) -> None:
 def test_add_to_deck_then_download_html(tmp_path, browser):
     with Server() as server:
         page = browser.new_page(accept_downloads=True, viewport={"width": 1400, "height": 1000})
+        sent: list[bytes] = []          # what the browser sends the server (Streamlit's BackMsgs)
+        page.on("websocket", lambda ws: ws.on(
+            "framesent", lambda frame: sent.append(frame if isinstance(frame, bytes) else frame.encode())))
         try:
             _landscapes_page(page, server.url)
             page.locator(".st-key-fig_landscape_contour_deck button").first.click()
@@ -40,8 +43,13 @@ def test_add_to_deck_then_download_html(tmp_path, browser):
             wait_idle(page)
             body = page.inner_text("body")
             assert "Deck (1 item)" in body and "Landscape contour" in body
+            before = len(sent)
             with page.expect_download(timeout=60_000) as info:
                 page.locator(".st-key-sl_export_html button").first.click()
+            # the click asked for the export only: a rerun (the button's trigger, which names its key)
+            # would let any session's next run end drop the export before it is generated
+            assert not [f for f in sent[before:] if b"sl_export_html" in f]
+            assert page.locator("[data-testid=stDownloadButtonError]").count() == 0
             path = tmp_path / "deck.html"
             info.value.save_as(path)
             text = path.read_text(encoding="utf-8")
