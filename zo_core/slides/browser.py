@@ -43,7 +43,10 @@ FIGURE_TABS = 2           # figure pages drawing at once: one renderer process e
 _DRIVER = """
 window.zoDraw = async function (job) {
   const figure = JSON.parse(job.figure);
-  const config = Object.assign({mapboxAccessToken: null, plotGlPixelRatio: job.scale * 2}, figure.config);
+  // WebGL (3-D) drawn at 2 device px a CSS px, or the image's own scale where that is finer: kaleido's
+  // scale * 2 drew a scale-2 PNG at 4, four times the pixels in software GL for a picture one can't tell apart
+  const gl = Math.max(job.scale, Math.min(job.scale * 2, 2));
+  const config = Object.assign({mapboxAccessToken: null, plotGlPixelRatio: gl}, figure.config);
   const pdf = job.format === 'pdf';
   let bg = null;
   const opts = {format: pdf ? 'svg' : job.format, width: job.width, height: job.height, scale: job.scale,
