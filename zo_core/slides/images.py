@@ -103,12 +103,16 @@ def draw_deck(deck, fmt: str, scale: float, browser=None) -> dict[int, bytes]:
     """``{id(spec): image}`` of every drawable figure, as ``fmt`` at its plan box's size (:func:`image_px`).
 
     Each figure starts drawing as soon as it is built, so Chromium draws while Python builds the next.
+    A figure is drawn as a still picture of its box's width (:func:`zo_core.viz.still`): no animation
+    controls, its legend's rows for that width.
     """
+    from zo_core import viz
     from zo_core.slides.layout import image_px, iter_figures, pages, plan
 
-    boxes = {id(c.spec): c.image for s in pages(deck) for row in plan(s).cells for c in row}
+    boxes = {id(c.spec): image_px(c.image) for s in pages(deck) for row in plan(s).cells for c in row}
     drawer = Drawer(browser)
-    slots = {id(spec): drawer.add(fig, fmt, *image_px(boxes[id(spec)]), scale) for spec, fig in iter_figures(deck)}
+    slots = {id(spec): drawer.add(viz.still(fig, boxes[id(spec)][0]), fmt, *boxes[id(spec)], scale)
+             for spec, fig in iter_figures(deck)}
     out = drawer.results()
     return {key: out[k] for key, k in slots.items()}
 

@@ -27,8 +27,8 @@ def thumbnail_key(name: str, params: dict, size: tuple[int, int] = (THUMB_W, THU
 
 
 def thumbnail_figure(name: str, params: dict):
-    """The named figure as a thumbnail shows it: no title, no legend, thin margins."""
-    fig = viz.build(name, **params)
+    """The named figure as a thumbnail shows it: a still (:func:`zo_core.viz.still`), no title, no legend, thin margins."""
+    fig = viz.still(viz.build(name, **params), THUMB_W * _LAYOUT)
     fig.update_layout(title=None, showlegend=False, margin=dict(l=6, r=6, t=6, b=6))
     return fig
 

@@ -160,15 +160,13 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
     """
     if title:
         title = title_text(title, projector=font >= PROJECTOR_FONT)
-    title_h = (1.6 + 2.5 * title.count("<br>")) * (font + 6) if title else 0
+    title_h = _title_px(title, font)[0] if title else 0
     sub_h = 1.8 * font if any((a.yref or "paper") == "paper" and (a.y or 0) >= 0.99 and not a.showarrow
                               for a in fig.layout.annotations) else 0
     top = int(title_h + sub_h + 0.8 * font + 6)
     gap = 3.0 * font + 16                               # tick labels, axis title and their standoffs
-    menus = 2.0 * font + 14 if fig.layout.updatemenus else 0    # play buttons, then the slider under them
-    slider = 3.6 * font + 26 if fig.layout.sliders else 0
-    rows = _legend_rows(fig, font, 1500 if font >= PROJECTOR_FONT else 190)   # plot width: hall screen / phone
-    bottom = int(gap + menus + slider + rows * 1.5 * font + 16)
+    menus, slider = _controls_px(fig, font)
+    bottom = int(gap + menus + slider + _legend_px(fig, font, _page_legend_width(font)))
     for m in fig.layout.updatemenus:
         m.update(y=-_px(gap, height, top, bottom), yanchor="top")
     for s in fig.layout.sliders:
@@ -176,13 +174,65 @@ def _frame(fig: go.Figure, title: str | None, font: int, height: int) -> None:
     gap += menus + slider
     fig.update_layout(
         title=dict(text=title, x=0.01, xanchor="left", yref="container", y=1.0, yanchor="top",
-                   pad=dict(t=8 + 1.25 * (font + 6) * title.count("<br>")),   # Plotly anchors line 1
+                   pad=dict(t=_title_px(title, font)[1]),
                    font=dict(size=font + 6)) if title else dict(text=None),
         margin=dict(l=60, r=20, t=top, b=bottom),
         legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom", yref="container",
                     font=dict(size=font), bgcolor="rgba(255,255,255,0.8)",
                     entrywidth=_legend_entry(_legend_names(fig), font), entrywidthmode="pixels"),
     )
+
+
+def _title_px(title: str, font: int) -> tuple[float, float]:
+    """The height (px) a wrapped title takes in the top margin, and the pad that keeps its first line
+    on top (Plotly anchors a title by its first line)."""
+    breaks = title.count("<br>")
+    return (1.6 + 2.5 * breaks) * (font + 6), 8 + 1.25 * (font + 6) * breaks
+
+
+def _controls_px(fig: go.Figure, font: int) -> tuple[float, float]:
+    """Heights (px) of an animation's play buttons and of its slider under them; 0 for what it lacks."""
+    return (2.0 * font + 14 if fig.layout.updatemenus else 0), (3.6 * font + 26 if fig.layout.sliders else 0)
+
+
+def _page_legend_width(font: int) -> int:
+    """The plot width (px) a page's legend is laid out for: a hall screen (projector fonts), else a phone."""
+    return 1500 if font >= PROJECTOR_FONT else 190
+
+
+def _legend_px(fig: go.Figure, font: int, width: float) -> float:
+    """Height (px) of the legend's rows at plot width ``width``, with its padding."""
+    return _legend_rows(fig, font, width) * 1.5 * font + 16
+
+
+def still(fig: go.Figure, width: int) -> go.Figure:
+    """``fig`` as a still picture ``width`` px wide (a slide's image, a thumbnail), as a new figure.
+
+    A picture cannot play: an animation's frames, play buttons and slider go, and the bottom margin
+    they took with them. A page wraps the title and lays the legend out for a phone's width
+    (:func:`_frame`); a picture of known width gets the lines and rows it needs there. The plot takes
+    the height this frees. ``fig`` is left as it is (figures are shared); one with nothing to free is
+    returned itself.
+    """
+    font = fig.layout.font.size or SCREEN_FONT
+    margin = fig.layout.margin
+    plot_w = width - (margin.l or 0) - (margin.r or 0)
+    menus, slider = _controls_px(fig, font)
+    bottom = menus + slider + _legend_px(fig, font, _page_legend_width(font)) - _legend_px(fig, font, plot_w)
+    title = fig.layout.title.text or ""
+    wrapped = _wrap(title.replace("<br>", " "), max(int(plot_w / (0.62 * (font + 6))), 20))
+    top = _title_px(title, font)[0] - _title_px(wrapped, font)[0]
+    if bottom <= 0 and top <= 0 and not fig.frames:
+        return fig
+    spec = fig.to_plotly_json()
+    out = go.Figure(data=spec["data"], layout=spec["layout"], _validate=False)     # valid already: not checked again
+    out.layout.sliders, out.layout.updatemenus = (), ()
+    if bottom > 0:
+        out.layout.margin.b = max(int((margin.b or 0) - bottom), 0)
+    if title and top > 0:
+        out.layout.title.text, out.layout.title.pad.t = wrapped, _title_px(wrapped, font)[1]
+        out.layout.margin.t = max(int((margin.t or 0) - top), 0)
+    return out
 
 
 def title_text(title: str, *, projector: bool) -> str:
