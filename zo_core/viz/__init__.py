@@ -126,10 +126,17 @@ def _scale_marks(fig: go.Figure, k: float) -> None:
         trace.line.width = (trace.line.width or 2) * k
 
 
+# trace types Plotly leaves out of the legend unless asked (colour maps: a colour bar is their key)
+_UNLISTED = frozenset({"contour", "heatmap", "surface", "histogram2d", "histogram2dcontour", "image"})
+
+
 def _legend_names(fig: go.Figure) -> list[str]:
+    """The names the figure's legend shows, as Plotly decides: none when it would list a single entry."""
     if fig.layout.showlegend is False:
         return []
-    return [t.name or "" for t in fig.data if t.showlegend is not False and (t.name or t.showlegend)]
+    names = [t.name or "" for t in fig.data
+             if t.showlegend or (t.showlegend is None and t.name and t.type not in _UNLISTED)]
+    return names if len(names) > 1 or fig.layout.showlegend else []
 
 
 def _legend_entry(names: list[str], font: int) -> int:

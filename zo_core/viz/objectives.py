@@ -314,8 +314,10 @@ def objectives_panel(landscape: str = "sharp_flat", t: float = 20.0, mu: float =
     L = expressions.resolve(landscape)
     (x0, x1), (y0, y1) = L.bounds
     spec = _panel_spec(law, _radius(law, mu, rho), rho, t)
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec],
-                        horizontal_spacing=0.06, vertical_spacing=0.1)
+    # one x and one y range for all four: tick labels only on the outer edges (none between a row's plot and
+    # the next row's titles, where they collided in a short picture), and zooming one panel zooms all
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[name for name, _ in spec], shared_xaxes="all",
+                        shared_yaxes="all", horizontal_spacing=0.04, vertical_spacing=0.1)
     for k, (name, kw) in enumerate(spec):
         G = _panel_grid(landscape, n, kw)
         row, col = k // 2 + 1, k % 2 + 1

@@ -1,6 +1,7 @@
-"""A deck's static figures fill their slide boxes, measured where Plotly lays them out: a real Chromium.
+"""zo_core.viz's layout in pixels, measured where Plotly lays figures out: a real Chromium.
 
-Every figure of a 13-figure deck is drawn at its slide box's size as the static exports draw it
+The legend's room is reserved for the entries Plotly really lists. A deck's static figures fill their
+slide boxes: every figure of a 13-figure deck is drawn at its slide box's size as the static exports draw it
 (:func:`zo_core.viz.still`). Plotly's own layout (``_fullLayout._size``, the legend's and the x-axis
 title's boxes) must leave the plot area a useful share of the picture, put the legend under the axis
 title, keep the title, rewrapped for the picture's width, inside it and above the plot, and hold no play
@@ -59,3 +60,28 @@ def test_every_deck_figure_keeps_its_plot_area_in_its_slide_box(page):
             assert m["title"][2] <= w and m["title"][1] <= m["top"], (name, m)
     assert len(found) == len(FIGURES)
     assert viz.build("race").frames and viz.build("race").layout.sliders      # the page's figure still plays
+
+
+SLOW = {"mezo_race", "phase_diagram"}       # 10-15 s each to build; their traces' kinds appear in others
+
+
+def test_the_legend_room_is_for_the_entries_plotly_lists(page):
+    """Plotly leaves colour maps out of a legend and shows none for a single entry; theme reserves the rows
+    for what it lists (it once counted contours: the objectives panel kept 3 empty rows)."""
+    page.set_content(f"<html><body style='margin:0'><div id='gd'></div>"
+                     f"<script>{plotlyjs.text(plotlyjs.full())}</script></body></html>")
+    page.wait_for_function("typeof Plotly !== 'undefined'")
+    viz._load_all()
+    counted = {}
+    for name in sorted(set(viz.names()) - SLOW):
+        fig = json.loads(pio.to_json(viz.build(name), validate=False))
+        listed = page.evaluate("""async (fig) => {
+          const gd = document.getElementById('gd');
+          await Plotly.newPlot(gd, fig.data, fig.layout, {staticPlot: true});
+          const n = gd._fullLayout.showlegend ? gd.querySelectorAll('.legend .traces').length : 0;
+          Plotly.purge(gd);
+          return n;
+        }""", fig)
+        counted[name] = (len(viz._legend_names(viz.build(name))), listed)
+    assert all(ours == listed for ours, listed in counted.values()), counted
+    assert counted["objectives_panel"] == (0, 0) and counted["race"][1] > 1
