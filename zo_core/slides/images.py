@@ -20,7 +20,7 @@ _REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = (_REPO / ".zolab" / "slides" if (_REPO / "pyproject.toml").is_file()
                else Path(tempfile.gettempdir()) / "zolab-slides")
 MAX_FILES = 2000          # ~100 kB an image: a few hundred MB at most
-RENDERER = "zolab-figure-page-2"     # bump when the drawing page's options change
+RENDERER = "zolab-figure-page-2"     # bump when the drawing page's options or still pictures change (thumbnails too)
 
 
 def cache_dir() -> Path | None:

@@ -3,7 +3,7 @@
 The figure is built through :func:`zo_core.viz.build` (its bounds apply), stripped of its title,
 legend and margins, laid out at twice the thumbnail's CSS size so its marks read at half scale,
 and drawn by the export's Chromium (:func:`zo_core.slides.browser.shared`). Thumbnails are
-cached as ``<sha256 of name, params and size>.png`` in a directory the caller chooses, so a rerun
+cached as ``<sha256 of name, params, size and drawing version>.png`` in a directory the caller chooses, so a rerun
 of the Slides page draws nothing it has drawn before; the process's one Chromium serves every missing thumbnail.
 """
 
@@ -14,15 +14,16 @@ import json
 from pathlib import Path
 
 from zo_core import viz
-from zo_core.slides.images import write_atomic
+from zo_core.slides.images import RENDERER, write_atomic
 
 THUMB_W, THUMB_H = 240, 150     # px of the PNG
 _LAYOUT = 2                     # CSS px laid out per PNG px: a 480 x 300 figure drawn at scale 1/2
 
 
 def thumbnail_key(name: str, params: dict, size: tuple[int, int] = (THUMB_W, THUMB_H)) -> str:
-    """sha256 of the figure's name, parameters and the thumbnail size: its cache file's name."""
-    text = json.dumps([name, params, list(size)], sort_keys=True, ensure_ascii=True, default=str)
+    """sha256 of the figure's name, parameters, the thumbnail size and the drawing's version
+    (:data:`zo_core.slides.images.RENDERER`): its cache file's name."""
+    text = json.dumps([name, params, list(size), RENDERER], sort_keys=True, ensure_ascii=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
