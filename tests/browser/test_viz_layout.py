@@ -11,7 +11,6 @@ button or slider: a picture cannot play.
 import json
 
 import plotly.io as pio
-import pytest
 
 from zo_core import plotlyjs, slides, viz
 from zo_core.slides import layout
@@ -34,6 +33,11 @@ _MEASURE = """async ([fig, w, h]) => {
 }"""
 
 
+def _plotly(page) -> None:
+    """A blank page with the full plotly.js and one plot div, ``#gd``."""
+    page.set_content(f"<html><body style='margin:0'><div id='gd'></div>"
+                     f"<script>{plotlyjs.text(plotlyjs.full())}</script></body></html>")
+    page.wait_for_function("typeof Plotly !== 'undefined'")
 
 
 def _sizes():
@@ -44,9 +48,7 @@ def _sizes():
 
 
 def test_every_deck_figure_keeps_its_plot_area_in_its_slide_box(page):
-    page.set_content(f"<html><body style='margin:0'><div id='gd'></div>"
-                     f"<script>{plotlyjs.text(plotlyjs.full())}</script></body></html>")
-    page.wait_for_function("typeof Plotly !== 'undefined'")
+    _plotly(page)
     found = {}
     for name, fig, (w, h) in _sizes():
         picture = json.loads(pio.to_json(viz.still(fig, w), validate=False))
@@ -68,13 +70,11 @@ SLOW = {"mezo_race", "phase_diagram"}       # 10-15 s each to build; their trace
 def test_the_legend_room_is_for_the_entries_plotly_lists(page):
     """Plotly leaves colour maps out of a legend and shows none for a single entry; theme reserves the rows
     for what it lists (it once counted contours: the objectives panel kept 3 empty rows)."""
-    page.set_content(f"<html><body style='margin:0'><div id='gd'></div>"
-                     f"<script>{plotlyjs.text(plotlyjs.full())}</script></body></html>")
-    page.wait_for_function("typeof Plotly !== 'undefined'")
-    viz._load_all()
+    _plotly(page)
     counted = {}
     for name in sorted(set(viz.names()) - SLOW):
-        fig = json.loads(pio.to_json(viz.build(name), validate=False))
+        built = viz.build(name)
+        fig = json.loads(pio.to_json(built, validate=False))
         listed = page.evaluate("""async (fig) => {
           const gd = document.getElementById('gd');
           await Plotly.newPlot(gd, fig.data, fig.layout, {staticPlot: true});
@@ -82,6 +82,6 @@ def test_the_legend_room_is_for_the_entries_plotly_lists(page):
           Plotly.purge(gd);
           return n;
         }""", fig)
-        counted[name] = (len(viz._legend_names(viz.build(name))), listed)
+        counted[name] = (len(viz._legend_names(built)), listed)
     assert all(ours == listed for ours, listed in counted.values()), counted
     assert counted["objectives_panel"] == (0, 0) and counted["race"][1] > 1
