@@ -12,8 +12,8 @@ such a figure comes (:func:`zo_core.plotlyjs.for_traces`). A job is submitted wi
 exporter builds the next figure meanwhile. A figure page carries
 plotly.js and a small driver inline,
 both allowed by sha256 in its Content Security Policy, and receives each figure as JSON data, never
-as markup or code. The driver calls ``Plotly.toImage`` with kaleido's options, so the images are
-kaleido's. Deck pages (the printed PDF, formula pictures) are shown in tabs with JavaScript off.
+as markup or code. The driver calls ``Plotly.toImage`` with kaleido's options, so 2-D images are
+kaleido's exactly; 3-D ones differ only at edges (WebGL at 2 device px a CSS px, not 2 × scale). Deck pages (the printed PDF, formula pictures) are shown in tabs with JavaScript off.
 """
 
 from __future__ import annotations
