@@ -23,6 +23,7 @@ figure it was shown under that key, and cached figures stay free.
 from __future__ import annotations
 
 import functools
+import threading
 
 import streamlit as st
 
@@ -115,6 +116,40 @@ def deck_button(name: str, params: dict, caption: str, key: str, title: str = ""
         n = len(ui_deck.items())
         st.toast(f"Added to the deck ({n} item{'' if n == 1 else 's'}). Open the Slides page to export it.",
                  icon=":material/slideshow:")
+
+
+_AHEAD_LOCK = threading.Lock()
+_AHEAD: dict = {"thread": None, "done": set()}    # the running build, the deck texts built (bounded)
+AHEAD_WAIT_S = 5.0      # a build ahead waits this long for a heavy-work slot, then gives up: students go first
+
+
+def build_ahead(deck_json: str) -> threading.Thread | None:
+    """Build the deck's figures on a background thread, so that an export finds them built
+    (:func:`zo_core.viz.shared`; an export asking for one being built waits for it, not twice).
+
+    One build at a time per server, once per deck text. It takes a heavy-work slot like any first
+    build, and gives up when none comes free within :data:`AHEAD_WAIT_S`: it is only a head start,
+    and a failure leaves the export to report its own errors. Returns the thread started, or None.
+    """
+    with _AHEAD_LOCK:
+        running = _AHEAD["thread"]
+        if deck_json in _AHEAD["done"] or (running is not None and running.is_alive()):
+            return None
+        if len(_AHEAD["done"]) > 64:
+            _AHEAD["done"].clear()
+        _AHEAD["done"].add(deck_json)
+
+        def run() -> None:
+            from zo_core import slides
+
+            try:
+                with budget.heavy("building the deck's figures ahead", wait_s=AHEAD_WAIT_S):
+                    slides.build_figures(slides.parse_json(deck_json, source="deck.json"))
+            except Exception:
+                pass
+        _AHEAD["thread"] = threading.Thread(target=run, daemon=True, name="zolab-deck-figures")
+        _AHEAD["thread"].start()
+        return _AHEAD["thread"]
 
 
 @functools.lru_cache(maxsize=8)

@@ -226,3 +226,26 @@ def test_add_lands_before_references_and_is_stored_at_once():
     deck_id = at.query_params["deck"]
     deck_id = deck_id[0] if isinstance(deck_id, list) else deck_id
     assert store.load_deck(deck_id) == items
+
+
+def test_build_ahead_builds_a_decks_figures_once_for_the_export():
+    """The Slides page builds its deck's figures on a background thread (ui.figures.build_ahead): the
+    export then finds them built, the same objects, and a rerun with the same deck starts nothing."""
+    from ui import figures
+    from zo_core import slides, viz
+
+    item = {"figure": "landscape_contour", "params": {"landscape": "himmelblau", "n": 47}}  # an n no page draws
+    text = json.dumps({"title": "Ahead", "items": [item]})
+    running = figures._AHEAD["thread"]          # another test's Slides page may still be building its deck
+    if running is not None:
+        running.join(120)
+    before = viz._shared.cache_info()
+    thread = figures.build_ahead(text)
+    assert thread is not None
+    thread.join(120)
+    built = viz._shared.cache_info()
+    assert built.misses == before.misses + 1
+    (fig,) = slides.build_figures(slides.parse_json(text, source="deck.json")).values()   # what an export does
+    assert viz._shared.cache_info().misses == built.misses                              # found, not built again
+    assert fig is viz.shared("landscape_contour", landscape="himmelblau", n=47)
+    assert figures.build_ahead(text) is None
