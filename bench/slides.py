@@ -147,9 +147,9 @@ def main() -> None:
         print(f"  {fmt:<23} {first:6.2f}s {warmed:6.2f}s {new:8.2f}s {warm:6.2f}s   {size / 1e6:5.2f}MB   "
               f"<= {TARGET_S[fmt]:g} s: {verdict}")
     slides.close_shared()
-    print("first: no browser, no figure built, empty image cache; warmed: the same after slides.warm_up() and the "
-          "deck's figures built ahead (the Slides page starts both); new figs: browser running, figures built and drawn anew; warm: median of 3 "
-          "with everything warm")
+    print("first: no browser, no figure built, empty image cache; warmed: the same after slides.warm_up() and "
+          "the deck's figures built ahead (the Slides page starts both); new figs: browser running, figures built "
+          "and drawn anew; warm: median of 3 with everything warm")
 
 
 if __name__ == "__main__":

@@ -163,8 +163,8 @@ if len(text) > slides.MAX_BYTES:        # the items passed, but the saved file c
 chromium = slides.chromium_path() is not None
 if pictured:
     figures.build_ahead(text)       # once per deck: an export finds its figures built
-if chromium and pictured:
-    slides.warm_up()        # once per server: the first export finds the shared browser ready
+    if chromium:
+        slides.warm_up()            # once per server: the first export finds the shared browser ready
 if not chromium:
     st.warning(f"PDF, Beamer and PowerPoint exports are off: {slides.INSTALL_CHROMIUM}",
                icon=":material/warning:")

@@ -15,6 +15,9 @@ serialisation). Cached figures are read-only: nothing may mutate what :func:`cac
 (:mod:`ui.chart`, :mod:`ui.livechart`) hand to the browser without re-serialising: a cached move costs
 no serialisation at all.
 
+The Slides page builds its deck's figures ahead on a background thread (:func:`build_ahead`), so an
+export finds them built.
+
 Fair shares (:mod:`ui.budget`): a figure not built yet in this process is heavy work, built in one of
 the server's slots and charged to the session; a session over its budget sees a message and the last
 figure it was shown under that key, and cached figures stay free.
