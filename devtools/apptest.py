@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from ui import chart as ui_chart
+from ui import copylink as ui_copylink
 from ui import livechart as ui_livechart
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +64,13 @@ def charts(at: AppTest) -> list[Chart]:
     only as raw protos: the figure is the element's bytes)."""
     return [Chart(e.key, json.loads(e.proto.bytes)) for e in at.get("bidi_component")
             if e.proto.component_name == ui_chart.NAME and e.proto.WhichOneof("data") == "bytes"]
+
+
+def links(at) -> list[str]:
+    """The links shown by :func:`ui.copylink.copy_link` under ``at`` (an AppTest, or e.g. ``at.sidebar``),
+    in page order."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component")
+            if e.proto.component_name == ui_copylink.NAME and e.proto.WhichOneof("data") == "json"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from ui import figures, store, urlstate
+from ui import copylink, figures, store, urlstate
 from zo_core import bounds, estimators, landscapes, objectives, slides, viz
 
 NEXT, PREV, LEAVE, COUNTER = "present_next", "present_prev", "present_leave", "present_counter"
@@ -342,7 +342,7 @@ def title_slide(deck: slides.Deck, link: str, code: str | None) -> None:
                 st.markdown(f"`{code}`")
         else:
             st.markdown("Open this lecture on your phone: scan the code or open the link.")
-        st.code(link or "/present", language=None)
+        copylink.copy_link(link or "/present", key="present_link")
     with right:
         uri = qr_data_uri(link) if link else None
         if uri:

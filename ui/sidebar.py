@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui import urlstate
+from ui import copylink, urlstate
 from zo_core import expressions, landscapes
 
 CUSTOM = "custom formula"
@@ -16,6 +16,7 @@ _LAST_GOOD = "_last_good_formula"
 # Session state of the share box: its link's container, the st.empty a part of the page reserved in it
 # this run (or None), and the page URL of the last full run.
 _SHARE_SLOT, _SHARE_BOX, _SHARE_URL = "_share_slot", "_share_box", "_share_url"
+SHARE_LINK = "share_link_text"     # the share box's link (ui.copylink)
 GLOBAL_KEYS = ("landscape", "formula", "seed", "projector")   # settings Reset keeps (they span pages)
 
 
@@ -83,7 +84,7 @@ def _qr_dialog(link: str) -> None:
     if uri:
         st.markdown(f'<img src="{uri}" alt="QR code of this page\'s link" width="320" data-testid="share-qr">',
                     unsafe_allow_html=True)
-        st.code(link, language=None, wrap_lines=True)
+        copylink.copy_link(link, key="share_qr_link")
     else:
         st.caption("QR code unavailable: install segno (see requirements.txt).")
 
@@ -93,7 +94,7 @@ def reserve_share() -> None:
     sb = st.sidebar
     sb.markdown("### Share")
     with sb.container(key="share_link"):
-        st.caption("Link to this page with these settings (copy icon on the right):")
+        st.caption("Link to this page with these settings:")
         st.session_state[_SHARE_SLOT] = st.container()
     st.session_state[_SHARE_BOX] = None
 
@@ -109,11 +110,12 @@ def hold_share(now: bool) -> None:
         box = st.empty()
     st.session_state[_SHARE_BOX] = box
     if now and st.session_state.get(_SHARE_URL) is not None:
-        box.code(urlstate.link(st.session_state[_SHARE_URL]), language=None, wrap_lines=True)
+        with box:
+            copylink.copy_link(urlstate.link(st.session_state[_SHARE_URL]), key=SHARE_LINK)
 
 
 def share(page_url: str | None = None) -> str:
-    """Finish the share box: this page's link with all its settings (copy icon), a QR code of it, Reset.
+    """Finish the share box: this page's link with all its settings (a Copy button: ui.copylink), a QR code of it, Reset.
 
     Call after the page ran and :func:`ui.urlstate.finalize`, so the URL holds exactly this page's
     settings (:func:`reserve_share` first, before the page). ``page_url`` defaults to the URL the browser
@@ -127,7 +129,8 @@ def share(page_url: str | None = None) -> str:
     if box is None:
         with ss[_SHARE_SLOT]:
             box = st.empty()
-    box.code(link, language=None, wrap_lines=True)
+    with box:
+        copylink.copy_link(link, key=SHARE_LINK)
     sb = st.sidebar
     # The QR code is drawn only when asked for (a dialog): encoding it on every rerun cost ~10 ms of CPU.
     if sb.button("QR code", key="share_qr", icon=":material/qr_code_2:", use_container_width=True,

@@ -1,5 +1,6 @@
 """Sidebar, custom formulas and URL state, through Streamlit's AppTest."""
 
+from devtools import apptest
 from devtools.apptest import by_key, no_exception, open_page
 
 LANDSCAPES = "pages/landscapes.py"
@@ -125,8 +126,8 @@ def test_share_box_shows_the_link_with_the_current_settings():
     no_exception(at)
     from urllib.parse import parse_qsl
 
-    links = [c.value for c in at.sidebar.code if c.value.startswith("?")]
-    assert len(links) == 1, [c.value for c in at.sidebar.code]
+    links = [link for link in apptest.links(at.sidebar) if link.startswith("?")]
+    assert len(links) == 1, apptest.links(at.sidebar)
     shown = dict(parse_qsl(links[0][1:]))
     assert shown == {k: _param(at, k) for k in at.query_params}
     assert shown["seed"] == "7" and shown["landscape"] == "rastrigin"

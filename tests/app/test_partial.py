@@ -5,6 +5,8 @@
 
 from streamlit.testing.v1 import AppTest
 
+from devtools import apptest
+
 SCRIPT = """
 import streamlit as st
 from ui import partial, sidebar
@@ -26,4 +28,4 @@ def test_with_one_part_or_none_the_link_is_shown_once():
         at = _run(parts)
         assert not at.exception
         assert [m.value for m in at.main.markdown] == parts
-        assert [c.value for c in at.sidebar.code] == ["http://host/page?k=1"]
+        assert apptest.links(at.sidebar) == ["http://host/page?k=1"]

@@ -4,6 +4,7 @@ import importlib.util
 
 import pytest
 
+from devtools import apptest
 from devtools.apptest import by_key, no_exception, open_page
 from ui import present, store
 from zo_core import bounds, slides, viz
@@ -149,7 +150,7 @@ def test_lecturer_opens_a_room_and_a_follower_sees_the_slide():
     assert store.current(code) == {"lecture": "tilting", "slide": 1, "params": {}}
     assert key not in str(dict(teacher.query_params))               # the key never reaches the URL
     assert not any(key in m.value for m in teacher.markdown)
-    assert any(c.value.endswith(f"/present?follow={code}") for c in teacher.code)
+    assert any(link.endswith(f"/present?follow={code}") for link in apptest.links(teacher))
     by_key(teacher.button, present.NEXT).click().run()
     by_key(teacher.button, present.NEXT).click().run()
     assert store.current(code)["slide"] == 3

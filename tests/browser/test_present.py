@@ -123,7 +123,7 @@ def test_student_follows_the_lecturer_and_cannot_drive(hall, browser):
         teacher.wait_for_selector(".st-key-present_room_code code", timeout=15_000)
         code = teacher.locator(".st-key-present_room_code code").inner_text().strip()
         assert re.fullmatch(r"[A-Z2-9]{6}", code)
-        link = teacher.locator("[data-testid=stMain] [data-testid=stCode]").first.inner_text().strip()
+        link = teacher.locator("[data-testid=stMain] .zo-link code").first.inner_text().strip()
         assert link == f"{server.url}/present?follow={code}"
         if importlib.util.find_spec("segno"):
             src = teacher.locator("img[alt='QR code of the link']").get_attribute("src")

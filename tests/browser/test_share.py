@@ -4,7 +4,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from devtools.browser import opened, wait_idle
 
-LINK = "() => { const c = document.querySelector('.st-key-share_link code'); return c ? c.innerText.trim() : null; }"
+# the share box's link as shown (ui.copylink); Streamlit keeps a replaced component's old element, hidden
+LINK = ("() => { const c = [...document.querySelectorAll('.st-key-share_link .zo-link code')]"
+        ".find((e) => e.offsetParent !== null); return c ? c.innerText.trim() : null; }")
 
 
 def _parts(url: str):
@@ -74,7 +76,50 @@ def test_a_part_rerunning_alone_keeps_the_link_current_and_sends_only_the_part(s
         wait_idle(page)
         page.wait_for_function(f"() => new URL(({LINK})()).searchParams.get('arrows') === '12'", timeout=10_000)
         assert _parts(page.evaluate(LINK)) == _parts(page.url)
-        assert page.locator(".st-key-share_link code").count() == 1                 # one link, not two
+        assert page.locator(".st-key-share_link .zo-link code:visible").count() == 1        # one link, not two
         assert page.evaluate(SENT_TEXT, "Descent arrows per axis")   # the part itself was sent again...
         assert not page.evaluate(SENT_TEXT, "Known minima")          # ...and nothing from outside it
         assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_copy_puts_the_link_on_the_clipboard_over_https_and_plain_http(server, browser):
+    """The share box's Copy button (ui.copylink): the Clipboard API where the page is a secure context,
+    the selection's copy command where it is not (a class server on the LAN over http, simulated)."""
+    plain_http = "Object.defineProperty(window, 'isSecureContext', {get: () => false});"
+    for init in (None, plain_http):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+        if init:
+            context.add_init_script(init)
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/landscapes?arrows=9&seed=3", timeout=60_000)
+            page.wait_for_function(f"() => ({LINK})() !== null", timeout=60_000)
+            wait_idle(page)
+            page.evaluate("() => navigator.clipboard.writeText('nothing yet')")
+            button = page.locator(".st-key-share_link .zo-link button:visible")
+            button.click()
+            page.wait_for_function("() => [...document.querySelectorAll('.st-key-share_link .zo-link button')]"
+                                   ".some((b) => b.textContent === 'Copied')", timeout=5_000)
+            copied = page.evaluate("() => navigator.clipboard.readText()")
+            assert copied == page.evaluate(LINK) and _parts(copied) == _parts(page.url), (init, copied)
+        finally:
+            context.close()
+
+
+def test_a_first_visit_loads_no_syntax_highlighter(server, browser):
+    """The share link is on every page; shown by st.code, it made the browser load and run Streamlit's
+    syntax highlighter (~0.2 s of the tab's main thread) before the first chart of every first visit."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    loaded = []
+    context.on("request", lambda request: loaded.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/landscapes", timeout=60_000)
+        page.wait_for_function(f"() => ({LINK})() !== null", timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        wait_idle(page)
+        assert any("BidiComponent" in url for url in loaded)               # the request log works
+        assert not [url for url in loaded if "SyntaxHighlighter" in url]
+    finally:
+        context.close()
