@@ -3,8 +3,9 @@
 Why not ``st.code``: its copy button comes with Streamlit's syntax highlighter, whose code loads and runs
 when the first code block comes, ~0.2 s of the tab's main thread on a first visit. The share box is on
 every page, so that cost sat in front of every first chart (server start to Landscapes' first chart in
-Chromium: 3.36 s with ``st.code``, 2.98 s with this element, medians of 7 fresh servers alternated). This element is a few lines in the page's own DOM
-(Streamlit's components v2, no frame), drawn by code the chart component already loads.
+Chromium: 3.36 s with ``st.code``, 2.98 s with this element, medians of 7 fresh servers alternated).
+This element is a few lines in the page's own DOM (Streamlit's components v2, no frame), drawn by code
+the chart component already loads.
 
 The link goes in as text (``textContent``), never as HTML: it carries the page's settings, which come
 from the URL. Copy uses the Clipboard API where the page is a secure context (https, localhost) and the

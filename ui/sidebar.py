@@ -115,7 +115,7 @@ def hold_share(now: bool) -> None:
 
 
 def share(page_url: str | None = None) -> str:
-    """Finish the share box: this page's link with all its settings (a Copy button: ui.copylink), a QR code of it, Reset.
+    """Finish the share box: this page's link with all its settings (:mod:`ui.copylink`), its QR code, Reset.
 
     Call after the page ran and :func:`ui.urlstate.finalize`, so the URL holds exactly this page's
     settings (:func:`reserve_share` first, before the page). ``page_url`` defaults to the URL the browser
