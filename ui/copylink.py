@@ -31,9 +31,9 @@ _CSS = """
 .zo-link button:hover, .zo-link button:focus-visible { background: rgba(49, 51, 63, 0.12); }
 """
 _JS = r"""
-async function copy(text, code) {
+async function copy(code) {                    // the text of this code element
   if (window.isSecureContext && navigator.clipboard) {
-    try { await navigator.clipboard.writeText(text); return true; } catch (err) { /* the fallback below */ }
+    try { await navigator.clipboard.writeText(code.textContent); return true; } catch (err) { /* the fallback below */ }
   }
   const range = document.createRange();         // the selection's copy command: works over plain http
   range.selectNodeContents(code);
@@ -59,7 +59,7 @@ export default function ({data, parentElement}) {
     button.setAttribute("aria-label", "Copy the link");
     let reset = null;
     button.addEventListener("click", async () => {
-      const done = await copy(code.textContent, code);
+      const done = await copy(code);
       button.textContent = done ? "Copied" : "Press Ctrl+C";
       clearTimeout(reset);
       reset = setTimeout(() => { button.textContent = "Copy"; }, 2000);

@@ -16,7 +16,7 @@ _LAST_GOOD = "_last_good_formula"
 # Session state of the share box: its link's container, the st.empty a part of the page reserved in it
 # this run (or None), and the page URL of the last full run.
 _SHARE_SLOT, _SHARE_BOX, _SHARE_URL = "_share_slot", "_share_box", "_share_url"
-SHARE_LINK = "share_link_text"     # the share box's link (ui.copylink)
+_SHARE_LINK = "share_link_text"     # the share box's link (ui.copylink)
 GLOBAL_KEYS = ("landscape", "formula", "seed", "projector")   # settings Reset keeps (they span pages)
 
 
@@ -111,7 +111,7 @@ def hold_share(now: bool) -> None:
     st.session_state[_SHARE_BOX] = box
     if now and st.session_state.get(_SHARE_URL) is not None:
         with box:
-            copylink.copy_link(urlstate.link(st.session_state[_SHARE_URL]), key=SHARE_LINK)
+            copylink.copy_link(urlstate.link(st.session_state[_SHARE_URL]), key=_SHARE_LINK)
 
 
 def share(page_url: str | None = None) -> str:
@@ -130,7 +130,7 @@ def share(page_url: str | None = None) -> str:
         with ss[_SHARE_SLOT]:
             box = st.empty()
     with box:
-        copylink.copy_link(link, key=SHARE_LINK)
+        copylink.copy_link(link, key=_SHARE_LINK)
     sb = st.sidebar
     # The QR code is drawn only when asked for (a dialog): encoding it on every rerun cost ~10 ms of CPU.
     if sb.button("QR code", key="share_qr", icon=":material/qr_code_2:", use_container_width=True,
