@@ -2,7 +2,7 @@
 
 Target: every legal setting finishes in a few seconds (attack <= ~5 s), where a degree-8 polynomial
 took 68 s and 1.4 GB, and the attack at its former maxima 20 s. The worst cases are read from the
-caps themselves (zo_core.theory.MAX_DEGREE / MAX_TERMS, zo_core.bounds.FIGURES), so this script
+caps themselves (zo_core.derivations.MAX_DEGREE / MAX_TERMS, zo_core.bounds.FIGURES), so this script
 follows the table. ``--before`` also times the former worst cases (minutes): the degree-8 derivation (gaussian) and
 the attack at its former page maxima.
 
@@ -17,7 +17,7 @@ import time
 
 import sympy as sp
 
-from zo_core import attack, bounds, theory, viz
+from zo_core import attack, bounds, derivations, viz
 
 # Dense, with rational coefficients (each one a fraction sympy must carry through every expansion).
 _COEFS = ["7/3", "-5/7", "11/13", "-13/17", "17/19", "-3/7", "5/9", "-9/11", "1/3", "-2/3", "3/5", "-4/9",
@@ -39,6 +39,7 @@ def timed(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         sp.core.cache.clear_cache()          # a fresh derivation each time, as for a new polynomial
+        derivations.derive.cache_clear()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -46,23 +47,23 @@ def timed(fn, repeats: int) -> float:
 
 
 def theory_cases(before: bool):
-    yield f"degree {theory.MAX_DEGREE}, {theory.MAX_TERMS} terms", worst_polynomial(theory.MAX_DEGREE, theory.MAX_TERMS)
+    yield f"degree {derivations.MAX_DEGREE}, {derivations.MAX_TERMS} terms", worst_polynomial(derivations.MAX_DEGREE, derivations.MAX_TERMS)
     if before:   # the former limit: degree 8 and no term cap; (x+y+1)^8 expands to 45 monomials
         yield "BEFORE: (x+y+1)^8, 45 terms", "(x+y+1)^8"
 
 
 def bench_theory(repeats: int, before: bool) -> None:
-    print("Theory page: one derivation (theory.derive), median of", repeats)
+    print("Theory page: one derivation (derivations.derive), median of", repeats)
     for label, text in theory_cases(before):
         for method in ("gaussian",) if label.startswith("BEFORE") else ("gaussian", "sphere"):
             if label.startswith("BEFORE"):
-                old = theory.MAX_DEGREE, theory.MAX_TERMS, theory._WRITTEN_DEGREE
-                theory.MAX_DEGREE, theory.MAX_TERMS, theory._WRITTEN_DEGREE = 8, 45, 16
+                old = derivations.MAX_DEGREE, derivations.MAX_TERMS, derivations._WRITTEN_DEGREE
+                derivations.MAX_DEGREE, derivations.MAX_TERMS, derivations._WRITTEN_DEGREE = 8, 45, 16
             try:
-                t = timed(lambda: theory.derive(text, method=method), repeats)
+                t = timed(lambda: derivations.derive(text, method=method), repeats)
             finally:
                 if label.startswith("BEFORE"):
-                    theory.MAX_DEGREE, theory.MAX_TERMS, theory._WRITTEN_DEGREE = old
+                    derivations.MAX_DEGREE, derivations.MAX_TERMS, derivations._WRITTEN_DEGREE = old
             print(f"  {label:36s} {method:8s} {t:7.2f} s   ({len(text)} characters)")
 
 

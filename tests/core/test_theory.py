@@ -203,3 +203,31 @@ def test_quadratic_model_is_the_log_det_form_and_says_infinite():
     assert np.isfinite(T.quadratic_tilted(A2, B2, x, t=0.99 * t_edge, mu=mu))
     s = T.sharpness(_quad, x, t=1.01 * t_edge, law="gaussian", radius=mu, grad=grad, hess=hess)
     assert s.quadratic == np.inf and s.exact == np.inf
+
+
+def test_closed_forms_need_no_sympy_and_the_derivations_bring_it():
+    """A notebook's ``theory.moments`` (numpy alone) runs in a fresh interpreter without importing sympy
+    (~0.35 s); ``theory.derive`` imports it on first use, and a name the module lacks is an AttributeError."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        import numpy as np
+        from zo_core import estimators, theory
+        F = estimators.Quadratic(np.array([1.0, 3.0]), np.array([0.2, -0.4]))
+        m = theory.moments(F, np.array([0.5, -1.0]), mu=0.1, scheme="central", method="gaussian")
+        assert np.isfinite(m.variance)
+        assert "sympy" not in sys.modules, "sympy imported by the closed forms"
+        assert "zo_core.derivations" not in sys.modules
+        d = theory.derive(theory.DEFAULT_POLYNOMIAL)
+        assert "sympy" in sys.modules and theory.MAX_DEGREE >= 3
+        try:
+            theory.no_such_name
+        except AttributeError as e:
+            assert "no_such_name" in str(e)
+        else:
+            raise AssertionError("an unknown name was found")
+    """
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
