@@ -9,9 +9,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
-# plotly.js's 2-D bundle from npm, the version of the plotly.js inside requirements.txt's plotly (ui/plotlyjs.py
-# checks it at start-up and serves the full bundle instead when it differs or is missing, e.g. without npm)
-PLOTLYJS_CARTESIAN = plotly.js-cartesian-dist-min@4.1.1
+# plotly.js's 2-D and 3-D bundles from npm, the version of the plotly.js inside requirements.txt's plotly
+# (zo_core/plotlyjs.py checks it and uses the full bundle instead when it differs or is missing, e.g. without npm)
+PLOTLYJS_PARTIALS = plotly.js-cartesian-dist-min@4.1.1 plotly.js-gl3d-dist-min@4.1.1
 # Our modules' bytecode, written before a server or the suite starts (a few ms when up to date): where
 # PYTHONDONTWRITEBYTECODE is set (CI, many container images), Python would otherwise compile zo_core and
 # ui from source in every process, a quarter of a second of every server's first page on this machine.
@@ -33,7 +33,7 @@ $(VENV)/.req-stamp: requirements.txt requirements-nodeps.txt pyproject.toml | $(
 
 $(VENV)/.npm-stamp: Makefile | $(PY)
 	if command -v npm >/dev/null 2>&1; then \
-	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm $(PLOTLYJS_CARTESIAN) \
+	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/npm $(PLOTLYJS_PARTIALS) \
 	    || echo "npm install failed: charts will load plotly.js's full bundle"; \
 	else echo "npm not found: charts will load plotly.js's full bundle"; fi
 	touch $@

@@ -69,14 +69,16 @@ def figure_data_mb() -> None:
     plain = sum(len(f.to_json()) for f in built.values())      # plotly's own JSON, float64 (before)
     print(f"HTML, 13 figure slides: {extra / 1e6:.2f} MB beyond plotly.js ({len(deck.problems)} problems; "
           f"float64 figure JSON would be {plain / 1e6:.2f} MB)   target <= 1 MB: {'OK' if extra <= 1e6 else 'MISSED'}")
-    cartesian = plotlyjs.installed_cartesian()
     zipped = len(gzip.compress(plotly_js))
     print(f"plotly.js inline: {bundle.name}, {len(plotly_js) / 1e6:.2f} MB ({zipped / 1e6:.2f} MB gzipped), "
-          f"for the deck's trace types: {', '.join(types)}. The 2-D bundle "
-          + (f"({cartesian.stat().st_size / 1e6:.2f} MB) serves a deck without 3-D figures" if cartesian else
-             "is not installed (make installs it with npm): every deck inlines the full one"))
+          f"for the deck's trace types: {', '.join(types)}.")
+    for part, serves in ((plotlyjs.CARTESIAN, "a deck without 3-D figures"), (plotlyjs.GL3D, "a deck of 3-D figures "
+                         "only, and every 3-D figure drawn for PDF, Beamer and PPTX")):
+        file = plotlyjs.installed(part)
+        print(f"  the {part.name} bundle " + (f"({file.stat().st_size / 1e6:.2f} MB) serves {serves}" if file else
+                                              "is not installed (make installs it with npm): the full one instead"))
     flat = [name for name, fig in zip(THIRTEEN, built.values())
-            if {t.type for t in fig.data} <= plotlyjs.CARTESIAN_TRACES]
+            if {t.type for t in fig.data} <= plotlyjs.CARTESIAN.traces]
     items = [{"figure": name, "params": {}, "caption": f"Figure {k + 1}"} for k, name in enumerate(flat)]
     two_d = slides.to_html(slides.parse_items({"title": "2-D slides", "items": items})).encode("utf-8")
     print(f"the same deck without its {len(THIRTEEN) - len(flat)} 3-D slide(s): {len(two_d) / 1e6:.2f} MB in all "

@@ -1,14 +1,15 @@
-"""plotly.js for the browser: the two bundles of :mod:`zo_core.plotlyjs`, each served at one URL per server.
+"""plotly.js for the browser: the three bundles of :mod:`zo_core.plotlyjs`, each served at one URL per server.
 
 * ``plotly.min.js``: the full bundle (4.8 MB), which every figure can use;
-* ``plotly-cartesian.min.js``: the 2-D bundle (1.5 MB, :data:`CARTESIAN_TRACES`), which the browser reads
-  and evaluates in about half the time (a first visit waits for it before its first chart). Where it is
-  not installed (or not of the full bundle's version), the full bundle is served under its name too, so
-  every chart still draws.
+* ``plotly-cartesian.min.js``: the 2-D bundle (1.5 MB), which the browser reads and evaluates in about
+  half the time (a first visit waits for it before its first chart);
+* ``plotly-gl3d.min.js``: the 3-D bundle (1.75 MB), for a figure of 3-D traces (the Landscapes surface).
+Where a partial one is not installed (or not of the full bundle's version), the full bundle is served
+under its name too, so every chart still draws.
 
 Both chart components (:mod:`ui.chart`, :mod:`ui.livechart`; charts in the page itself) load from here
-through :data:`LOADER_JS`: the cartesian bundle, and the full one only for a figure with a 3-D trace, each
-loaded once per browser tab. The bundles stay out of git: they are copied at
+through :data:`LOADER_JS`: the smallest bundle that draws a figure (the full one only for a figure that
+mixes 2-D and 3-D traces), each loaded once per browser tab. The bundles stay out of git: they are copied at
 first use into ``.zolab/plotlyjs/`` (or a temporary folder on a read-only checkout), and served by a
 Streamlit v1 component route that is declared but never mounted (``component/ui.plotlyjs.plotlyjs/…``).
 """
@@ -27,21 +28,23 @@ from streamlit.runtime import get_instance
 from zo_core import plotlyjs as bundles
 
 BUILD = Path(__file__).resolve().parents[1] / ".zolab" / "plotlyjs"
-FULL, CARTESIAN = "plotly.min.js", bundles.CARTESIAN_FILE
-CARTESIAN_TRACES = tuple(sorted(bundles.CARTESIAN_TRACES))
+FULL = "plotly.min.js"
 _NAME = f"{__name__}.plotlyjs"                    # declare_component prefixes the caller's module
 URL = f"component/{_NAME}/{FULL}"                  # relative to the app's address (a proxy prefix is kept)
-CARTESIAN_URL = f"component/{_NAME}/{CARTESIAN}"
+CARTESIAN_URL = f"component/{_NAME}/{bundles.CARTESIAN.file}"
+_SRC = {"full": URL} | {b.name: f"component/{_NAME}/{b.file}" for b in bundles.PARTIALS}
+_TRACES = {b.name: sorted(b.traces) for b in bundles.PARTIALS}      # in PARTIALS' order: smallest first
 
 # The loader both chart components' scripts begin with: ``bundle(fig)`` names the smallest bundle that draws a
 # figure, ``plotly(kind)`` is a promise of that bundle's Plotly object, loaded once per browser tab.
 LOADER_JS = r"""
-const SRC = {cartesian: "__CARTESIAN__", full: "__FULL__"};
-const CARTESIAN = new Set(__CARTESIAN_TRACES__);     // the trace types of the smaller bundle
+const SRC = __SRC__;
+const PARTIAL = Object.entries(__TRACES__).map(([kind, types]) => [kind, new Set(types)]);   // smallest first
 
-function bundle(fig) {                     // "cartesian" unless a trace (or a frame's) needs the full bundle
+function bundle(fig) {                     // the first partial bundle holding every trace (and a frame's), or "full"
   const traces = (fig.data || []).concat(...(fig.frames || []).map((frame) => frame.data || []));
-  return traces.every((trace) => CARTESIAN.has(trace.type || "scatter")) ? "cartesian" : "full";
+  const found = PARTIAL.find(([, types]) => traces.every((trace) => types.has(trace.type || "scatter")));
+  return found ? found[0] : "full";
 }
 
 // window.__zoPlotly(src): a promise of the Plotly object of the bundle at src (relative to the page), one per
@@ -63,8 +66,7 @@ window.__zoPlotly = window.__zoPlotly || (() => {
   };
 })();
 const plotly = (kind) => window.__zoPlotly(SRC[kind]);
-""".replace("__CARTESIAN__", CARTESIAN_URL).replace("__FULL__", URL).replace(
-    "__CARTESIAN_TRACES__", json.dumps(CARTESIAN_TRACES))
+""".replace("__SRC__", json.dumps(_SRC)).replace("__TRACES__", json.dumps(_TRACES))
 
 
 def copy_into(folder: Path, src: Path, name: str | None = None) -> Path:
@@ -94,13 +96,13 @@ _DIR: Path | None = None
 
 
 def serve() -> None:
-    """Make :data:`URL` and :data:`CARTESIAN_URL` answer on the running server. Each Streamlit runtime
+    """Make every bundle's URL answer on the running server. Each Streamlit runtime
     (AppTest's included) has its own component registry, so this looks there first: every chart calls
     it, and declaring again rebuilds and re-checks the component each time."""
     global _DIR
     if _DIR is None:
         full = bundles.full()
-        _DIR = folder("plotlyjs", [full, (bundles.installed_cartesian() or full, CARTESIAN)])
+        _DIR = folder("plotlyjs", [full] + [(bundles.installed(b) or full, b.file) for b in bundles.PARTIALS])
     try:
         if get_instance().component_registry.get_component_path(_NAME) == os.path.abspath(_DIR):
             return

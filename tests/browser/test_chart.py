@@ -119,18 +119,18 @@ BUNDLES = ("() => performance.getEntriesByType('resource').map(r => r.name.split
            ".filter(n => n.startsWith('plotly'))")
 
 
-def test_2d_charts_load_the_cartesian_bundle_and_a_surface_the_full_one(server, browser):
+def test_2d_charts_load_the_cartesian_bundle_and_a_surface_the_3d_one(server, browser):
     url = f"{server.url}/landscapes?landscape=himmelblau&view=contour"
     with opened(browser, url, ready=".zo-chart .main-svg") as page:
         wait_idle(page)
         assert page.evaluate(BUNDLES) == ["plotly-cartesian.min.js"]
-        # the same tab switches to both views: the surface needs the full bundle, the contour keeps its own
+        # the same tab switches to both views: the surface needs the 3-D bundle, the contour keeps its own
         page.locator("[data-testid=stButtonGroup]").filter(has_text="both").get_by_text("both", exact=True).click()
         page.wait_for_function("() => Array.from(document.querySelectorAll('.zo-chart'))"
                                ".some(c => c._fullLayout && c._fullLayout.scene && c.querySelector('canvas'))",
                                timeout=60_000)
         wait_idle(page)
-        assert sorted(page.evaluate(BUNDLES)) == ["plotly-cartesian.min.js", "plotly.min.js"]
+        assert sorted(page.evaluate(BUNDLES)) == ["plotly-cartesian.min.js", "plotly-gl3d.min.js"]
         assert page.evaluate("() => Array.from(document.querySelectorAll('.zo-chart')).map(c => Boolean("
                              "c._fullLayout && c.querySelector('.main-svg')))") == [True, True]
         before = page.evaluate(ARROWS)              # the contour, drawn by the cartesian bundle, still redraws

@@ -243,9 +243,9 @@ def test_warm_up_readies_the_shared_browser_once_and_again_after_a_restart():
     thread = slides.warm_up()
     thread.join(120)
     b = slides.shared()
-    # every figure page of the 2-D bundle and one of the full bundle (for 3-D figures), where the 2-D one is installed
-    want = ({plotlyjs.installed_cartesian(): chromium.FIGURE_TABS, plotlyjs.full(): 1} if plotlyjs.installed_cartesian()
-            else {plotlyjs.full(): chromium.FIGURE_TABS})
+    # every figure page of the 2-D bundle and one of the 3-D bundle (for 3-D figures), where they are installed
+    flat, deep = plotlyjs.for_traces({"contour"}), plotlyjs.for_traces({"surface"})
+    want = {flat: chromium.FIGURE_TABS, deep: 1} if flat != deep else {flat: chromium.FIGURE_TABS}
     assert not thread.is_alive() and b.alive() and b._opened == want
     assert slides.warm_up() is thread                # warmed already: nothing more to do
     slides.close_shared()
