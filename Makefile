@@ -60,6 +60,7 @@ test-notebooks: $(VENV)/.dev-stamp
 	$(PY) -m pytest tests/notebooks
 
 bench: $(VENV)/.dev-stamp
+	$(COMPILE)
 	for b in bench/[!_]*.py; do n=$$(basename $$b .py); echo "== $$b"; $(PY) -m bench.$$n || exit 1; done
 
 # A class on one machine: REPLICAS streamlit processes behind nginx on one port (deploy/serve_class.py).

@@ -79,5 +79,5 @@ _component = st.components.v2.component(NAME, css=_CSS, js=_JS, isolate_styles=F
 def copy_link(link: str, *, key: str) -> None:
     """Show ``link`` as text with a Copy button; a later run with the same ``key`` updates it in place."""
     # UTF-8 bytes: Streamlit forwards bytes as they are, where a str goes through its dataframe check, which
-    # imports pandas and pyarrow (~0.4 s of the server's first page, after the chart, beside its requests)
+    # imports pandas and pyarrow (0.2-0.4 s of the server's first page, after the chart, beside its requests)
     _component(data=str(link).encode(), key=key, height="content")
