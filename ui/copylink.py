@@ -68,7 +68,7 @@ export default function ({data, parentElement}) {
     parentElement.append(box);
   }
   const code = box.querySelector("code");
-  const text = data ? new TextDecoder().decode(data) : "";
+  const text = String(data || "");
   if (code.textContent !== text) code.textContent = text;     // text, never HTML
 }
 """
@@ -78,6 +78,4 @@ _component = st.components.v2.component(NAME, css=_CSS, js=_JS, isolate_styles=F
 
 def copy_link(link: str, *, key: str) -> None:
     """Show ``link`` as text with a Copy button; a later run with the same ``key`` updates it in place."""
-    # UTF-8 bytes: Streamlit forwards bytes as they are, where a str goes through its dataframe check, which
-    # imports pandas and pyarrow (0.2-0.4 s of the server's first page, after the chart, beside its requests)
-    _component(data=str(link).encode(), key=key, height="content")
+    _component(data=str(link), key=key, height="content")
