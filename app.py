@@ -2,11 +2,16 @@
 
 import streamlit as st
 
-from ui import lead, monitor, preload, registry, sidebar, theme, urlstate, warmup
+from ui import nodelay, preload, theme
+
+nodelay.apply()              # once per process: the server's messages go out at once (no Nagle)
 
 st.set_page_config(page_title="ZO Lab", page_icon=":material/blur_on:", layout="wide",
-                   initial_sidebar_state=theme.sidebar_state(sidebar.projector_requested()))
+                   initial_sidebar_state=theme.sidebar_state(theme.projector_requested()))
 preload.start()              # first: plotly.js and the elements' code start loading while the sidebar and the page compute
+# The rest after the first delta: the sidebar brings numpy (~0.1 s), which a fresh server's first visit
+# would otherwise import before the browser had been told what to download.
+from ui import lead, monitor, registry, sidebar, urlstate, warmup  # noqa: E402
 urlstate.begin_run()
 warmup.touch()      # the start-up warm-up waits while students run scripts
 

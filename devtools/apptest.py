@@ -69,8 +69,8 @@ def charts(at: AppTest) -> list[Chart]:
 def links(at) -> list[str]:
     """The links shown by :func:`ui.copylink.copy_link` under ``at`` (an AppTest, or e.g. ``at.sidebar``),
     in page order."""
-    return [json.loads(e.proto.json) for e in at.get("bidi_component")
-            if e.proto.component_name == ui_copylink.NAME and e.proto.WhichOneof("data") == "json"]
+    return [e.proto.bytes.decode() for e in at.get("bidi_component")
+            if e.proto.component_name == ui_copylink.NAME and e.proto.WhichOneof("data") == "bytes"]
 
 
 @dataclass(frozen=True)

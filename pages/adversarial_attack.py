@@ -1,12 +1,13 @@
 """Adversarial attack: fool a digit classifier by querying only its output probabilities."""
 
-import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import figures, lecture, partial, sidebar, urlstate
 from ui.text import escape_markdown
 from zo_core import attack, claims
+
+import numpy as np
 
 settings = sidebar.settings()
 

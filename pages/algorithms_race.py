@@ -1,14 +1,15 @@
 """Algorithms race: GD, SAM, ZO-SGD, ZEST and SABO from one start with one query budget, the basin map,
 ZEST's mean against n, the shifted landscape and the (mu, t) phase diagram."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import figures, lecture, partial, sidebar, urlstate
 from zo_core import claims, optimizers
 from zo_core.viz import optimizers as race_figures
+
+import numpy as np
+import pandas as pd
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)

@@ -1,11 +1,12 @@
 """Estimator variance: how E||g||^2 grows with the dimension d and shrinks with the directions q."""
 
-import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import keep_last, lecture, partial, sidebar, urlstate
 from zo_core import claims, estimators, theory
+
+import numpy as np
 
 settings = sidebar.settings()
 

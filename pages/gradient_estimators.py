@@ -1,7 +1,5 @@
 """Gradient estimators: a cloud of estimates at a point of the landscape, and the error against mu."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from ui import claims as claims_ui
@@ -9,6 +7,9 @@ from ui import keep_last, lecture, livechart, sidebar, urlstate
 from ui.text import escape_markdown
 from zo_core import bounds, claims, estimators
 from zo_core.viz import estimators as estimator_figures
+
+import numpy as np
+import pandas as pd
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)

@@ -1,12 +1,13 @@
 """Hyperparameter tuning: two hyperparameters of a real model tuned with function values only."""
 
-import pandas as pd
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import figures, keep_last, lecture, partial, sidebar, urlstate
 from zo_core import claims, tuning
 from zo_core.viz import applications as app_viz
+
+import pandas as pd
 
 settings = sidebar.settings()
 

@@ -1,6 +1,5 @@
 """Landscapes: contour and surface of the chosen landscape, its descent field and minima."""
 
-import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
@@ -8,6 +7,8 @@ from ui import figures, lecture, partial, sidebar, urlstate
 from ui.text import escape_markdown, number_table
 from zo_core import claims
 from zo_core.viz import landscapes as landscape_figures
+
+import numpy as np
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)

@@ -1,11 +1,12 @@
 """MeZO and ZEST: fine-tune a real language model with forward passes only, race backprop, measure memory."""
 
-import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
 from ui import budget, figures, lecture, longrun, monitor, sidebar, urlstate
 from zo_core import bounds, claims, mezo
+
+import numpy as np
 
 settings = sidebar.settings()
 st.title("MeZO: fine-tuning with forward passes only")

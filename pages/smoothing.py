@@ -1,6 +1,5 @@
 """Smoothing, max-loss, tilting: the average, worst-case and exponentially tilted losses side by side."""
 
-import numpy as np
 import streamlit as st
 
 from ui import claims as claims_ui
@@ -8,6 +7,8 @@ from ui import figures, lecture, livechart, sidebar, urlstate
 from ui.text import escape_markdown
 from zo_core import bounds, claims, lattice, objectives
 from zo_core.viz import objectives as vizobj
+
+import numpy as np
 
 settings = sidebar.settings()
 L = sidebar.landscape(settings.landscape)

@@ -69,13 +69,6 @@ def render() -> Settings:
     return Settings(seed=int(seed), landscape=spec, projector=bool(projector))
 
 
-def projector_requested() -> bool:
-    """Projector mode as this run will draw it, known before the sidebar is drawn (for set_page_config)."""
-    if "projector" in st.session_state:
-        return bool(st.session_state["projector"])
-    return str(st.query_params.get("projector", "0")).lower() in ("1", "true", "yes", "on")
-
-
 @st.dialog("Scan to open this page")
 def _qr_dialog(link: str) -> None:
     from ui import present   # the QR helper; imported here so pages without the dialog skip it

@@ -87,6 +87,14 @@ def apply(projector: bool) -> None:
         st.markdown(_PROJECTOR_CSS, unsafe_allow_html=True)
 
 
+def projector_requested() -> bool:
+    """Projector mode as this run will draw it (the sidebar's toggle, else the URL's ``projector``), known
+    before the sidebar is drawn: for ``st.set_page_config``, which comes before the sidebar's imports."""
+    if "projector" in st.session_state:
+        return bool(st.session_state["projector"])
+    return str(st.query_params.get("projector", "0")).lower() in ("1", "true", "yes", "on")
+
+
 def sidebar_state(projector: bool) -> str:
     """``initial_sidebar_state`` for st.set_page_config: collapsed in projector mode.
 

@@ -30,6 +30,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from ui.chart import NAME as CHART
+
 CACHE_RUNS = 2          # runs a cached message is kept unseen (Streamlit's global.maxCachedMessageAge default)
 XSRF_COOKIE = "_streamlit_xsrf"
 
@@ -168,7 +170,7 @@ class Visitor:
                 el = m.delta.new_element
                 run.elements += 1
                 what = el.WhichOneof("type")
-                if what == "bidi_component" and el.bidi_component.WhichOneof("data") == "bytes":
+                if what == "bidi_component" and el.bidi_component.component_name == CHART:
                     run.charts.append((t, self.chart_value(el.bidi_component.bytes)))    # ui.chart: figure JSON
                 elif what == "exception":
                     run.exceptions.append(f"{el.exception.type}: {el.exception.message[:80]}")

@@ -134,6 +134,30 @@ def test_share_box_shows_the_link_with_the_current_settings():
     assert any(b.key == "share_reset" for b in at.sidebar.button)
 
 
+def test_a_first_landscapes_page_imports_neither_pandas_nor_pyarrow():
+    """A server's first page (Landscapes, share box included) in a fresh interpreter: pandas and pyarrow
+    (~0.4 s to import here) stay out of it. Streamlit's components v2 put a ``str`` payload through its
+    dataframe check, which imports both; the share link goes as bytes."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        from devtools import apptest
+        at = apptest.open_page(None)           # AppTest collects the sidebar on this first run only
+        assert [link for link in apptest.links(at.sidebar) if link.startswith("?")], "no share link"
+        at.switch_page("pages/landscapes.py")
+        at.run()
+        apptest.no_exception(at)
+        assert apptest.charts(at), "no chart"
+        late = [m for m in ("pandas", "pyarrow") if m in sys.modules]
+        assert not late, f"imported on the first page: {late}"
+    """
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=apptest.ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 def test_the_minima_table_gives_each_minimum_and_its_hessian_eigenvalues():
     """Himmelblau's four minima as a Markdown table (no pandas): (3, 2), the closed-form one, among them; f = 0 at
     each; the Hessian's eigenvalues those of central second differences of the landscape's own f at the listed
