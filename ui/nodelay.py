@@ -3,10 +3,12 @@
 Streamlit's server (uvicorn, in Streamlit 1.67) listens on a socket made by ``socket.socket(family)``, whose
 protocol number reads 0, and asyncio turns Nagle's algorithm off (``TCP_NODELAY``) only on sockets whose
 protocol reads ``IPPROTO_TCP``: every connection kept it. Under Nagle a small write that follows one the peer
-has not acknowledged yet waits for that acknowledgement, which the peer may delay by up to 40 ms. A run's
-messages are many small writes: on entering Theory its title reached the client 33-45 ms after the script
-sent it, behind the run's first messages (a websocket client on this machine, 4 visits); with the listening
-socket's ``TCP_NODELAY`` set, 2-8 ms.
+has not acknowledged yet waits for that acknowledgement, which the peer may delay by up to 40 ms, or, over
+a network, for a round trip. A run's messages are many small writes: on entering Theory its title reached a
+websocket client (:mod:`ui.visitor`, as the warm-up and ``bench.classroom``'s students speak) 33-45 ms after
+the script sent it, behind the run's first messages; with ``TCP_NODELAY``, 2-8 ms (4 visits each). In Chromium on
+this machine it changed nothing measurable (menu click -> the page's title, 9 pages 3 times, alternated:
+median 126 ms with Nagle, 134 ms without); a network's round trip could not be simulated here (no netem).
 
 On Linux an accepted socket inherits the listening socket's ``TCP_NODELAY``, so setting it, once per process,
 on every TCP socket the process holds at its first script run covers that run's connection and every later
