@@ -3,11 +3,11 @@
 Runs alternate (floor, app, floor, app, ...) on fresh servers, so both see the same machine load; the
 floor page (bench/floor_app.py) is what Streamlit + Plotly cost alone. Also printed: when the app
 first shows any text in the page's main area (what a visitor sees while the first chart computes).
-Then first visits on a warm server (one server, Landscapes opened first, then its start-up warm-up
-waited for, as a lecturer's server is before class): each page in a new browser
-context, seconds to its first visible words and to its first chart;
-first the floor page's own first visit, the reference (a new context loads Streamlit's frontend and
-plotly.js before anything shows). Last, first visits by the menu on that warm server, as a student
+Then first visits on a warm server (Landscapes opened first, then its start-up warm-up waited for, as a
+lecturer's server is before class): each page in a new browser context, seconds to its first visible words
+and to its first chart, medians of 3 visits, each paired with a first visit of the floor page on its own
+warm server just before or after it (a new context loads Streamlit's frontend and plotly.js before anything shows:
+the floor's figures are what that costs alone, under the same load). Last, first visits by the menu on that warm server, as a student
 moves from page to page in one tab: milliseconds from the click to the page's title in the page, and to
 its first chart.
 Targets: app <= 3 s; a first visit shows words within 0.5 s and its first chart within 3 s.
@@ -46,7 +46,7 @@ def one_run(browser, script: str, path: str) -> tuple[float, float]:
         server.stop()
 
 
-def visit(browser, url: str) -> tuple[float, float | None]:
+def visit(browser, url: str, chart_timeout: float = 60.0) -> tuple[float, float | None]:
     """(seconds to the first words, seconds to the first chart or None) of a first visit: a new context."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -54,7 +54,7 @@ def visit(browser, url: str) -> tuple[float, float | None]:
     page.goto(url)
     page.locator(TEXT).first.wait_for(state="visible", timeout=120_000)
     text = time.perf_counter() - t0
-    chart = first_chart(page, t0)
+    chart = first_chart(page, t0, chart_timeout)
     context.close()
     return text, chart
 
@@ -109,27 +109,46 @@ def by_menu(page, url: str, path: str) -> tuple[float, float | None]:
     return words, None if chart is None else 1000 * chart
 
 
-def first_visits(browser) -> tuple[list[tuple[str, float, float | None]], list[tuple[str, float, float | None]]]:
-    """(page, seconds to the first words, seconds to the first chart or None) per page, on one warm server;
-    first the floor page's own first visit on its warm server (what a new browser context costs alone).
-    Then (page, ms to its title, ms to its first chart or None) of each lecture page reached by the menu."""
+def first_visits(browser, visits: int = 3):
+    """On two warm servers side by side, the floor page's and ours (its start-up warm-up waited for):
+    (page, [(floor words, floor chart), (page words, page chart)] per visit) of each page, every visit in a new
+    browser context and paired with a floor visit just before or after it, so both see the same machine load (seconds;
+    a chart None when none showed). Then (page, ms to its title, ms to its first chart or None) of each
+    lecture page reached by the menu on our server."""
     from ui import registry
 
-    with harness.Server(script="bench/floor_app.py") as floor:
+    with harness.Server(script="bench/floor_app.py") as floor, harness.Server(env={"ZOLAB_WARMUP": "1"}) as server:
         visit(browser, floor.url)
-        rows = [("floor page (reference)", *visit(browser, floor.url))]
-    with harness.Server(env={"ZOLAB_WARMUP": "1"}) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(server.url + "/landscapes")
         page.wait_for_selector(CHART, state="visible", timeout=120_000)
         print(f"  (the server's start-up warm-up finished {warmed(page, server.url):.0f} s after the first page)")
         page.close()
+        rows = []
         for info in registry.available():
-            rows.append((info.title, *visit(browser, f"{server.url}/{info.url_path}")))
+            pairs, wait = [], 60.0
+            for i in range(visits):        # the order alternates: neither comes always first
+                if i % 2:
+                    ours = visit(browser, f"{server.url}/{info.url_path}", wait)
+                    pairs.append((visit(browser, floor.url), ours))
+                else:
+                    pairs.append((visit(browser, floor.url), visit(browser, f"{server.url}/{info.url_path}", wait)))
+                wait = 60.0 if pairs[0][1][1] is not None else 0.0    # a page without charts: words only
+            rows.append((info.title, pairs))
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         menu = [(info.title, *by_menu(page, server.url, info.url_path)) for info in registry.available()]
         page.close()
     return rows, menu
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:5.2f} s" if value is not None else "   none"
+
+
+def _median(values) -> float | None:
+    """The median of the values; None unless every one is a number (a visit that showed no chart)."""
+    shown = [v for v in values if v is not None]
+    return statistics.median(shown) if len(shown) == len(values) else None
 
 
 def main(runs: int = 3):
@@ -153,10 +172,16 @@ def main(runs: int = 3):
         browser = harness.launch(p)
         rows, menu = first_visits(browser)
         browser.close()
-    print("first visits on a warm server (new browser context each; targets: words <= 0.5 s, chart <= 3 s)")
-    for title, text, chart in rows:
-        shown = f"{chart:5.2f} s" if chart is not None else "   none in 60 s"
-        print(f"  {title:28s} first words {text:5.2f} s   first chart {shown}")
+    visits = len(rows[0][1])
+    print(f"first visits on a warm server, new browser context each, {visits} a page, each paired with a floor "
+          "visit (targets: words <= 0.5 s, chart <= 3 s)")
+    print(f"  {'page':28s} {'words':>7s} {'floor':>7s}   {'chart':>7s} {'floor':>7s}  chart x floor")
+    for title, pairs in rows:
+        words, chart = _median([p[1][0] for p in pairs]), _median([p[1][1] for p in pairs])
+        floor_words, floor_chart = _median([p[0][0] for p in pairs]), _median([p[0][1] for p in pairs])
+        ratio = f"{chart / floor_chart:5.2f}x" if chart is not None and floor_chart else ""
+        print(f"  {title:28s} {_seconds(words)} {_seconds(floor_words)}   {_seconds(chart)} {_seconds(floor_chart)}"
+              f"  {ratio}")
     print("first visits by the menu, from Home in one tab on that server (targets: words <= 500 ms, chart <= 3 s)")
     for title, words, chart in menu:
         shown = f"{chart:5.0f} ms" if chart is not None else " none in 60 s"
