@@ -6,10 +6,10 @@ first shows any text in the page's main area (what a visitor sees while the firs
 Then first visits on a warm server (Landscapes opened first, then its start-up warm-up waited for, as a
 lecturer's server is before class): each page in a new browser context, seconds to its first visible words
 and to its first chart, medians of 3 visits, each paired with a first visit of the floor page on its own
-warm server just before or after it (a new context loads Streamlit's frontend and plotly.js before anything shows:
-the floor's figures are what that costs alone, under the same load). Last, first visits by the menu on that warm server, as a student
-moves from page to page in one tab: milliseconds from the click to the page's title in the page, and to
-its first chart.
+warm server just before or after it (a new context loads Streamlit's frontend and plotly.js before anything
+shows: the floor's figures are what that costs alone, under the same load). Last, first visits by the menu
+on that warm server, as a student moves from page to page in one tab: milliseconds from the click to the
+page's title in the page, and to its first chart.
 Targets: app <= 3 s; a first visit shows words within 0.5 s and its first chart within 3 s.
 Run (from the repository root): .venv/bin/python -m bench.startup [RUNS]
 """
@@ -112,8 +112,8 @@ def by_menu(page, url: str, path: str) -> tuple[float, float | None]:
 def first_visits(browser, visits: int = 3):
     """On two warm servers side by side, the floor page's and ours (its start-up warm-up waited for):
     (page, [(floor words, floor chart), (page words, page chart)] per visit) of each page, every visit in a new
-    browser context and paired with a floor visit just before or after it, so both see the same machine load (seconds;
-    a chart None when none showed). Then (page, ms to its title, ms to its first chart or None) of each
+    browser context and paired with a floor visit just before or after it, so both see the same machine load
+    (seconds; a chart None when none showed). Then (page, ms to its title, ms to its first chart or None) of each
     lecture page reached by the menu on our server."""
     from ui import registry
 
@@ -127,12 +127,11 @@ def first_visits(browser, visits: int = 3):
         rows = []
         for info in registry.available():
             pairs, wait = [], 60.0
-            for i in range(visits):        # the order alternates: neither comes always first
-                if i % 2:
-                    ours = visit(browser, f"{server.url}/{info.url_path}", wait)
-                    pairs.append((visit(browser, floor.url), ours))
-                else:
-                    pairs.append((visit(browser, floor.url), visit(browser, f"{server.url}/{info.url_path}", wait)))
+            url = f"{server.url}/{info.url_path}"
+            for i in range(visits):
+                ours = visit(browser, url, wait) if i % 2 else None    # the order alternates
+                theirs = visit(browser, floor.url)
+                pairs.append((theirs, ours if ours is not None else visit(browser, url, wait)))
                 wait = 60.0 if pairs[0][1][1] is not None else 0.0    # a page without charts: words only
             rows.append((info.title, pairs))
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -1,9 +1,11 @@
 """Every page opens with its defaults, on every built-in landscape, without an exception."""
 
+import ast
+import sys
+
 import pytest
 
-from devtools import apptest
-from devtools.apptest import no_exception, open_page
+from devtools.apptest import ROOT, no_exception, open_page
 from ui import registry
 from zo_core import landscapes
 
@@ -56,10 +58,7 @@ def test_every_page_imports_ui_before_any_library_but_streamlit():
     """A fresh server's first run executes the URL's page file alone, and ``import ui`` ends it (ui/__init__):
     a library imported above that line (numpy ~0.1 s, pandas ~0.3 s here) would hold back the router's first
     delta, which tells the browser what to download."""
-    import ast
-    import sys
-
-    for path in sorted((apptest.ROOT / "pages").glob("*.py")):
+    for path in sorted((ROOT / "pages").glob("*.py")):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if not isinstance(node, (ast.Import, ast.ImportFrom)):
                 continue
